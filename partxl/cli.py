@@ -1,0 +1,107 @@
+"""The ``partxl`` command: a thin click layer over the library.
+
+Each command parses its options, calls one library function and prints what it did.
+Library errors become clear one-line messages (exit 2); findings print as a list and make
+the exit code 1 when any is an error; 0 means clean.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import Config, ConfigError, init_workspace, load_config
+from .findings import Finding, errors
+from .spec import DefinitionError, Spec, load_spec
+
+EXIT_FINDINGS, EXIT_CANNOT_RUN = 1, 2
+CANNOT_RUN = (ConfigError, DefinitionError, OSError)
+
+
+class Fatal(click.ClickException):
+    """Could not run at all: printed as one line, exit code 2."""
+
+    exit_code = EXIT_CANNOT_RUN
+
+
+def _load(ctx: click.Context) -> tuple[Config, Spec]:
+    try:
+        config = load_config(ctx.obj["config"])
+        return config, load_spec(config.templates)
+    except CANNOT_RUN as exc:
+        raise Fatal(str(exc)) from None
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    for f in findings:
+        where = " ".join(x for x in (f.partnership, f"{f.sheet}!{f.cell}" if f.cell else f.sheet) if x)
+        click.echo(f"  {f.severity:<7} {f.code} {where}: {f.message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: ./partxl.toml if present, else the built-in defaults).")
+@click.version_option(package_name="partxl")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """partxl: a council's partnership register, run from Excel workbooks."""
+    ctx.obj = {"config": config_path}
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Start a workspace in FOLDER: a documented partxl.toml and an editable copy of the forms."""
+    try:
+        written = init_workspace(folder)
+    except OSError as exc:
+        raise Fatal(f"cannot write to {folder}: {exc}") from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo(f"{folder} already has partxl.toml and workbook_templates/; nothing was changed")
+
+
+@main.command()
+@click.option("--register", type=click.Path(dir_okay=False, path_type=Path),
+              help="Register to pre-fill from (default: [paths] register in the configuration).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/workbooks"),
+              show_default=True, help="Folder to write the workbooks into.")
+@click.option("--blank", is_flag=True, help="Also write a blank workbook for proposing a new partnership.")
+@click.option("--only", multiple=True, metavar="ID", help="Only this partnership (repeat for more).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written and found as JSON.")
+@click.pass_context
+def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bool, only: tuple[str, ...],
+             as_json: bool) -> None:
+    """Write one locked, pre-filled workbook per partnership in the register."""
+    from .generate import GenerateError
+    from .generate import generate as run
+    from .register import RegisterError
+
+    config, spec = _load(ctx)
+    try:
+        result = run(config, spec, out_dir, register, blank=blank, only=only)
+    except (RegisterError, GenerateError, *CANNOT_RUN) as exc:
+        raise Fatal(str(exc)) from None
+    if as_json:
+        _echo_json({"files": {str(p): o for p, o in result.files.items()},
+                    "findings": [f.as_dict() for f in result.findings]})
+    else:
+        n = len(result.files)
+        click.echo(f"{n} workbook{'s' * (n != 1)} in {out_dir}: {result.count('written')} new, "
+                   f"{result.count('unchanged')} unchanged, {result.count('superseded')} replaced"
+                   + (" (previous copies kept in superseded/)" if result.count("superseded") else ""))
+        if result.findings:
+            click.echo(f"{len(result.findings)} thing(s) to look at in the register:", err=True)
+            _print_findings(result.findings)
+    if only and not result.files:
+        raise Fatal(f"no partnership with id {', '.join(only)} in the register")
+    sys.exit(EXIT_FINDINGS if errors(result.findings) else 0)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

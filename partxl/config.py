@@ -1,0 +1,175 @@
+"""Configuration: one documented TOML file, overlaid on the shipped defaults.
+
+The defaults (``default_config.toml``, which is also what ``partxl init`` writes) make the
+samples run with no file at all. A council's file only needs what differs; every key it
+gives is checked, so a typo is an error naming the file and the key, not a silent default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .spec import TEMPLATES_DIR
+
+DEFAULTS_PATH = Path(__file__).resolve().parent / "default_config.toml"
+CONFIG_NAME = "partxl.toml"
+OPTIONAL_KEYS = {"cycle": {"issue_date"}, "paths": {"templates"}}
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used, with the file and key at fault."""
+
+
+@dataclass(frozen=True)
+class Officer:
+    name: str
+    email: str
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    council: str
+    cycle: str
+    deadline: dt.date
+    issue_date: dt.date
+    grant_threshold: float
+    review_interval_months: int
+    register: Path
+    templates: Path
+    mio_name: str
+    mio_email: str
+    protection_password: str
+    integrity_key: str
+    strategic_objectives: tuple[str, ...]
+    officers: tuple[Officer, ...]
+    source: Path | None = None  # the file read, or None for the defaults
+
+    def officer(self, name: str) -> Officer | None:
+        key = " ".join(name.split()).casefold()
+        return next((o for o in self.officers if o.name.casefold() == key), None)
+
+    def choice_list(self, source: str) -> tuple[str, ...]:
+        """The values behind a ``choices_from`` in a form definition."""
+        if source == "officers":
+            return tuple(o.name for o in self.officers)
+        return self.strategic_objectives
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: is not valid TOML: {exc}") from None
+
+
+def _merge(defaults: dict[str, Any], user: dict[str, Any], path: Path) -> dict[str, Any]:
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in defaults.items()}
+    for section, values in user.items():
+        if section not in defaults:
+            raise ConfigError(f"{path}: unknown section [{section}]; known: {', '.join(sorted(defaults))}")
+        if isinstance(defaults[section], dict):
+            if not isinstance(values, dict):
+                raise ConfigError(f"{path}: [{section}] should be a table of keys")
+            allowed = set(defaults[section]) | OPTIONAL_KEYS.get(section, set())
+            for key in values:
+                if key not in allowed:
+                    raise ConfigError(f"{path}: unknown key '{key}' in [{section}]; known: {', '.join(sorted(allowed))}")
+            merged[section].update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
+def _typed(data: dict[str, Any], section: str, key: str, kind: type, path: Path) -> Any:
+    value = data[section].get(key)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ConfigError(f"{path}: [{section}] {key} should be {kind.__name__}, found {value!r}")
+    return value
+
+
+def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Config:
+    """Load ``path``, or ``./partxl.toml`` if present, over the defaults."""
+    if path is None and Path(CONFIG_NAME).is_file():
+        path = Path(CONFIG_NAME)
+    data, where, base = _read_toml(DEFAULTS_PATH), DEFAULTS_PATH, Path.cwd()
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such configuration file (create one with `partxl init DIR`)")
+        data["cycle"].pop("issue_date")  # the samples' fixed date; a council's own file means "today"
+        data = _merge(data, _read_toml(path), path)
+        where, base = path, path.resolve().parent
+    issue = data["cycle"].get("issue_date") or today or dt.date.today()
+    templates_raw = data["paths"].get("templates")
+    officers = tuple(_officer(o, where) for o in data.get("officers", []))
+    names = [o.name.casefold() for o in officers]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: two officers have the same name")
+    threshold = _typed(data, "policy", "grant_threshold", float, where)
+    if threshold <= 0:
+        raise ConfigError(f"{where}: [policy] grant_threshold should be more than 0")
+    return Config(
+        council=_typed(data, "council", "name", str, where),
+        cycle=_typed(data, "cycle", "name", str, where),
+        deadline=_date(data["cycle"]["deadline"], "deadline", where),
+        issue_date=_date(issue, "issue_date", where),
+        grant_threshold=threshold,
+        review_interval_months=_typed(data, "policy", "review_interval_months", int, where),
+        register=base / _typed(data, "paths", "register", str, where),
+        templates=(base / templates_raw) if templates_raw else TEMPLATES_DIR,
+        mio_name=_typed(data, "mio", "name", str, where),
+        mio_email=_typed(data, "mio", "email", str, where),
+        protection_password=_typed(data, "workbook", "protection_password", str, where),
+        integrity_key=_typed(data, "integrity", "key", str, where),
+        strategic_objectives=tuple(str(x) for x in data["lists"]["strategic_objectives"]),
+        officers=officers,
+        source=path,
+    )
+
+
+def _date(value: Any, key: str, where: Path) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise ConfigError(f"{where}: {key} should be a date written YYYY-MM-DD, found {value!r}")
+
+
+def _officer(raw: Any, where: Path) -> Officer:
+    if not isinstance(raw, dict) or not {"name", "email"} <= set(raw) or set(raw) - {"name", "email", "service"}:
+        raise ConfigError(f"{where}: each [[officers]] entry needs name and email (and may have service), found {raw!r}")
+    if "@" not in str(raw["email"]):
+        raise ConfigError(f"{where}: officer {raw['name']!r} has e-mail {raw['email']!r}, which is not an address")
+    return Officer(name=" ".join(str(raw["name"]).split()), email=str(raw["email"]).strip(), service=str(raw.get("service", "")))
+
+
+def init_workspace(folder: Path) -> list[Path]:
+    """Write a documented ``partxl.toml`` (with a fresh integrity key) and a copy of the forms.
+
+    Existing files are left alone: ``init`` never overwrites what a council has edited.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    config_path = folder / CONFIG_NAME
+    if not config_path.exists():
+        text = DEFAULTS_PATH.read_text(encoding="utf-8")
+        text = text.replace('key = "partxl-sample-key-not-secret"', f'key = "{secrets.token_hex(32)}"')
+        text = text.replace("issue_date = 2026-11-23\n", "# issue_date = 2026-11-23\n")
+        text = text.replace('# templates = "workbook_templates"', 'templates = "workbook_templates"')
+        text = text.replace('register = "samples/register.xlsx"', 'register = "register.xlsx"')
+        config_path.write_text(text, encoding="utf-8")
+        written.append(config_path)
+    templates = folder / "workbook_templates"
+    if not templates.exists():
+        shutil.copytree(TEMPLATES_DIR, templates, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        written.append(templates)
+    return written

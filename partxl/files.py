@@ -1,0 +1,76 @@
+"""Files partxl writes: safe names, atomic replacement, and never losing the previous copy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+SUPERSEDED_DIR = "superseded"
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def safe_filename(text: str, max_length: int = 100) -> str:
+    """A file name that Windows, macOS and Linux all accept and that cannot climb out of its folder.
+
+    Characters Windows forbids become '-', runs of dots and spaces collapse, leading and
+    trailing dots and spaces go, and reserved device names (CON, NUL, COM1 …) get a suffix.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _UNSAFE.sub("-", text)
+    text = re.sub(r"\.{2,}", ".", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"-{2,}", "-", text).strip(" .-")
+    text = text[:max_length].rstrip(" .-")
+    if not text:
+        return "unnamed"
+    if text.split(".")[0].casefold() in _WINDOWS_RESERVED:
+        text += "_"
+    return text
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    A crash or a full disk part-way leaves the old file as it was and no half-written one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def replace_keeping_copy(path: Path, data: bytes, now: dt.datetime | None = None) -> str:
+    """Write ``data`` to ``path``; return 'written', 'unchanged' or 'superseded'.
+
+    An existing file with other content is first moved to ``superseded/`` beside it, with
+    the time in its name, so nothing a user had in the folder is ever overwritten.
+    """
+    outcome = "written"
+    if path.exists():
+        if path.read_bytes() == data:
+            return "unchanged"
+        stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+        kept = path.parent / SUPERSEDED_DIR / f"{path.stem}.{stamp}{path.suffix}"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        n = 1
+        while kept.exists():
+            n += 1
+            kept = kept.with_name(f"{path.stem}.{stamp}-{n}{path.suffix}")
+        shutil.copy2(path, kept)
+        outcome = "superseded"
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    return outcome

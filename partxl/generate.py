@@ -1,0 +1,426 @@
+"""Write the locked, pre-filled workbooks that officers fill in: one per partnership.
+
+Each workbook has a "Start here" sheet, one protected sheet per form (only answer cells
+unlocked, each with a workbook-level defined name, Excel validation and an input message),
+and a hidden ``_partxl`` sheet holding the dropdown lists and the signed metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import layout as lay
+from .config import Config
+from .fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, EXCEL_EPOCH, MONEY_MAX, NO, TYPES, YES
+from .files import replace_keeping_copy, safe_filename
+from .findings import Code, Finding
+from .metadata import META_SHEET, Metadata, make_issue_id, sign
+from .register import Record, read_register
+from .spec import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
+from .xlsx import BOOK_OPTIONS, write_value
+
+START_SHEET = "Start here"
+NEW_ID = "NEW"
+YELLOW, WHITE, GREY, NAVY = "#FFF2CC", "#FFFFFF", "#F2F2F2", "#1F4E79"
+SCORE_COLOURS = {1: "#F4A6A6", 2: "#FFD8A8", 3: "#D9EAD3", 4: "#93C47D"}
+PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True}
+
+
+class GenerateError(Exception):
+    """Generation could not go on (an Excel limit or an xlsxwriter refusal): a bug or a definition to fix."""
+
+
+@dataclass
+class GenerateResult:
+    """What ``generate`` did: each file with its outcome, and what it noticed on the way."""
+
+    files: dict[Path, str] = field(default_factory=dict)  # path -> written / unchanged / superseded
+    findings: list[Finding] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.files.values() if o == outcome)
+
+
+def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = None, *,
+             blank: bool = False, only: tuple[str, ...] = ()) -> GenerateResult:
+    """Write a workbook for every partnership in the register (or those in ``only``), and a blank one if asked."""
+    choices = {source: config.choice_list(source) for source in ("officers", "strategic_objectives")}
+    reg = read_register(register or config.register, spec, choices)
+    result = GenerateResult(findings=list(reg.findings))
+    wanted = {o.casefold() for o in only}
+    kind = spec.workbooks["annual"]
+    for record in reg.records:
+        if wanted and record.id.casefold() not in wanted:
+            continue
+        officer = str(record.get(cell_name("info", "lead_officer"), "") or "")
+        if officer and config.officer(officer) is None:
+            result.findings.append(Code.REGISTER_UNKNOWN_OFFICER.at(file=str(reg.path), partnership=record.id,
+                                                                    field="Lead officer", value=officer))
+        name = str(record.get(cell_name("info", "name"), "") or record.id)
+        target = out_dir / f"{safe_filename(record.id + ' ' + name)}.xlsx"
+        result.files[target] = replace_keeping_copy(target, build_workbook(config, kind, record))
+    if blank:
+        target = out_dir / "New partnership proposal.xlsx"
+        result.files[target] = replace_keeping_copy(target, build_workbook(config, spec.workbooks["proposal"], Record(NEW_ID)))
+    return result
+
+
+def metadata_for(config: Config, kind: WorkbookKind, record: Record) -> Metadata:
+    forms = ",".join(f"{f.id}@{f.version}" for f in kind.forms)
+    officer_name = str(record.get(cell_name("info", "lead_officer"), "") or "")
+    officer = config.officer(officer_name) if officer_name else None
+    return Metadata(
+        workbook=kind.id, forms=forms, partnership_id=record.id,
+        partnership_name=str(record.get(cell_name("info", "name"), "") or ""),
+        council=config.council, cycle=config.cycle,
+        issued_to=officer.name if officer else officer_name, issued_to_email=officer.email if officer else "",
+        issued_date=config.issue_date.isoformat(), deadline=config.deadline.isoformat(),
+        issue_id=make_issue_id(record.id, config.cycle, config.issue_date, forms),
+    )
+
+
+def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
+    """The workbook for one partnership, as bytes (the same inputs always give the same bytes)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    meta = metadata_for(config, kind, record)
+    book.set_properties({
+        "title": f"{kind.title}: {meta.partnership_name or 'new partnership'}",
+        "subject": f"Partnership return {config.cycle}", "author": config.council, "company": config.council,
+        "category": "partxl partnership return", "keywords": f"partxl, {meta.partnership_id}",
+        "created": _datetime(config.issue_date),
+    })
+    styles = _Styles(book)
+    start = book.add_worksheet(START_SHEET)
+    layouts = [lay.layout_form(form) for form in kind.forms]
+    values = dict(record.values)
+    for sheet_layout in layouts:
+        values.update(lay.evaluate_all(sheet_layout.form, values, _thresholds(config)))
+    hidden = book.add_worksheet(META_SHEET)
+    lists = _write_lists(book, hidden, kind, config)
+    for sheet_layout in layouts:
+        _FormWriter(book, styles, config, sheet_layout, meta, values, lists).write()
+    _write_start(start, styles, config, kind, meta, layouts, values)
+    _write_metadata(hidden, styles, meta, config)
+    hidden.very_hidden()
+    hidden.protect(config.protection_password)
+    start.activate()
+    book.close()
+    return buffer.getvalue()
+
+
+def _thresholds(config: Config) -> dict[str, float]:
+    return {"grant_threshold": config.grant_threshold}
+
+
+class _Styles:
+    """Every cell format, made once per workbook."""
+
+    def __init__(self, book: Any):
+        add = book.add_format
+        base = {"font_name": "Arial", "font_size": 10, "valign": "top", "text_wrap": True}
+        self.title = add({**base, "bold": True, "font_size": 15, "font_color": NAVY, "text_wrap": False})
+        self.subtitle = add({**base, "italic": True, "font_color": "#404040", "text_wrap": False})
+        self.text = add(base)
+        self.small = add({**base, "font_size": 9, "italic": True, "font_color": "#595959"})
+        self.label = add({**base, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF"})
+        self.section = add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY, "valign": "vcenter"})
+        self.colhead = add({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "border_color": "#8EA9DB"})
+        self.guidance = add({**base, "font_size": 9, "font_color": "#595959", "border": 1, "border_color": "#D9D9D9"})
+        self.computed = add({**base, "bold": True, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF"})
+        self.money_fixed = add({**base, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF", "num_format": TYPES["money"].num_format})
+        self.key = add({**base, "bold": True})
+        self.deadline = add({**base, "bold": True, "font_color": "#C00000", "num_format": "dddd d mmmm yyyy", "align": "left"})
+        self.date_long = add({**base, "num_format": "d mmmm yyyy", "align": "left"})
+        self.count = add({**base, "bold": True, "align": "center", "border": 1, "border_color": "#BFBFBF"})
+        self.required = add({"bg_color": YELLOW})
+        self.scores = {s: add({"bg_color": c}) for s, c in SCORE_COLOURS.items()}
+        self.inputs = {name: add({**base, "locked": False, "border": 1, "border_color": "#7F7F7F",
+                                  "num_format": t.num_format or "@" if name in ("text", "longtext", "choice", "yesno") else t.num_format,
+                                  "align": "center" if name in ("score", "yesno") else "left"})
+                       for name, t in TYPES.items()}
+
+
+def _write_lists(book: Any, hidden: Any, kind: WorkbookKind, config: Config) -> dict[str, str]:
+    """Dropdown lists on the hidden sheet (Excel caps a list typed into the validation at 255 characters)."""
+    lists: dict[str, str] = {}
+    col = 4
+    for form in kind.forms:
+        for fld, name in _choice_fields(form):
+            values = fld.choices or config.choice_list(fld.choices_from or "")
+            list_name = f"list_{fld.choices_from}" if fld.choices_from else f"list_{name}"
+            if list_name in lists.values():
+                lists[name] = list_name
+                continue
+            hidden.write_string(0, col, list_name)
+            for i, value in enumerate(values, start=1):
+                hidden.write_string(i, col, value)
+            end = xl_rowcol_to_cell(max(len(values), 1), col, True, True)
+            book.define_name(list_name, f"='{META_SHEET}'!{xl_rowcol_to_cell(1, col, True, True)}:{end}")
+            lists[name] = list_name
+            col += 1
+    return lists
+
+
+def _choice_fields(form: Form) -> list[tuple[Field, str]]:
+    found = []
+    for item in form.items():
+        if isinstance(item, Table):
+            found += [(c, cell_name(form.id, item.id) + "_" + c.id) for c in item.columns if c.type == "choice"]
+        elif item.type == "choice":
+            found.append((item, cell_name(form.id, item.id)))
+    return found
+
+
+class _FormWriter:
+    """Draws one form's sheet from its layout."""
+
+    def __init__(self, book: Any, styles: _Styles, config: Config, sheet_layout: lay.SheetLayout,
+                 meta: Metadata, values: dict[str, Any], lists: dict[str, str]):
+        self.book, self.s, self.config, self.layout = book, styles, config, sheet_layout
+        self.form, self.meta, self.values, self.lists = sheet_layout.form, meta, values, lists
+        self.sheet = book.add_worksheet(self.form.sheet)
+
+    def write(self) -> None:
+        sheet, last = self.sheet, self.layout.last_col
+        for col, width in self.layout.widths.items():
+            sheet.set_column(col, col, width)
+        for row, height in self.layout.heights.items():
+            sheet.set_row(row, height)
+        for placed in self.layout.placed:
+            self._place(placed, last)
+        for cell in self.layout.inputs:
+            self._input(cell)
+        self._rules()
+        self._print_setup()
+        sheet.protect(self.config.protection_password, PROTECT_OPTIONS)
+
+    def _place(self, p: lay.Placed, last: int) -> None:
+        sheet, s = self.sheet, self.s
+        wide = {"title": s.title, "subtitle": s.subtitle, "intro": s.text, "legend": s.small, "section": s.section,
+                "note": s.small}
+        if p.role in wide:
+            value = p.value if p.role != "subtitle" else self._subtitle()
+            sheet.merge_range(p.row, 0, p.row, last, "", wide[p.role])
+            sheet.write_string(p.row, 0, value, wide[p.role])
+            return
+        if p.role == "threshold":
+            sheet.write_number(p.row, p.col, _thresholds(self.config)[p.value], s.money_fixed)
+        elif p.role == "computed" and p.computed is not None:
+            cached = self.values.get(p.name or "", "")
+            sheet.write_formula(p.row, p.col, lay.formula(p.computed, self.form), s.computed, cached)
+        else:
+            style = {"label": s.label, "rowlabel": s.label, "rowtext": s.label, "colhead": s.colhead,
+                     "guidance": s.guidance}[p.role]
+            sheet.write_string(p.row, p.col, p.value, style)
+        if p.name:
+            self.book.define_name(p.name, f"='{self.form.sheet}'!{xl_rowcol_to_cell(p.row, p.col, True, True)}")
+
+    def _subtitle(self) -> str:
+        who = f"{self.meta.partnership_name} ({self.meta.partnership_id})" if self.meta.partnership_name else "New partnership proposal"
+        return f"{who} · {self.config.council} · {self.config.cycle} · {self.form.source}"
+
+    def _input(self, cell: lay.InputCell) -> None:
+        sheet, ftype = self.sheet, TYPES[cell.field.type]
+        fmt = self.s.inputs[cell.field.type]
+        write_value(sheet, cell.row, cell.col, self.values.get(cell.name), fmt)
+        self.book.define_name(cell.name, f"='{self.form.sheet}'!{xl_rowcol_to_cell(cell.row, cell.col, True, True)}")
+        rule = self._validation(cell)
+        if sheet.data_validation(cell.row, cell.col, cell.row, cell.col, rule) != 0:
+            raise GenerateError(f"{self.form.path.name}: field {cell.name}: Excel refused its validation {rule}")
+        if cell.required:
+            sheet.conditional_format(cell.row, cell.col, cell.row, cell.col, {"type": "blanks", "format": self.s.required})
+        elif cell.table is not None and cell.field.required:
+            row_range = (f"{xl_rowcol_to_cell(cell.row, lay.ANSWER_COL, True, True)}:"
+                         f"{xl_rowcol_to_cell(cell.row, lay.ANSWER_COL + len(cell.table.columns) - 1, True, True)}")
+            self._when_blank(cell, f"COUNTA({row_range})>0")
+        if ftype.name == "score":
+            for score, fmt_score in self.s.scores.items():
+                sheet.conditional_format(cell.row, cell.col, cell.row, cell.col,
+                                         {"type": "cell", "criteria": "==", "value": score, "format": fmt_score})
+
+    def _when_blank(self, cell: lay.InputCell, condition: str) -> None:
+        self.sheet.conditional_format(cell.row, cell.col, cell.row, cell.col, {
+            "type": "formula", "criteria": f"=AND({condition},LEN({xl_rowcol_to_cell(cell.row, cell.col, True, True)})=0)",
+            "format": self.s.required})
+
+    def _validation(self, cell: lay.InputCell) -> dict[str, Any]:
+        fld = cell.field
+        rule: dict[str, Any]
+        if fld.type in ("text", "longtext"):
+            limit = min(fld.max_length or (255 if fld.type == "text" else EXCEL_CELL_LIMIT), EXCEL_CELL_LIMIT)
+            rule = {"validate": "length", "criteria": "<=", "value": limit}
+        elif fld.type == "date":
+            earliest = self._not_before(cell)
+            rule = {"validate": "date", "criteria": "between", "minimum": earliest or _serial(DATE_MIN),
+                    "maximum": _serial(DATE_MAX)}
+        elif fld.type == "money":
+            rule = {"validate": "decimal", "criteria": "between", "minimum": max(fld.min or 0, 0),
+                    "maximum": fld.max if fld.max is not None else MONEY_MAX}
+        elif fld.type == "integer":
+            rule = {"validate": "integer", "criteria": "between", "minimum": fld.min if fld.min is not None else 0,
+                    "maximum": fld.max if fld.max is not None else 10**9}
+        elif fld.type == "score":
+            rule = {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 4}
+        elif fld.type == "yesno":
+            rule = {"validate": "list", "source": [YES, NO]}
+        else:
+            list_name = self.lists[cell.name if cell.table is None else cell_name(self.form.id, cell.table.id) + "_" + fld.id]
+            rule = {"validate": "list", "source": f"={list_name}"}
+        right = TYPES[fld.type].right
+        return {**rule, "input_title": _clip(fld.label, 32), "input_message": _clip(fld.help or fld.label, 255),
+                "error_title": "Please check this answer", "error_type": "stop",
+                "error_message": _clip(f"{fld.label}: please enter {right}.", 255)}
+
+    def _not_before(self, cell: lay.InputCell) -> str | None:
+        """The Excel side of a not_before rule: the other date becomes this cell's earliest allowed date."""
+        for rule in self.form.rules:
+            if rule.kind == "not_before" and rule.other and ref_name(self.form.id, rule.field, cell.row_key) == cell.name:
+                return f"=MAX(DATE({DATE_MIN.year},1,1),{ref_name(self.form.id, rule.other, cell.row_key)})"
+        return None
+
+    def _rules(self) -> None:
+        """Mark conditionally required answers (required_if rules) yellow while they are needed."""
+        by_name = self.layout.by_name
+        for rule in self.form.rules:
+            if rule.kind != "required_if":
+                continue
+            for target, condition in _rule_pairs(rule, self.form):
+                if target in by_name:
+                    self._when_blank(by_name[target], f'{condition}="{rule.when_equals}"')
+
+    def _print_setup(self) -> None:
+        sheet, c = self.sheet, self.config
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0, 1)
+        sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        sheet.set_header(f"&L&8{_hf(c.council)}&C&8{_hf(self.form.title)}&R&8Partnership return {_hf(c.cycle)}")
+        sheet.set_footer(f"&L&8{_hf(self.meta.partnership_name or 'New partnership proposal')}&RPage &P of &N")
+        sheet.hide_gridlines(2)
+
+
+def _rule_pairs(rule: Rule, form: Form) -> list[tuple[str, str]]:
+    """(target cell name, condition cell name) for each row a rule applies to."""
+    item = form.item(rule.field.partition(".")[0])
+    keys: list[str | None] = list(item.row_keys()) if isinstance(item, Table) else [None]
+    return [(ref_name(form.id, rule.field, k), ref_name(form.id, rule.when_field or "", k)) for k in keys]
+
+
+def _write_metadata(hidden: Any, s: _Styles, meta: Metadata, config: Config) -> None:
+    hidden.write_string(0, 0, "key", s.key)
+    hidden.write_string(0, 1, "value", s.key)
+    entries = meta.entries() + [("signature", sign(meta, config.integrity_key))]
+    for row, (key, value) in enumerate(entries, start=1):
+        hidden.write_string(row, 0, key)
+        hidden.write_string(row, 1, value)
+    hidden.set_column(0, 0, 18)
+    hidden.set_column(1, 1, 70)
+
+
+def _write_start(sheet: Any, s: _Styles, config: Config, kind: WorkbookKind, meta: Metadata,
+                 layouts: list[lay.SheetLayout], values: dict[str, Any]) -> None:
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 62)
+    sheet.set_column(2, 2, 22)
+    sheet.hide_gridlines(2)
+    sheet.write_string(0, 0, config.council, s.subtitle)
+    sheet.write_string(1, 0, f"{kind.title} {config.cycle}", s.title)
+    sheet.set_row(1, 24)
+    proposal = kind.id == "proposal"
+    facts = [
+        ("Partnership", f"{meta.partnership_name} ({meta.partnership_id})" if not proposal else "A new partnership you propose"),
+        ("Responsible officer", f"{meta.issued_to} <{meta.issued_to_email}>" if meta.issued_to_email else (meta.issued_to or "—")),
+    ]
+    row = 3
+    for key, value in facts:
+        sheet.write_string(row, 0, key, s.key)
+        sheet.write_string(row, 1, value, s.text)
+        row += 1
+    sheet.write_string(row, 0, "Return it by", s.key)
+    sheet.write_datetime(row, 1, _datetime(config.deadline), s.deadline)
+    sheet.write_string(row + 1, 0, "Issued", s.key)
+    sheet.write_datetime(row + 1, 1, _datetime(config.issue_date), s.date_long)
+    row += 3
+    sheet.merge_range(row, 0, row, 2, "What to do", s.section)
+    steps = _steps(config, proposal)
+    for number, step in enumerate(steps, start=1):
+        row += 1
+        sheet.write_string(row, 0, f"Step {number}", s.key)
+        sheet.merge_range(row, 1, row, 2, step, s.text)
+        sheet.set_row(row, 15 * (1 + len(step) // 100) + 3)
+    row += 2
+    sheet.merge_range(row, 0, row, 2, "The sheets of this workbook", s.section)
+    row += 1
+    sheet.write_row(row, 0, ["Sheet", "What it is", "Answers still needed"], s.colhead)
+    for sheet_layout in layouts:
+        row += 1
+        form = sheet_layout.form
+        sheet.write_string(row, 0, form.sheet, s.label)
+        sheet.write_string(row, 1, f"{form.title} ({form.source})", s.label)
+        sheet.write_formula(row, 2, lay.required_empty_formula(sheet_layout), s.count,
+                            lay.required_empty_count(sheet_layout, values))
+    row += 2
+    sheet.merge_range(row, 0, row, 2, f"Questions? Contact {config.mio_name}, {config.mio_email}.", s.text)
+    row += 1
+    note = ("Please do not rename, add, move or delete sheets, rows or columns, and do not copy answers "
+            "into another partnership's workbook: partxl checks that the workbook is the one issued.")
+    sheet.merge_range(row, 0, row, 2, note, s.small)
+    sheet.set_row(row, 30)
+    sheet.conditional_format(row - 3 - len(layouts), 2, row - 3, 2,
+                             {"type": "cell", "criteria": ">", "value": 0, "format": s.required})
+    sheet.set_portrait()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_header(f"&L&8{_hf(config.council)}&R&8Partnership return {_hf(config.cycle)}")
+    sheet.set_footer("&RPage &P of &N")
+    sheet.protect(config.protection_password, PROTECT_OPTIONS)
+
+
+def _steps(config: Config, proposal: bool) -> list[str]:
+    deadline = config.deadline.strftime("%A %d %B %Y").replace(" 0", " ")
+    if proposal:
+        first = [
+            "Use this workbook to propose that the Council enters into, or joins, a partnership. "
+            "SMT must support it before the Council commits any resources.",
+            "Fill in every yellow cell on the Information, Significance and Agreement sheets.",
+        ]
+    else:
+        first = [
+            "Check the answers already filled in from the Partnership Register and correct anything that has changed.",
+            "Fill in every yellow cell. Select a cell to see guidance; cells with a list show an arrow to choose from.",
+            "Score each feature on the Assessment sheet from 1 to 4 and say where the evidence is.",
+            "If the partnership has ended, or is being reviewed, complete the Evaluation sheet.",
+        ]
+    return first + [
+        "The table below counts the answers still needed on each sheet: it should read 0 before you return the workbook.",
+        f"Save the workbook as an Excel file (.xlsx) and e-mail it to {config.mio_name} ({config.mio_email}) "
+        f"by {deadline}, with a copy of the partnership agreement or terms of reference if it has changed.",
+    ]
+
+
+def _serial(day: dt.date) -> int:
+    """Excel's day number; xlsxwriter converts a date bound only when the other bound is a date too."""
+    return (day - EXCEL_EPOCH).days
+
+
+def _datetime(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def _hf(text: str) -> str:
+    """Escape text for an Excel header/footer, where '&' starts a control code."""
+    return text.replace("&", "&&")
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

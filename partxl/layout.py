@@ -1,0 +1,223 @@
+"""Where everything of a form goes on its sheet: a pure function of the form definition.
+
+Generation draws what is placed here; reading compares the defined names it finds in a
+returned workbook with the addresses computed here, so a sheet whose rows were moved is
+noticed. Nothing here depends on a partnership's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil
+from typing import Any
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .fieldtypes import TYPES
+from .spec import Computed, Field, Form, Table, cell_name
+
+LABEL_COL, ANSWER_COL, GUIDANCE_COL = 0, 1, 2
+LABEL_WIDTH, ANSWER_WIDTH, GUIDANCE_WIDTH = 44, 60, 46
+FIRST_BODY_ROW = 4
+LINE_HEIGHT = 15
+
+
+@dataclass(frozen=True)
+class InputCell:
+    """One cell an officer types into, with the field that describes it."""
+
+    name: str
+    form: Form
+    field: Field
+    row: int
+    col: int
+    table: Table | None = None
+    row_key: str | None = None
+
+    @property
+    def a1(self) -> str:
+        return xl_rowcol_to_cell(self.row, self.col)
+
+    @property
+    def required(self) -> bool:
+        """Always-required cells; a repeating row's columns are required only once the row is used."""
+        if self.table is None or self.table.fixed:
+            return self.field.required
+        return self.field.required and int(self.row_key or 0) <= self.table.min_rows
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A fixed piece of the sheet: a title, label, guidance text, heading or formula."""
+
+    row: int
+    col: int
+    role: str
+    value: Any = None
+    name: str | None = None
+    computed: Computed | None = None
+
+
+@dataclass
+class SheetLayout:
+    form: Form
+    placed: list[Placed] = field(default_factory=list)
+    inputs: list[InputCell] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)
+    widths: dict[int, int] = field(default_factory=dict)
+    header_rows: tuple[int, int] = (0, 1)
+
+    @property
+    def last_col(self) -> int:
+        return max(self.widths)
+
+    @property
+    def by_name(self) -> dict[str, InputCell]:
+        return {cell.name: cell for cell in self.inputs}
+
+    def place(self, row: int, col: int, role: str, value: Any = None, **kw: Any) -> None:
+        self.placed.append(Placed(row, col, role, value, **kw))
+
+    def widen(self, col: int, width: int) -> None:
+        self.widths[col] = max(self.widths.get(col, 0), width)
+
+    def fit(self, row: int, *texts_and_widths: tuple[str, float], minimum: float = 20) -> None:
+        """Give ``row`` enough height for wrapped text: a rough count of lines is enough for print."""
+        lines = max((sum(ceil(max(len(part), 1) / max(width * 1.1 - 2, 1)) for part in text.split("\n"))
+                     for text, width in texts_and_widths), default=1)
+        self.heights[row] = max(minimum, lines * LINE_HEIGHT + 5, self.heights.get(row, 0))
+
+
+def layout_form(form: Form) -> SheetLayout:
+    sheet = SheetLayout(form)
+    sheet.widen(LABEL_COL, LABEL_WIDTH)
+    sheet.place(0, 0, "title", form.title)
+    sheet.place(1, 0, "subtitle")
+    sheet.place(2, 0, "intro", form.intro)
+    sheet.fit(2, (form.intro, 2 * (LABEL_WIDTH + ANSWER_WIDTH)))
+    sheet.place(3, 0, "legend", "Yellow: an answer is still needed.   White: your answer.   Grey: fixed text.")
+    row = FIRST_BODY_ROW
+    for section in form.sections:
+        sheet.place(row, 0, "section", section.title)
+        sheet.heights[row] = 22
+        row += 1
+        for item in section.items:
+            row = _place_table(sheet, item, row) if isinstance(item, Table) else _place_field(sheet, item, row)
+    if form.computed:
+        row = _place_computed(sheet, row)
+    return sheet
+
+
+def _place_field(sheet: SheetLayout, fld: Field, row: int) -> int:
+    name = cell_name(sheet.form.id, fld.id)
+    sheet.widen(ANSWER_COL, ANSWER_WIDTH)
+    sheet.widen(GUIDANCE_COL, GUIDANCE_WIDTH)
+    sheet.place(row, LABEL_COL, "label", fld.label + (" *" if fld.required else ""))
+    sheet.inputs.append(InputCell(name, sheet.form, fld, row, ANSWER_COL))
+    sheet.place(row, GUIDANCE_COL, "guidance", fld.help)
+    sheet.fit(row, (fld.label, LABEL_WIDTH), (fld.help, GUIDANCE_WIDTH * 1.2),
+              minimum=60 if TYPES[fld.type].tall else 20)
+    return row + 1
+
+
+def _place_table(sheet: SheetLayout, table: Table, row: int) -> int:
+    first = ANSWER_COL
+    sheet.place(row, LABEL_COL, "colhead", table.row_header or table.label)
+    if table.fixed and any(r.text for r in table.rows):  # type: ignore[union-attr]
+        sheet.place(row, ANSWER_COL, "colhead", table.text_header)
+        sheet.widen(ANSWER_COL, ANSWER_WIDTH)
+        first = ANSWER_COL + 1
+    for offset, column in enumerate(table.columns):
+        sheet.place(row, first + offset, "colhead", column.label + (" *" if column.required else ""))
+        sheet.widen(first + offset, TYPES[column.type].width)
+    sheet.fit(row, *((c.label + " *", TYPES[c.type].width) for c in table.columns))
+    row += 1
+    for key in table.row_keys():
+        label = table.row_label(key)
+        sheet.place(row, LABEL_COL, "rowlabel", label)
+        texts = [(label, LABEL_WIDTH)]
+        if first > ANSWER_COL:
+            text = next(r.text for r in table.rows if r.id == key)  # type: ignore[union-attr]
+            sheet.place(row, ANSWER_COL, "rowtext", text)
+            texts.append((text, ANSWER_WIDTH))
+        for offset, column in enumerate(table.columns):
+            name = cell_name(sheet.form.id, table.id, key, column.id)
+            sheet.inputs.append(InputCell(name, sheet.form, column, row, first + offset, table, key))
+        tall = any(TYPES[c.type].tall for c in table.columns)
+        sheet.fit(row, *texts, minimum=45 if tall else 20)
+        row += 1
+    if table.help:
+        sheet.place(row, LABEL_COL, "note", table.help)
+        row += 1
+    return row
+
+
+def _place_computed(sheet: SheetLayout, row: int) -> int:
+    form = sheet.form
+    sheet.place(row, 0, "section", "Worked out for you")
+    sheet.heights[row] = 22
+    row += 1
+    for threshold in sorted({c.threshold for c in form.computed if c.threshold}):
+        sheet.place(row, LABEL_COL, "label", f"Threshold set by the Council ({threshold.replace('_', ' ')})")
+        sheet.place(row, ANSWER_COL, "threshold", threshold, name=f"cfg_{threshold}")
+        sheet.place(row, GUIDANCE_COL, "guidance", "From the Council's partxl configuration; it cannot be changed here.")
+        sheet.fit(row, ("", LABEL_WIDTH))
+        row += 1
+    for comp in form.computed:
+        sheet.place(row, LABEL_COL, "label", comp.label)
+        sheet.place(row, ANSWER_COL, "computed", comp, name=cell_name(form.id, comp.id), computed=comp)
+        sheet.place(row, GUIDANCE_COL, "guidance", explain(comp, form))
+        sheet.fit(row, (explain(comp, form), GUIDANCE_WIDTH))
+        row += 1
+    return row
+
+
+# ---------------------------------------------------------------- computed values
+
+
+def _ref(form: Form, ref: str) -> str:
+    return cell_name(form.id, ref)
+
+
+def formula(comp: Computed, form: Form) -> str:
+    """The Excel formula of a computed value; :func:`evaluate` is its twin in Python."""
+    if comp.kind == "at_least":
+        f, t = _ref(form, comp.field or ""), f"cfg_{comp.threshold}"
+        return f'=IF(ISNUMBER({f}),IF({f}>={t},"Yes","No"),"")'
+    terms = ",".join(f'{_ref(form, f)}="Yes"' for f in comp.fields)
+    return f'=IF(OR({terms}),"Yes","No")'
+
+
+def evaluate(comp: Computed, form: Form, values: dict[str, Any], thresholds: dict[str, float]) -> str:
+    """What :func:`formula` gives for ``values`` (keyed by cell name), for cached values and the register."""
+    if comp.kind == "at_least":
+        value = values.get(_ref(form, comp.field or ""))
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return ""
+        return "Yes" if value >= thresholds[comp.threshold or ""] else "No"
+    return "Yes" if any(values.get(_ref(form, f)) == "Yes" for f in comp.fields) else "No"
+
+
+def evaluate_all(form: Form, values: dict[str, Any], thresholds: dict[str, float]) -> dict[str, str]:
+    """Every computed value of ``form`` in order, later ones seeing earlier ones."""
+    seen = dict(values)
+    for comp in form.computed:
+        seen[cell_name(form.id, comp.id)] = evaluate(comp, form, seen, thresholds)
+    return {cell_name(form.id, c.id): seen[cell_name(form.id, c.id)] for c in form.computed}
+
+
+def explain(comp: Computed, form: Form) -> str:
+    if comp.kind == "at_least":
+        label = form.item(comp.field or "").label
+        return f"Yes when '{label}' is at or above the threshold."
+    return "Yes when any feature above is Yes: the partnership is then significant."
+
+
+def required_empty_formula(sheet: SheetLayout) -> str:
+    """A formula counting the always-required inputs still empty, for the self-check on the first sheet."""
+    terms = [f'(LEN({cell.name})=0)' for cell in sheet.inputs if cell.required]
+    return "=" + "+".join(["0", *terms])
+
+
+def required_empty_count(sheet: SheetLayout, values: dict[str, Any]) -> int:
+    return sum(1 for cell in sheet.inputs if cell.required and values.get(cell.name) in (None, ""))

@@ -1,0 +1,502 @@
+"""Form definitions: load ``workbook_templates/*.yaml`` into typed, frozen objects.
+
+A field is described once, in a definition file; generation, reading and validation all
+work from the objects built here. Loading checks the files thoroughly, because a council
+edits them by hand: every mistake raises :class:`DefinitionError` naming the file and the
+field, before any workbook is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .fieldtypes import TABLE, TYPES
+
+
+def _shipped_templates() -> Path:
+    """The repository's ``workbook_templates/`` in a checkout; the copy inside the package when installed."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "workbook_templates"
+    return checkout if (checkout / "workbook.yaml").is_file() else here / "workbook_templates"
+
+
+TEMPLATES_DIR = _shipped_templates()
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+FORM_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,19}$")
+RESERVED_FORM_IDS = {"meta", "list", "cfg"}
+CHOICE_SOURCES = {"strategic_objectives", "officers"}
+RULE_KINDS = {"not_before", "required_if", "implies"}
+COMPUTED_KINDS = {"at_least", "any_yes"}
+SEVERITIES = {"error", "warning"}
+
+
+class DefinitionError(Exception):
+    """A mistake in a definition file, said so that the council officer editing it can fix it."""
+
+    def __init__(self, path: Path | str, where: str, problem: str):
+        self.path, self.where, self.problem = Path(path), where, problem
+        super().__init__(f"{Path(path).name}: {where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One answer: a scalar field of a form, or one column of a table."""
+
+    id: str
+    label: str
+    type: str
+    help: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    choices_from: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    register: str | None = None
+
+
+@dataclass(frozen=True)
+class FixedRow:
+    id: str
+    label: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """Repeating rows (``rows: 6``) or fixed, labelled rows (a list), each with the same columns."""
+
+    id: str
+    label: str
+    columns: tuple[Field, ...]
+    rows: int | tuple[FixedRow, ...]
+    help: str = ""
+    min_rows: int = 0
+    register: str | None = None
+    row_header: str = ""
+    text_header: str = ""
+    type: str = TABLE
+
+    @property
+    def fixed(self) -> bool:
+        return not isinstance(self.rows, int)
+
+    def row_keys(self) -> list[str]:
+        """Keys that make cell names unique: 1, 2, … for repeating rows, the row id for fixed rows."""
+        if isinstance(self.rows, int):
+            return [str(i) for i in range(1, self.rows + 1)]
+        return [row.id for row in self.rows]
+
+    def row_label(self, key: str) -> str:
+        if isinstance(self.rows, int):
+            return f"{self.label.replace('(s)', '')} {key}"
+        return next(row.label for row in self.rows if row.id == key)
+
+    def column(self, column_id: str) -> Field:
+        return next(c for c in self.columns if c.id == column_id)
+
+
+Item = Field | Table
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check across fields. ``field``/``other`` are ``name``, ``table.column`` or ``form:name``."""
+
+    kind: str
+    field: str
+    message: str
+    other: str | None = None
+    when_field: str | None = None
+    when_equals: str | None = None
+    equals: str | None = None
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A value the workbook works out with a locked formula, e.g. whether a partnership is significant."""
+
+    id: str
+    label: str
+    kind: str
+    field: str | None = None
+    fields: tuple[str, ...] = ()
+    threshold: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    version: int
+    title: str
+    sheet: str
+    source: str
+    intro: str
+    sections: tuple[Section, ...]
+    rules: tuple[Rule, ...] = ()
+    computed: tuple[Computed, ...] = ()
+    path: Path = field(default=Path(), compare=False)
+
+    def items(self) -> Iterator[Item]:
+        for section in self.sections:
+            yield from section.items
+
+    def item(self, item_id: str) -> Item:
+        return next(i for i in self.items() if i.id == item_id)
+
+
+@dataclass(frozen=True)
+class WorkbookKind:
+    id: str
+    title: str
+    forms: tuple[Form, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Every form and every kind of workbook, as loaded from one templates folder."""
+
+    forms: dict[str, Form]
+    workbooks: dict[str, WorkbookKind]
+    folder: Path
+
+    def form(self, form_id: str) -> Form:
+        return self.forms[form_id]
+
+
+def cell_name(form_id: str, item_id: str, row: str | None = None, column: str | None = None) -> str:
+    """The workbook-level defined name of an input cell; an underscore means it is never a cell address."""
+    parts = [form_id, item_id] + ([row, column] if row is not None else [])
+    return "_".join(parts)
+
+
+def ref_name(form_id: str, ref: str, row_key: str | None = None) -> str:
+    """The cell name a rule reference means: ``name``, ``form:name``, or ``table.column`` on row ``row_key``."""
+    if ":" in ref:
+        other_form, ref = ref.split(":", 1)
+        return cell_name(other_form, ref)
+    item_id, _, column = ref.partition(".")
+    if column:
+        return cell_name(form_id, item_id, row_key or "", column)
+    return cell_name(form_id, item_id)
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _Reader:
+    """Reads one mapping from a definition file, naming the file and the place on every error."""
+
+    def __init__(self, path: Path, where: str, data: Any):
+        if not isinstance(data, dict):
+            raise DefinitionError(path, where, f"expected a block of 'key: value' lines, found {data!r}")
+        self.path, self.where, self.data = path, where, data
+
+    def fail(self, problem: str) -> DefinitionError:
+        return DefinitionError(self.path, self.where, problem)
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., ) -> Any:
+        if key not in self.data:
+            if default is ...:
+                raise self.fail(f"'{key}' is missing")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or isinstance(value, bool) and bool not in _as_tuple(kind):
+            raise self.fail(f"'{key}' should be {_kind_name(kind)}, found {value!r}")
+        return value
+
+    def ident(self, pattern: re.Pattern[str] = ID_PATTERN) -> str:
+        value = self.get("id", str)
+        if not pattern.match(value):
+            raise self.fail(
+                f"id {value!r} should start with a lower-case letter and use only a-z, 0-9"
+                + (" and _" if pattern is ID_PATTERN else "") + f" ({pattern.pattern})"
+            )
+        return value
+
+    def only(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.data) - allowed)
+        if unknown:
+            raise self.fail(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+             list: "a list", dict: "a block of keys"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+_FIELD_KEYS = {"id", "label", "type", "help", "required", "choices", "choices_from", "min", "max",
+               "max_length", "register"}
+_TABLE_KEYS = {"id", "label", "type", "help", "rows", "min_rows", "columns", "register",
+               "row_header", "text_header"}
+
+
+def _field(path: Path, where: str, data: Any) -> Field:
+    r = _Reader(path, where, data)
+    fid = r.ident()
+    r.where = f"{where} '{fid}'"
+    r.only(_FIELD_KEYS)
+    ftype = r.get("type", str)
+    if ftype not in TYPES:
+        raise r.fail(f"unknown type {ftype!r}; the types are {', '.join(sorted(TYPES))}")
+    choices = tuple(str(c) for c in r.get("choices", list, []))
+    source = r.get("choices_from", str, None)
+    if ftype == "choice":
+        if not choices and not source:
+            raise r.fail("a choice field needs 'choices' (a list) or 'choices_from'")
+        if source and source not in CHOICE_SOURCES:
+            raise r.fail(f"choices_from {source!r} is not known; use one of {', '.join(sorted(CHOICE_SOURCES))}")
+        if len(set(c.casefold() for c in choices)) != len(choices):
+            raise r.fail("the same choice is listed twice")
+    elif choices or source:
+        raise r.fail(f"only a choice field has choices, and this one is of type {ftype!r}")
+    lo, hi = r.get("min", (int, float), None), r.get("max", (int, float), None)
+    if lo is not None and hi is not None and lo > hi:
+        raise r.fail(f"min {lo} is greater than max {hi}")
+    return Field(
+        id=fid, label=r.get("label", str), type=ftype, help=r.get("help", str, ""),
+        required=r.get("required", bool, False), choices=choices, choices_from=source,
+        min=lo, max=hi, max_length=r.get("max_length", int, None), register=r.get("register", str, None),
+    )
+
+
+def _table(path: Path, where: str, data: dict[str, Any]) -> Table:
+    r = _Reader(path, where, data)
+    tid = r.ident()
+    r.where = f"{where} '{tid}'"
+    r.only(_TABLE_KEYS)
+    raw_columns = r.get("columns", list)
+    if not raw_columns:
+        raise r.fail("a table needs at least one column")
+    columns = tuple(_field(path, f"{r.where} column {i + 1}", c) for i, c in enumerate(raw_columns))
+    _unique(r, [c.id for c in columns], "column id")
+    raw_rows = r.get("rows", (int, list))
+    rows: int | tuple[FixedRow, ...]
+    if isinstance(raw_rows, int):
+        if not 1 <= raw_rows <= 200:
+            raise r.fail("rows should be between 1 and 200")
+        rows = raw_rows
+    else:
+        rows = tuple(_fixed_row(path, f"{r.where} row {i + 1}", row) for i, row in enumerate(raw_rows))
+        _unique(r, [row.id for row in rows], "row id")
+    min_rows = r.get("min_rows", int, 0)
+    if isinstance(rows, int) and min_rows > rows:
+        raise r.fail(f"min_rows {min_rows} is more than rows {rows}")
+    return Table(
+        id=tid, label=r.get("label", str), columns=columns, rows=rows, help=r.get("help", str, ""),
+        min_rows=min_rows, register=r.get("register", str, None),
+        row_header=r.get("row_header", str, ""), text_header=r.get("text_header", str, ""),
+    )
+
+
+def _fixed_row(path: Path, where: str, data: Any) -> FixedRow:
+    r = _Reader(path, where, data)
+    r.only({"id", "label", "text"})
+    return FixedRow(id=r.ident(), label=r.get("label", str), text=r.get("text", str, ""))
+
+
+def _unique(r: _Reader, ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise r.fail(f"duplicate {what} {i!r}")
+        seen.add(i)
+
+
+def _item(path: Path, where: str, data: Any) -> Item:
+    if isinstance(data, dict) and data.get("type") == TABLE:
+        return _table(path, where, data)
+    return _field(path, where, data)
+
+
+def _rule(path: Path, where: str, data: Any) -> Rule:
+    r = _Reader(path, where, data)
+    r.only({"kind", "field", "other", "when", "equals", "message", "severity"})
+    kind = r.get("kind", str)
+    if kind not in RULE_KINDS:
+        raise r.fail(f"unknown rule kind {kind!r}; the kinds are {', '.join(sorted(RULE_KINDS))}")
+    when = r.get("when", dict, None)
+    when_field = when_equals = None
+    if when is not None:
+        w = _Reader(path, f"{where} 'when'", when)
+        w.only({"field", "equals"})
+        when_field, when_equals = w.get("field", str), str(w.get("equals", (str, int, float)))
+    rule = Rule(
+        kind=kind, field=r.get("field", str), message=r.get("message", str), other=r.get("other", str, None),
+        when_field=when_field, when_equals=when_equals, equals=r.get("equals", str, None),
+        severity=r.get("severity", str, "error"),
+    )
+    if rule.severity not in SEVERITIES:
+        raise r.fail(f"severity should be error or warning, found {rule.severity!r}")
+    needs = {"not_before": ("other",), "required_if": ("when_field",), "implies": ("when_field", "equals")}
+    for attr in needs[kind]:
+        if getattr(rule, attr) is None:
+            raise r.fail(f"a {kind} rule needs '{attr.replace('when_field', 'when')}'")
+    return rule
+
+
+def _computed(path: Path, where: str, data: Any) -> Computed:
+    r = _Reader(path, where, data)
+    r.only({"id", "label", "kind", "field", "fields", "threshold"})
+    cid = r.ident()
+    kind = r.get("kind", str)
+    if kind not in COMPUTED_KINDS:
+        raise r.fail(f"unknown computed kind {kind!r}; the kinds are {', '.join(sorted(COMPUTED_KINDS))}")
+    computed = Computed(
+        id=cid, label=r.get("label", str), kind=kind, field=r.get("field", str, None),
+        fields=tuple(r.get("fields", list, [])), threshold=r.get("threshold", str, None),
+    )
+    if kind == "at_least" and not (computed.field and computed.threshold):
+        raise r.fail("an at_least value needs 'field' and 'threshold'")
+    if kind == "any_yes" and not computed.fields:
+        raise r.fail("an any_yes value needs 'fields'")
+    return computed
+
+
+_FORM_KEYS = {"id", "version", "title", "sheet", "source", "intro", "sections", "rules", "computed"}
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\']")
+
+
+def load_form(path: Path) -> Form:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "the file"
+        raise DefinitionError(path, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    r = _Reader(path, "the form", data)
+    r.only(_FORM_KEYS)
+    form_id = r.ident(FORM_ID_PATTERN)
+    if form_id in RESERVED_FORM_IDS:
+        raise r.fail(f"the form id {form_id!r} is reserved")
+    version = r.get("version", int)
+    sheet = r.get("sheet", str)
+    if not 1 <= len(sheet) <= 31 or _SHEET_NAME_BAD.search(sheet):
+        raise r.fail(f"sheet name {sheet!r} must be 1–31 characters without [ ] : * ? / \\ or '")
+    sections = []
+    for i, raw in enumerate(r.get("sections", list)):
+        s = _Reader(path, f"section {i + 1}", raw)
+        s.only({"title", "fields"})
+        title = s.get("title", str)
+        items = tuple(_item(path, f"section '{title}' field", f) for f in s.get("fields", list))
+        sections.append(Section(title=title, items=items))
+    form = Form(
+        id=form_id, version=version, title=r.get("title", str), sheet=sheet,
+        source=r.get("source", str, ""), intro=r.get("intro", str, ""), sections=tuple(sections),
+        rules=tuple(_rule(path, f"rule {i + 1}", x) for i, x in enumerate(r.get("rules", list, []))),
+        computed=tuple(_computed(path, f"computed {i + 1}", x) for i, x in enumerate(r.get("computed", list, []))),
+        path=path,
+    )
+    _unique(r, [i.id for i in form.items()] + [c.id for c in form.computed], "field id")
+    return form
+
+
+def load_spec(folder: Path | None = None) -> Spec:
+    """Load and cross-check every definition in ``folder`` (the shipped templates by default)."""
+    folder = Path(folder) if folder else TEMPLATES_DIR
+    if not folder.is_dir():
+        raise DefinitionError(folder, "the folder", "does not exist")
+    forms: dict[str, Form] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "workbook.yaml":
+            continue
+        form = load_form(path)
+        if form.id in forms:
+            raise DefinitionError(path, f"the form '{form.id}'", f"has the same id as {forms[form.id].path.name}")
+        forms[form.id] = form
+    _check_sheets(forms)
+    for form in forms.values():
+        _check_references(form, forms)
+    return Spec(forms=forms, workbooks=_load_workbooks(folder / "workbook.yaml", forms), folder=folder)
+
+
+def _check_sheets(forms: dict[str, Form]) -> None:
+    seen: dict[str, Form] = {}
+    for form in forms.values():
+        key = form.sheet.casefold()
+        if key in seen:
+            raise DefinitionError(form.path, f"the form '{form.id}'", f"uses sheet name {form.sheet!r} as {seen[key].path.name} does")
+        seen[key] = form
+
+
+def resolve(form: Form, forms: dict[str, Form], ref: str) -> tuple[Form, Field | Table, Field | None]:
+    """Find what a rule refers to: ``name``, ``table.column`` or ``form:name``."""
+    target = form
+    if ":" in ref:
+        form_id, ref = ref.split(":", 1)
+        if form_id not in forms:
+            raise KeyError(f"no form {form_id!r}")
+        target = forms[form_id]
+    item_id, _, column_id = ref.partition(".")
+    try:
+        item = target.item(item_id)
+    except StopIteration:
+        raise KeyError(f"no field {item_id!r} in form '{target.id}'") from None
+    if column_id:
+        if not isinstance(item, Table):
+            raise KeyError(f"{item_id!r} is not a table")
+        try:
+            return target, item, item.column(column_id)
+        except StopIteration:
+            raise KeyError(f"no column {column_id!r} in table {item_id!r}") from None
+    if isinstance(item, Table):
+        raise KeyError(f"{item_id!r} is a table: name one of its columns as {item_id}.column")
+    return target, item, None
+
+
+def _check_references(form: Form, forms: dict[str, Form]) -> None:
+    for i, rule in enumerate(form.rules):
+        for ref in filter(None, (rule.field, rule.other, rule.when_field)):
+            try:
+                resolve(form, forms, ref)
+            except KeyError as exc:
+                where = f"rule {i + 1} ({rule.kind} on '{rule.field}')"
+                raise DefinitionError(form.path, where, f"refers to {ref!r}: {exc.args[0]}") from None
+    known: set[str] = set()  # a computed value may use those computed before it
+    for comp in form.computed:
+        for ref in filter(None, (comp.field, *comp.fields)):
+            if ref in known:
+                continue
+            try:
+                resolve(form, forms, ref)
+            except KeyError as exc:
+                raise DefinitionError(form.path, f"computed '{comp.id}'", f"refers to {ref!r}: {exc.args[0]}") from None
+        known.add(comp.id)
+
+
+def _load_workbooks(path: Path, forms: dict[str, Form]) -> dict[str, WorkbookKind]:
+    if not path.is_file():
+        raise DefinitionError(path, "the folder", "needs a workbook.yaml listing the forms of each workbook")
+    r = _Reader(path, "the file", yaml.safe_load(path.read_text(encoding="utf-8")))
+    r.only({"workbooks"})
+    kinds: dict[str, WorkbookKind] = {}
+    for kind_id, raw in r.get("workbooks", dict).items():
+        k = _Reader(path, f"workbook '{kind_id}'", raw)
+        k.only({"title", "forms"})
+        ids = k.get("forms", list)
+        for form_id in ids:
+            if form_id not in forms:
+                raise k.fail(f"lists form {form_id!r}, but no definition file has that id")
+        kinds[kind_id] = WorkbookKind(id=kind_id, title=k.get("title", str), forms=tuple(forms[f] for f in ids))
+    for needed in ("annual", "proposal"):
+        if needed not in kinds:
+            raise r.fail(f"needs a workbook '{needed}'")
+    return kinds
