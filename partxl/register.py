@@ -56,14 +56,14 @@ class RegisterFile:
 
 def scalar_fields(spec: Spec) -> Iterator[tuple[Form, Field]]:
     """Fields with a register column, in form order."""
-    for form in spec.forms.values():
+    for form in spec.ordered_forms():
         for item in form.items():
             if isinstance(item, Field) and item.register:
                 yield form, item
 
 
 def table_fields(spec: Spec) -> Iterator[tuple[Form, Table]]:
-    for form in spec.forms.values():
+    for form in spec.ordered_forms():
         for item in form.items():
             if isinstance(item, Table) and item.register:
                 yield form, item

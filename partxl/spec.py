@@ -176,6 +176,11 @@ class Spec:
     def form(self, form_id: str) -> Form:
         return self.forms[form_id]
 
+    def ordered_forms(self) -> list[Form]:
+        """Forms in the order of the annual workbook, then any others: the order a reader expects."""
+        first = list(self.workbooks["annual"].forms)
+        return first + [f for f in self.forms.values() if f not in first]
+
 
 def cell_name(form_id: str, item_id: str, row: str | None = None, column: str | None = None) -> str:
     """The workbook-level defined name of an input cell; an underscore means it is never a cell address."""

@@ -1,0 +1,52 @@
+"""Shared fixtures: workbooks generated once per session through the real CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from partxl.cli import main
+from partxl.config import load_config
+from partxl.spec import load_spec
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_REGISTER = REPO / "samples" / "register.xlsx"
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run ``partxl ARGS`` in-process; returns (exit code, stdout, stderr)."""
+    runner = CliRunner()
+    if cwd is None:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+    else:
+        with runner.isolated_filesystem(temp_dir=cwd):
+            result = runner.invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="session")
+def spec():
+    return load_spec()
+
+
+@pytest.fixture(scope="session")
+def config():
+    return load_config(None)
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    """Every sample partnership's workbook and the blank proposal, made by `partxl generate`."""
+    out = tmp_path_factory.mktemp("generated")
+    code, _, err = run_cli("generate", "--register", str(SAMPLE_REGISTER), "--out", str(out), "--blank")
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(SAMPLE_REGISTER, tmp_path / "register.xlsx")
+    return tmp_path

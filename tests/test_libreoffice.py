@@ -1,0 +1,105 @@
+"""Generated workbooks in a real spreadsheet program (LibreOffice Calc, our stand-in for Excel).
+
+What LibreOffice 7.4 keeps when it opens and re-saves one of our workbooks as .xlsx, recorded
+here so that we design around it:
+- kept: defined names, sheet protection and which cells are unlocked, every data validation
+  with its input message and error alert, conditional formats, the start sheet's formulas,
+  print titles, landscape / fit-to-width, headers and footers, the metadata text;
+- changed: the very-hidden metadata sheet comes back merely hidden (so ingest accepts
+  either state, and relies on the signature, not on the sheet being invisible);
+- typing through Calc's own input: a locked cell refuses it, an unlocked input takes it;
+  headless Calc does not enforce list validation on typed text, so ingest must check choices.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from partxl.metadata import Metadata, verify
+
+from . import libreoffice
+from .inspect_xlsx import defined_cells, load, metadata, unlocked_cells
+
+pytestmark = pytest.mark.libreoffice
+
+
+def _structure(book: openpyxl.Workbook) -> dict:
+    return {
+        "names": {n: (c.sheet, c.address) for n, c in defined_cells(book).items()},
+        "sheets": [s.title for s in book.worksheets],
+        "protected": {s.title: bool(s.protection.sheet) for s in book.worksheets},
+        "unlocked": {s.title: unlocked_cells(s) for s in book.worksheets},
+        "validations": {s.title: sorted((str(d.sqref), d.type, d.promptTitle, d.prompt, d.showErrorMessage)
+                                        for d in s.data_validations.dataValidation) for s in book.worksheets},
+        "conditional": {s.title: len(s.conditional_formatting) for s in book.worksheets},
+        "print_titles": {s.title: s.print_title_rows for s in book.worksheets[2:]},
+        "landscape": {s.title: s.page_setup.orientation for s in book.worksheets[2:]},
+    }
+
+
+@pytest.fixture(scope="module")
+def round_tripped(generated: Path, tmp_path_factory) -> dict[Path, Path]:
+    files = sorted(generated.glob("*.xlsx"))
+    out = libreoffice.convert(files, "xlsx:Calc MS Excel 2007 XML", tmp_path_factory.mktemp("lo"))
+    return dict(zip(files, out, strict=True))
+
+
+def test_libreoffice_keeps_names_protection_and_validation(round_tripped: dict[Path, Path], config):
+    assert len(round_tripped) == 41
+    for ours, theirs in round_tripped.items():
+        before, after = load(ours), load(theirs)
+        assert _structure(after) == _structure(before), ours.name
+        assert before["_partxl"].sheet_state == "veryHidden" and after["_partxl"].sheet_state == "hidden"
+        meta = metadata(after)
+        signature = meta.pop("signature")
+        assert verify(Metadata(**meta), signature, config.integrity_key), ours.name
+        assert all(after[s].protection.sheet for s in after.sheetnames)
+
+
+def test_libreoffice_keeps_prefilled_values(round_tripped: dict[Path, Path]):
+    for ours, theirs in list(round_tripped.items())[:10]:
+        before, after = load(ours), load(theirs)
+        for name, cell in defined_cells(before).items():
+            assert after[cell.sheet][cell.address].value == before[cell.sheet][cell.address].value, (ours.name, name)
+
+
+def test_a_person_typing_in_calc_can_fill_inputs_but_not_labels(generated: Path, tmp_path: Path):
+    blank = generated / "New partnership proposal.xlsx"
+    names = defined_cells(load(blank))
+    name, formed, grant = names["info_name"], names["info_date_formed"], names["significance_annual_grant"]
+    typing = [
+        ["Information", name.address, "Typed In Calc Partnership"],
+        ["Information", "A" + name.address[1:], "I overwrite the label"],
+        ["Information", "A1", "I overwrite the title"],
+        ["Significance", grant.address, "150000"],
+        ["Start here", "B4", "not here either"],
+    ]
+    results = libreoffice.type_into([{"in": str(blank), "out": str(tmp_path / "typed.xlsx"), "typing": typing}], tmp_path)
+    cells = {(s, a): holds for s, a, _typed, holds in results[0]["cells"]}
+    assert cells[("Information", name.address)] == "Typed In Calc Partnership"
+    assert cells[("Information", "A" + name.address[1:])].startswith("Name of partnership")
+    assert cells[("Information", "A1")] == "Partnership Information Form"
+    assert cells[("Start here", "B4")] != "not here either"
+    saved = load(tmp_path / "typed.xlsx")
+    assert saved["Information"][name.address].value == "Typed In Calc Partnership"
+    assert saved["Significance"][grant.address].value == 150000
+    assert saved["Information"][formed.address].value is None
+    assert defined_cells(saved)["info_name"].address == name.address
+    # the start sheet's "answers still needed" is live: Calc recalculated it after the typing
+    count_before = openpyxl.load_workbook(blank, data_only=True)["Start here"]
+    count_after = openpyxl.load_workbook(tmp_path / "typed.xlsx", data_only=True)["Start here"]
+    info_row = next(r for r in range(1, 40) if count_before[f"A{r}"].value == "Information")
+    assert count_after[f"C{info_row}"].value == count_before[f"C{info_row}"].value - 1
+
+
+def test_libreoffice_prints_every_sheet_to_pdf(generated: Path, tmp_path: Path):
+    pdf, = libreoffice.convert([generated / "New partnership proposal.xlsx"], "pdf", tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= 4  # start sheet and three forms, each at least a page
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Partnership Information Form" in text and "Wexbridge District Council" in text
