@@ -24,7 +24,7 @@ from .findings import Code, Finding
 from .metadata import META_SHEET, Metadata, make_issue_id, sign
 from .register import Record, read_register
 from .spec import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
-from .xlsx import BOOK_OPTIONS, write_value
+from .xlsx import BOOK_OPTIONS, lock_structure, write_value
 
 START_SHEET = "Start here"
 NEW_ID = "NEW"
@@ -64,12 +64,22 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
             result.findings.append(Code.REGISTER_UNKNOWN_OFFICER.at(file=str(reg.path), partnership=record.id,
                                                                     field="Lead officer", value=officer))
         name = str(record.get(cell_name("info", "name"), "") or record.id)
-        target = out_dir / f"{safe_filename(record.id + ' ' + name)}.xlsx"
+        target = _unused(out_dir, safe_filename(f"{record.id} {name}"), result.files)
         result.files[target] = replace_keeping_copy(target, build_workbook(config, kind, record))
     if blank:
         target = out_dir / "New partnership proposal.xlsx"
         result.files[target] = replace_keeping_copy(target, build_workbook(config, spec.workbooks["proposal"], Record(NEW_ID)))
     return result
+
+
+def _unused(out_dir: Path, stem: str, taken: dict[Path, str]) -> Path:
+    """``stem.xlsx``, or ``stem (2).xlsx`` … when ids that differ only in unsafe characters made the same name."""
+    used = {p.name.casefold() for p in taken}
+    candidate, n = f"{stem}.xlsx", 1
+    while candidate.casefold() in used:
+        n += 1
+        candidate = f"{stem} ({n}).xlsx"
+    return out_dir / candidate
 
 
 def metadata_for(config: Config, kind: WorkbookKind, record: Record) -> Metadata:
@@ -113,7 +123,7 @@ def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     hidden.protect(config.protection_password)
     start.activate()
     book.close()
-    return buffer.getvalue()
+    return lock_structure(buffer.getvalue(), config.protection_password)
 
 
 def _thresholds(config: Config) -> dict[str, float]:
@@ -144,7 +154,7 @@ class _Styles:
         self.scores = {s: add({"bg_color": c}) for s, c in SCORE_COLOURS.items()}
         self.inputs = {name: add({**base, "locked": False, "border": 1, "border_color": "#7F7F7F",
                                   "num_format": t.num_format or "@" if name in ("text", "longtext", "choice", "yesno") else t.num_format,
-                                  "align": "center" if name in ("score", "yesno") else "left"})
+                                  "align": "center" if name == "score" else "left"})
                        for name, t in TYPES.items()}
 
 

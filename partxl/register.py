@@ -127,7 +127,7 @@ class _Reader:
             if not pid:
                 self.findings.append(Code.REGISTER_MISSING_ID.at(file=str(self.path), sheet=MAIN_SHEET, row=number))
                 continue
-            if pid in records:
+            if pid.casefold() in records:  # case-blind: P1 and p1 would be one file on Windows
                 self.findings.append(Code.REGISTER_DUPLICATE_ID.at(file=str(self.path), sheet=MAIN_SHEET,
                                                                    partnership=pid, row=number))
                 continue
@@ -137,7 +137,7 @@ class _Reader:
                 if heading in columns and col < len(row) and not _empty(row[col]):
                     form, fld = columns[heading]
                     self.put(record, cell_name(form.id, fld.id), fld, row[col], MAIN_SHEET)
-            records[pid] = record
+            records[pid.casefold()] = record
         return list(records.values())
 
     def put(self, record: Record, name: str, fld: Field, raw: Any, sheet: str, label: str = "") -> None:

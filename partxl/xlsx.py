@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from typing import Any
 
 # Text is never turned into formulas, links or numbers: what a user typed is written as they typed it.
@@ -23,3 +25,35 @@ def write_value(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
     else:
         sheet.write_string(row, col, str(value), fmt)
+
+
+def legacy_password_hash(password: str) -> str:
+    """The 16-bit password verifier of ECMA-376 Part 4 §14.7.1, as Excel expects in ``workbookPassword``."""
+    digest = 0
+    for char in reversed(password):
+        digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+        digest ^= ord(char)
+    digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+    return f"{digest ^ len(password) ^ 0xCE4B:X}"
+
+
+def lock_structure(data: bytes, password: str) -> bytes:
+    """Protect the workbook structure (no renaming, moving, adding or deleting sheets).
+
+    xlsxwriter cannot write ``<workbookProtection>``, so it is added to ``xl/workbook.xml``
+    in the finished package; entry order and timestamps are kept, so the output stays
+    byte-for-byte reproducible.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    protection = f'<workbookProtection workbookPassword="{legacy_password_hash(password)}" lockStructure="1"/>'
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                text = content.decode("utf-8")
+                if "<bookViews>" not in text:
+                    raise ValueError("xl/workbook.xml has no <bookViews> to put the protection before")
+                content = text.replace("<bookViews>", protection + "<bookViews>", 1).encode("utf-8")
+            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

@@ -20,6 +20,16 @@ EXCEL_TYPE = {"text": "textLength", "longtext": "textLength", "date": "date", "m
               "integer": "whole", "yesno": "list", "choice": "list", "score": "whole"}
 
 
+@pytest.fixture(scope="session")
+def issued(generated: Path) -> dict[str, openpyxl.Workbook]:
+    """The generated workbooks, opened once, by partnership id (from their metadata)."""
+    books = {}
+    for path in generated.glob("*.xlsx"):
+        book = load(path)
+        books[metadata(book)["partnership_id"]] = book
+    return books
+
+
 def workbooks(folder: Path) -> dict[str, Path]:
     """Generated workbooks by partnership id, found through their metadata (not their file names)."""
     found = {}
@@ -40,9 +50,10 @@ def expected_cells(form) -> list[tuple[str, object, object]]:
     return cells
 
 
-def test_every_sheet_is_protected_and_only_named_inputs_are_unlocked(generated: Path, spec):
-    for path in generated.glob("*.xlsx"):
-        book = load(path)
+def test_every_sheet_is_protected_and_only_named_inputs_are_unlocked(issued, spec):
+    assert len(issued) == 41  # 40 partnerships and the blank proposal
+    for path, book in issued.items():
+        assert book.security.lockStructure, f"{path}: sheets can be renamed, moved or deleted"
         names = defined_cells(book)
         for sheet in book.worksheets:
             assert sheet.protection.sheet, f"{path.name}: {sheet.title} is not protected"
@@ -55,9 +66,8 @@ def test_every_sheet_is_protected_and_only_named_inputs_are_unlocked(generated: 
         assert info["A6"].protection.locked and info["A6"].value.startswith("Name of partnership")
 
 
-def test_every_field_has_a_named_cell_with_its_validation_and_message(generated: Path, spec, config):
-    paths = workbooks(generated)
-    book = load(paths["P001"])
+def test_every_field_has_a_named_cell_with_its_validation_and_message(issued, spec, config):
+    book = issued["P001"]
     names = defined_cells(book)
     lists = {name: dn for name, dn in book.defined_names.items() if name.startswith("list_")}
     for form in spec.workbooks["annual"].forms:
@@ -89,14 +99,13 @@ def _register_rows(sheet) -> list[dict]:
     return [dict(zip(rows[0], r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
 
 
-def test_prefilled_values_equal_the_register(generated: Path, spec):
+def test_prefilled_values_equal_the_register(issued, spec):
     register = openpyxl.load_workbook(SAMPLE_REGISTER)
-    paths = workbooks(generated)
     by_heading = {f.register: (form, f) for form in spec.forms.values() for f in form.items()
                   if not isinstance(f, Table) and f.register}
     compared = 0
     for row in _register_rows(register["Register"]):
-        book = load(paths[row["Partnership ID"]])
+        book = issued[row["Partnership ID"]]
         names = defined_cells(book)
         for heading, value in row.items():
             if heading in by_heading and value is not None:
@@ -108,23 +117,22 @@ def test_prefilled_values_equal_the_register(generated: Path, spec):
     for row in _register_rows(register["Representatives"]):
         pid = row["Partnership ID"]
         reps[pid] = reps.get(pid, 0) + 1
-        names = defined_cells(book := load(paths[pid]))
+        names = defined_cells(book := issued[pid])
         cell = names[f"info_reps_{reps[pid]}_name"]
         assert book[cell.sheet][cell.address].value == row["Name"]
         compared += 1
     table = spec.form("assessment").item("features")
     label_to_id = {r.label: r.id for r in table.rows}
     for row in _register_rows(register["Assessment"])[:40]:
-        names = defined_cells(book := load(paths[row["Partnership ID"]]))
+        names = defined_cells(book := issued[row["Partnership ID"]])
         cell = names[f"assessment_features_{label_to_id[row['Row']]}_score"]
         assert book[cell.sheet][cell.address].value == row["Score (1–4)"]
         compared += 1
     assert compared > 1000
 
 
-def test_metadata_is_hidden_complete_and_signed(generated: Path, config):
-    paths = workbooks(generated)
-    book = load(paths["P001"])
+def test_metadata_is_hidden_complete_and_signed(issued, config):
+    book = issued["P001"]
     assert book["_partxl"].sheet_state == "veryHidden"
     meta = metadata(book)
     assert meta["partnership_id"] == "P001"
@@ -137,8 +145,8 @@ def test_metadata_is_hidden_complete_and_signed(generated: Path, config):
     assert not verify(Metadata(**{**meta, "partnership_id": "P002"}), signature, config.integrity_key)
     assert not verify(data, signature, "another council's key")
     assert sign(data, config.integrity_key) == signature
-    ids = {metadata(load(p))["issue_id"] for p in paths.values()}
-    assert len(ids) == len(paths)
+    ids = {metadata(b)["issue_id"] for b in issued.values()}
+    assert len(ids) == len(issued) == 41
 
 
 def test_blank_proposal_has_the_proposal_forms_and_nothing_filled(generated: Path, spec):
@@ -152,7 +160,7 @@ def test_blank_proposal_has_the_proposal_forms_and_nothing_filled(generated: Pat
 
 
 def test_significance_is_a_live_formula_with_the_configured_threshold(generated: Path, workdir: Path, config):
-    paths = workbooks(generated)
+    paths = {metadata(load(p))["partnership_id"]: p for p in generated.glob("P00[679] *.xlsx")}
     for pid, grant_expected in (("P009", "No"), ("P006", "Yes"), ("P007", "Yes")):  # £99,500, £100,000, £250,000
         formulas = load(paths[pid])
         values = openpyxl.load_workbook(paths[pid], data_only=True)
@@ -173,8 +181,8 @@ def test_significance_is_a_live_formula_with_the_configured_threshold(generated:
     assert values[cell.sheet][cell.address].value == "Yes"
 
 
-def test_required_inputs_are_marked_by_conditional_formatting(generated: Path, spec):
-    book = load(workbooks(generated)["P001"])
+def test_required_inputs_are_marked_by_conditional_formatting(issued, spec):
+    book = issued["P001"]
     names = defined_cells(book)
     for form in spec.workbooks["annual"].forms:
         sheet = book[form.sheet]
@@ -186,14 +194,15 @@ def test_required_inputs_are_marked_by_conditional_formatting(generated: Path, s
 
 
 def test_hostile_names_make_safe_files_and_stay_text(tmp_path: Path):
-    hostile = ["A/B Partnership", "../../etc/passwd", "C:\\Windows: Forum", "=cmd|' /C calc'!A0", "CON", "  dots... ..  "]
+    hostile = {"H1": "A/B Partnership", "H2": "../../etc/passwd", "H3": "C:\\Windows: Forum", "H4": "=cmd|' /C calc'!A0",
+               "H5": "CON", "H6": "  dots... ..  ", "S/1": "Same", "S:1": "Same"}  # the last two make the same safe name
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Register"
     sheet.append(["Partnership ID", "Partnership name", "Lead officer"])
-    for i, name in enumerate(hostile, start=1):
-        sheet.append([f"H{i}", name, "Alan Whitfield"])
-        sheet.cell(row=i + 1, column=2).data_type = "s"
+    for i, (pid, name) in enumerate(hostile.items(), start=2):
+        sheet.append([pid, name, "Alan Whitfield"])
+        sheet.cell(row=i, column=2).data_type = "s"
     book.save(tmp_path / "hostile.xlsx")
     out = tmp_path / "out"
     code, _, err = run_cli("generate", "--register", str(tmp_path / "hostile.xlsx"), "--out", str(out))
@@ -204,12 +213,12 @@ def test_hostile_names_make_safe_files_and_stay_text(tmp_path: Path):
         assert not set('<>:"/\\|?*') & set(path.name) and not path.name.startswith((".", " "))
         assert path.stem.split(" ")[0] not in {"CON", "PRN", "AUX", "NUL"}
     by_id = workbooks(out)
-    for i, name in enumerate(hostile, start=1):
-        book = load(by_id[f"H{i}"])
+    for pid, name in hostile.items():
+        book = load(by_id[pid])
         cell = defined_cells(book)["info_name"]
         stored = book[cell.sheet][cell.address]
         assert stored.data_type == "s" and stored.value == " ".join(name.split())  # stray spaces trimmed, nothing else
-        with zipfile.ZipFile(by_id[f"H{i}"]) as z:
+        with zipfile.ZipFile(by_id[pid]) as z:
             sheet_xml = z.read("xl/worksheets/sheet3.xml").decode()
         assert f'r="{cell.address}"><f>' not in sheet_xml and "<f>cmd" not in sheet_xml
 

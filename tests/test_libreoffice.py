@@ -7,6 +7,9 @@ here so that we design around it:
   print titles, landscape / fit-to-width, headers and footers, the metadata text;
 - changed: the very-hidden metadata sheet comes back merely hidden (so ingest accepts
   either state, and relies on the signature, not on the sheet being invisible);
+- dropped: the workbook structure lock (it writes an empty <workbookProtection/>), so
+  after a Calc save sheets can be renamed or moved: ingest must find sheets by their
+  content and names, and say so when they moved;
 - typing through Calc's own input: a locked cell refuses it, an unlocked input takes it;
   headless Calc does not enforce list validation on typed text, so ingest must check choices.
 """
@@ -54,6 +57,7 @@ def test_libreoffice_keeps_names_protection_and_validation(round_tripped: dict[P
         before, after = load(ours), load(theirs)
         assert _structure(after) == _structure(before), ours.name
         assert before["_partxl"].sheet_state == "veryHidden" and after["_partxl"].sheet_state == "hidden"
+        assert before.security.lockStructure and not (after.security and after.security.lockStructure)
         meta = metadata(after)
         signature = meta.pop("signature")
         assert verify(Metadata(**meta), signature, config.integrity_key), ours.name
