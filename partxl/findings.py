@@ -11,7 +11,8 @@ import enum
 from dataclasses import asdict, dataclass
 from typing import Any
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Finding:
     field: str = ""
     value: str = ""
     partnership: str = ""
+    form: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -52,16 +54,57 @@ class Code(enum.Enum):
     REGISTER_ORPHAN_ROW = (
         WARNING, "Sheet {sheet} row {row} is for partnership {partnership}, which is not on the Register sheet; it was ignored.")
 
+    # Opening a file
+    FILE_EMPTY = (ERROR, "The file is empty (0 bytes).")
+    FILE_NOT_WORKBOOK = (ERROR, "This is not a workbook partxl can read ({detail}).")
+    FILE_ENCRYPTED = (ERROR, "The workbook is protected with a password to open, so it cannot be read.")
+    FILE_DAMAGED = (ERROR, "The workbook is damaged and cannot be read ({detail}).")
+    FILE_TOO_LARGE = (ERROR, "The file was refused because it would unpack to far more than any return ({detail}).")
+    FILE_HOSTILE_XML = (ERROR, "The file was refused because it holds XML that a return never contains ({detail}).")
+    FILE_UNREADABLE = (ERROR, "The file could not be read from disk ({detail}).")
+    FILE_SKIPPED = (INFO, "Skipped: {detail}.")
+    MACROS_IGNORED = (WARNING, "The workbook contains macros; they were neither run nor kept, only its values were read.")
+    # Is it ours, and intact?
+    NOT_ISSUED = (ERROR, "This workbook was not issued by partxl (it has no issue details), so it cannot be matched to a partnership.")
+    METADATA_EDITED = (ERROR, "The workbook's hidden issue details do not match their signature: they were edited, copied from "
+                              "another workbook, or the workbook was not issued by this council.")
+    WRONG_CYCLE = (ERROR, "This workbook was issued for the {issued} cycle, not {cycle}.")
+    FORM_UNKNOWN = (ERROR, "The workbook holds a form '{form}' that the definitions do not describe.")
+    FORM_VERSION_OLD = (WARNING, "Sheet '{sheet}' is version {old} of the {form} form; the current version is {new}. "
+                                 "Its answers were read by name; questions added since are reported as missing.")
+    FORM_VERSION_NEWER = (ERROR, "Sheet '{sheet}' is version {old} of the {form} form, newer than the definitions here ({new}).")
+    SHEET_MISSING = (ERROR, "Sheet '{sheet}' is missing, so none of its answers could be read.")
+    PROTECTION_REMOVED = (WARNING, "Sheet '{sheet}' is no longer protected.")
+    STRUCTURE_MOVED = (WARNING, "On sheet '{sheet}', {count} answer cell(s) are no longer where the form put them "
+                                "(rows or columns were inserted, deleted or moved); they were read by their names.")
+    NAME_MISSING = (WARNING, "The answer cell '{name}' has lost its name; it was read from {cell}, where the form put it.")
+    NAMES_UNAVAILABLE = (WARNING, "A {kind} file does not keep the names of answer cells; answers were read from where the form put them.")
+    # Answers
+    MISSING = (ERROR, "'{field}' is required but empty.")
+    INVALID = (ERROR, "'{field}' reads {value!r}, which is not {right}.")
+    NOT_A_CHOICE = (ERROR, "'{field}' reads {value!r}, which is not one of the answers in its list.")
+    OUT_OF_RANGE = (ERROR, "'{field}' is {value}, outside the allowed range {low} to {high}.")
+    TOO_LONG = (ERROR, "'{field}' is {length:,} characters long; the most allowed is {limit:,}.")
+    TOO_FEW_ROWS = (ERROR, "'{field}' needs at least {count} row(s) filled in.")
+    FORMULA_IN_INPUT = (WARNING, "'{field}' holds a formula; its value {value!r} was used.")
+    # Across returns
+    DUPLICATE_RETURN = (WARNING, "Another return for {partnership} ({newer}) is newer, so this one was kept in the history only.")
+    NEW_PROPOSAL = (WARNING, "A new partnership proposal ('{value}'); it was added to the register as {partnership}, "
+                             "pending SMT approval.")
+    UNKNOWN_PARTNERSHIP = (WARNING, "Partnership {partnership} is not on the previous register; it was added as new.")
+    EXCLUDED = (INFO, "{partnership} is a {value}: not a partnership under the policy, so it is left off the register.")
+    NOT_RETURNED = (WARNING, "No return has been accepted for {partnership} this cycle; last year's entry is kept.")
+
     def __init__(self, severity: str, template: str):
         self.severity, self.template = severity, template
 
     def at(self, *, hint: str = "", file: str = "", sheet: str = "", cell: str = "", field: str = "",
-           value: Any = "", partnership: str = "", **params: Any) -> Finding:
+           value: Any = "", partnership: str = "", form: str = "", **params: Any) -> Finding:
         message = self.template.format(field=field, value=value, partnership=partnership, sheet=sheet,
-                                       cell=cell, **params)
+                                       cell=cell, form=form, **params)
         return Finding(code=self.name, severity=self.severity, message=message, hint=hint, file=file,
                        sheet=sheet, cell=cell, field=field, value="" if value is None else str(value),
-                       partnership=partnership)
+                       partnership=partnership, form=form)
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

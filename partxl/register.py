@@ -14,6 +14,7 @@ extra columns works, and so will the consolidated register.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,9 @@ class Record:
     id: str
     status: str = "Active"
     values: dict[str, Any] = field(default_factory=dict)
+    returned: bool = False
+    latest_return: dt.date | None = None
+    source: str = ""
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
@@ -198,46 +202,221 @@ class _Reader:
 
 # ---------------------------------------------------------------- writing
 
+CATEGORY_ORDER = ("Statutory partnership", "Community-based partnership", "Network group / forum")
+EXCLUDED_CATEGORIES = ("Contractual arrangement", "Shared service")
+THRESHOLD_NAME = "GrantThreshold"
+RETURNED, NOT_RETURNED = "Returned", "Not yet returned"
 
-def write_register(records: list[Record], spec: Spec, path: Path) -> None:
-    """Write ``records`` in the layout above (atomically), readable and filterable in Excel."""
+
+def _n(form: str, fld: str) -> str:
+    return cell_name(form, fld)
+
+
+def sort_key(record: Record) -> tuple[int, str, str]:
+    """The policy's order: statutory, then community-based, then network groups / forums."""
+    category = str(record.get(_n("info", "category"), ""))
+    rank = CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+    return rank, str(record.get(_n("info", "name"), "")).casefold(), record.id
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    width: int
+    kind: str  # a field type name, or "formula"
+    value: Any  # callable(record) -> value
+
+
+def register_columns(spec: Spec, config: Any, as_of: dt.date) -> list[Column]:
+    """The main sheet's columns: what a reader needs first, then every other register field."""
+    from .layout import evaluate_all
+    from .validate import add_months
+
+    by_name = {_n(form.id, f.id): (form, f) for form, f in scalar_fields(spec)}
+    thresholds = {"grant_threshold": config.grant_threshold}
+    significance = spec.form("significance")
+
+    def computed(r: Record) -> dict[str, str]:
+        return evaluate_all(significance, r.values, thresholds)
+
+    def features(r: Record) -> str:
+        values = {**r.values, **computed(r)}
+        held = [f.register or f.label for f in significance.items() if isinstance(f, Field) and f.type == "yesno"
+                and values.get(_n("significance", f.id)) == "Yes"]
+        if values.get(_n("significance", "grant_over_threshold")) == "Yes":
+            held.insert(3, f"Grant of £{config.grant_threshold:,.0f} or more")
+        return "; ".join(held)
+
+    def review_due(r: Record) -> dt.date | None:
+        last = r.get(_n("info", "review_date"))
+        return add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
+
+    def field_column(name: str) -> Column:
+        form, f = by_name[name]
+        return Column(f.register or f.label, min(max(len(f.register or ""), TYPES[f.type].width // 2, 10), 40),
+                      f.type, lambda r, n=name: r.get(n))
+
+    scores = spec.form("assessment").item("features")
+    assert isinstance(scores, Table) and scores.fixed
+
+    def score_list(r: Record) -> list[int]:
+        return [v for k in scores.row_keys() if isinstance(v := r.get(cell_name("assessment", "features", k, "score")), int)]
+
+    first = [
+        Column(ID_COLUMN, 12, "text", lambda r: r.id),
+        field_column(_n("info", "name")), field_column(_n("info", "category")),
+        field_column(_n("info", "lead_officer")), field_column(_n("info", "accountable_body")),
+        Column("Significant", 11, "yesno", lambda r: computed(r)[_n("significance", "significant")]),
+        Column("Significance features", 40, "text", features),
+        field_column(_n("significance", "annual_grant")),
+        Column(f"Grant ≥ £{config.grant_threshold:,.0f}", 13, "formula", None),
+        field_column(_n("info", "council_funding")), field_column(_n("info", "additional_funds")),
+        field_column(_n("info", "has_agreement")), field_column(_n("info", "agreement_type")),
+        field_column(_n("info", "exit_strategy")), field_column(_n("info", "review_date")),
+        Column("Review due", 12, "date", review_due),
+        Column("Review overdue", 10, "yesno", lambda r: "" if review_due(r) is None else ("Yes" if review_due(r) < as_of else "No")),
+        field_column(_n("info", "date_formed")), field_column(_n("info", "end_date")),
+        Column(STATUS_COLUMN, 10, "text", lambda r: r.status),
+    ]
+    first += [Column(scores.row_label(k), 10, "score", lambda r, k=k: r.get(cell_name("assessment", "features", k, "score")))
+              for k in scores.row_keys()]
+    first += [
+        Column("Mean score", 9, "number", lambda r: round(sum(s) / len(s), 2) if (s := score_list(r)) else None),
+        Column("Scores of 1", 9, "integer", lambda r: sum(1 for s in score_list(r) if s == 1) if score_list(r) else None),
+        Column("Returned", 14, "text", lambda r: RETURNED if r.returned else NOT_RETURNED),
+        Column("Latest return", 12, "date", lambda r: r.latest_return),
+        Column("Source file", 40, "text", lambda r: r.source),
+    ]
+    shown = {c.heading for c in first}
+    return first + [field_column(n) for n, (_, f) in by_name.items() if (f.register or f.label) not in shown]
+
+
+def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.date) -> bytes:
+    """The register workbook: the main table, detail sheets holding every answer, and an About sheet."""
+    import io
+
     import xlsxwriter
+    from xlsxwriter.utility import xl_col_to_name
 
-    def build(target: Path) -> None:
-        book = xlsxwriter.Workbook(str(target), BOOK_OPTIONS)
-        head = book.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF",
-                                "text_wrap": True, "valign": "top", "border": 1})
-        formats = {name: book.add_format({"num_format": t.num_format, "valign": "top"})
-                   for name, t in TYPES.items() if t.num_format}
-        plain = book.add_format({"valign": "top"})
-        fields = list(scalar_fields(spec))
-        headings = [ID_COLUMN, STATUS_COLUMN] + [f.register or "" for _, f in fields]
-        main = [[r.id, r.status] + [(r.get(cell_name(form.id, f.id)), f.type) for form, f in fields]
-                for r in records]
-        _sheet(book, MAIN_SHEET, headings, main, head, formats, plain, [14, 10] + [min(max(len(h), 12), 40) for h in headings[2:]])
-        for form, table in table_fields(spec):
-            rows = []
-            for r in records:
-                for key in table.row_keys():
-                    cells = [(r.get(cell_name(form.id, table.id, key, c.id)), c.type) for c in table.columns]
-                    if table.fixed or any(v not in (None, "") for v, _ in cells):
-                        rows.append([r.id, table.row_label(key) if table.fixed else int(key)] + cells)
-            _sheet(book, table.register or table.id, [ID_COLUMN, ROW_COLUMN] + [c.label for c in table.columns],
-                   rows, head, formats, plain, [14, 34 if table.fixed else 6] + [min(TYPES[c.type].width, 50) for c in table.columns])
-        book.close()
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book.set_properties({"title": f"Partnership Register {config.cycle}", "author": config.council,
+                         "company": config.council, "created": dt.datetime.combine(as_of, dt.time())})
+    styles = _register_styles(book)
+    records = sorted(records, key=sort_key)
+    columns = register_columns(spec, config, as_of)
+    main = book.add_worksheet(MAIN_SHEET)
+    grant_col = next(i for i, c in enumerate(columns) if c.heading == "Annual grant (£)")
+    for r, record in enumerate(records, start=1):
+        for c, column in enumerate(columns):
+            if column.kind == "formula":
+                grant = f"{xl_col_to_name(grant_col)}{r + 1}"
+                value = record.get(_n("significance", "annual_grant"))
+                cached = "" if not isinstance(value, (int, float)) else ("Yes" if value >= config.grant_threshold else "No")
+                main.write_formula(r, c, f'=IF(ISNUMBER({grant}),IF({grant}>={THRESHOLD_NAME},"Yes","No"),"")',
+                                   styles["text"], cached)
+            else:
+                write_value(main, r, c, column.value(record), styles.get(column.kind, styles["text"]))
+    main.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
+        "name": "PartnershipRegister", "style": "Table Style Medium 2",
+        "columns": [{"header": c.heading, "header_format": styles["head"]} for c in columns]})
+    for c, column in enumerate(columns):
+        main.set_column(c, c, column.width)
+    main.set_row(0, 45)
+    main.freeze_panes(1, 2)
+    main.set_landscape()
+    main.set_paper(9)
+    main.fit_to_pages(1, 0)
+    main.repeat_rows(0)
+    main.set_header(f"&L{config.council.replace('&', '&&')}&CPartnership Register&R{config.cycle.replace('&', '&&')}")
+    main.set_footer("&RPage &P of &N")
+    for form, table in table_fields(spec):
+        _table_sheet(book, styles, form, table, records)
+    _answers_sheet(book, styles, spec, records)
+    _about_sheet(book, styles, config, as_of, len(records))
+    main.activate()
+    book.close()
+    return buffer.getvalue()
 
-    atomic_write(Path(path), build)
+
+def _register_styles(book: Any) -> dict[str, Any]:
+    base = {"valign": "top", "font_name": "Arial", "font_size": 10}
+    styles = {name: book.add_format({**base, "num_format": t.num_format}) for name, t in TYPES.items() if t.num_format}
+    styles["text"] = book.add_format({**base, "text_wrap": False})
+    styles["longtext"] = book.add_format({**base, "text_wrap": True})
+    styles["number"] = book.add_format({**base, "num_format": "0.00"})
+    styles["head"] = book.add_format({**base, "bold": True, "text_wrap": True, "valign": "bottom"})
+    styles["title"] = book.add_format({**base, "bold": True, "font_size": 14})
+    return styles
 
 
-def _sheet(book: Any, name: str, headings: list[str], rows: list[list[Any]], head: Any,
-           formats: dict[str, Any], plain: Any, widths: list[int]) -> None:
+def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tuple[str, int]],
+                 rows: list[list[tuple[Any, str]]]) -> None:
     sheet = book.add_worksheet(name)
-    sheet.write_row(0, 0, headings, head)
     for r, row in enumerate(rows, start=1):
-        for c, cell in enumerate(row):
-            value, ftype = cell if isinstance(cell, tuple) else (cell, "text")
-            write_value(sheet, r, c, value, formats.get(ftype, plain))
-    for c, width in enumerate(widths):
+        for c, (value, kind) in enumerate(row):
+            write_value(sheet, r, c, value, styles.get(kind, styles["text"]))
+    table_name = "".join(ch for ch in name.title() if ch.isalnum())
+    sheet.add_table(0, 0, max(len(rows), 1), len(headings) - 1, {
+        "name": table_name, "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": styles["head"]} for h, _ in headings]})
+    for c, (_, width) in enumerate(headings):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(1, 1)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(headings) - 1)
+
+
+def _table_sheet(book: Any, styles: dict[str, Any], form: Form, table: Table, records: list[Record]) -> None:
+    rows = []
+    for r in records:
+        for key in table.row_keys():
+            cells = [(r.get(cell_name(form.id, table.id, key, c.id)), c.type) for c in table.columns]
+            if table.fixed or any(v not in (None, "") for v, _ in cells):
+                rows.append([(r.id, "text"), (table.row_label(key) if table.fixed else int(key), "text")] + cells)
+    headings = [(ID_COLUMN, 12), (ROW_COLUMN, 34 if table.fixed else 6)]
+    headings += [(c.label, min(TYPES[c.type].width, 50)) for c in table.columns]
+    _plain_table(book, styles, table.register or table.id, headings, rows)
+
+
+def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[Record]) -> None:
+    """Every answer of every partnership, one per row: nothing a return held is lost."""
+    from .layout import layout_form
+
+    cells = [(form, cell) for form in spec.ordered_forms() for cell in layout_form(form).inputs]
+    rows = []
+    for r in records:
+        for form, cell in cells:
+            value = r.get(cell.name)
+            if value not in (None, ""):
+                question = cell.field.label if cell.table is None else \
+                    f"{cell.table.row_label(cell.row_key or '')}: {cell.field.label}"
+                kind = cell.field.type if cell.field.type != "longtext" else "longtext"
+                rows.append([(r.id, "text"), (form.title, "text"), (question, "longtext"), (value, kind), (cell.name, "text")])
+    _plain_table(book, styles, "All answers", [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70), ("Cell name", 30)], rows)
+
+
+def _about_sheet(book: Any, styles: dict[str, Any], config: Any, as_of: dt.date, count: int) -> None:
+    sheet = book.add_worksheet("About")
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 90)
+    sheet.write_string(0, 0, f"{config.council}: Partnership Register {config.cycle}", styles["title"])
+    facts = [
+        ("As at", as_of), ("Partnerships", count), ("Grant threshold (£)", config.grant_threshold),
+        ("Order", "Statutory partnerships, then community-based partnerships, then network groups / forums. "
+                  "Contractual arrangements and shared services are not partnerships and are left out (see the validation report)."),
+        ("Grant column", "A live formula: Yes when the annual grant is at or above the threshold above (named GrantThreshold)."),
+        ("Detail sheets", "Representatives, Assessment and Agreement hold the table answers; "
+                          "All answers holds every answer of every partnership."),
+        ("Built by", "partxl consolidate, from the accepted returns recorded in its ledger."),
+    ]
+    for row, (key, value) in enumerate(facts, start=2):
+        sheet.write_string(row, 0, key, styles["head"])
+        kind = "date" if isinstance(value, dt.date) else ("money" if key.startswith("Grant threshold") else "longtext")
+        write_value(sheet, row, 1, value, styles.get(kind, styles["text"]))
+        if key.startswith("Grant threshold"):
+            book.define_name(THRESHOLD_NAME, f"=About!$B${row + 1}")
+
+
+def write_register(records: list[Record], spec: Spec, config: Any, path: Path, as_of: dt.date) -> None:
+    """Write the register to ``path`` atomically (used for the samples; consolidate keeps copies too)."""
+    data = register_bytes(records, spec, config, as_of)
+    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))

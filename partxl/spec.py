@@ -31,7 +31,13 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FORM_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 RESERVED_FORM_IDS = {"meta", "list", "cfg"}
 CHOICE_SOURCES = {"strategic_objectives", "officers"}
-RULE_KINDS = {"not_before", "required_if", "implies"}
+RULE_KINDS = {"not_before", "required_if", "implies", "flag", "overdue", "past", "current_row"}
+RULE_DEFAULTS = {  # kind: (finding code, severity) unless the rule says otherwise
+    "not_before": ("DATE_ORDER", "error"), "required_if": ("MISSING_CONDITIONAL", "error"),
+    "implies": ("INCONSISTENT", "warning"), "flag": ("FLAGGED", "warning"), "overdue": ("OVERDUE", "warning"),
+    "past": ("PAST_DATE", "warning"), "current_row": ("NO_CURRENT_ROW", "warning"),
+}
+MONTHS_FROM = {"review_interval_months"}
 COMPUTED_KINDS = {"at_least", "any_yes"}
 SEVERITIES = {"error", "warning"}
 
@@ -113,16 +119,31 @@ class Section:
 
 @dataclass(frozen=True)
 class Rule:
-    """A check across fields. ``field``/``other`` are ``name``, ``table.column`` or ``form:name``."""
+    """A check on one or more fields; references are ``name``, ``table.column`` or ``form:name``.
+
+    not_before: ``field`` is not before ``other``.   required_if: ``field`` is needed ``when``.
+    implies: ``when`` holds, so ``field`` should equal ``equals``.   flag: ``field`` equals ``equals``.
+    overdue: the date ``field`` is more than ``months`` (or the configured ``months_from``) ago.
+    past: the date ``field`` has passed, ``unless`` another answer says it was dealt with.
+    current_row: a repeating table has rows but none with ``field`` (a column) empty.
+    """
 
     kind: str
     field: str
     message: str
+    code: str
+    severity: str
     other: str | None = None
     when_field: str | None = None
     when_equals: str | None = None
     equals: str | None = None
-    severity: str = "error"
+    months: int | None = None
+    months_from: str | None = None
+    unless_field: str | None = None
+    unless_equals: str | None = None
+
+    def refs(self) -> list[str]:
+        return [r for r in (self.field, self.other, self.when_field, self.unless_field) if r]
 
 
 @dataclass(frozen=True)
@@ -332,27 +353,39 @@ def _item(path: Path, where: str, data: Any) -> Item:
     return _field(path, where, data)
 
 
+def _condition(path: Path, where: str, raw: Any) -> tuple[str | None, str | None]:
+    if raw is None:
+        return None, None
+    w = _Reader(path, where, raw)
+    w.only({"field", "equals"})
+    return w.get("field", str), str(w.get("equals", (str, int, float)))
+
+
 def _rule(path: Path, where: str, data: Any) -> Rule:
     r = _Reader(path, where, data)
-    r.only({"kind", "field", "other", "when", "equals", "message", "severity"})
+    r.only({"kind", "field", "other", "when", "equals", "message", "severity", "code", "months", "months_from", "unless"})
     kind = r.get("kind", str)
     if kind not in RULE_KINDS:
         raise r.fail(f"unknown rule kind {kind!r}; the kinds are {', '.join(sorted(RULE_KINDS))}")
-    when = r.get("when", dict, None)
-    when_field = when_equals = None
-    if when is not None:
-        w = _Reader(path, f"{where} 'when'", when)
-        w.only({"field", "equals"})
-        when_field, when_equals = w.get("field", str), str(w.get("equals", (str, int, float)))
+    when_field, when_equals = _condition(path, f"{where} 'when'", r.get("when", dict, None))
+    unless_field, unless_equals = _condition(path, f"{where} 'unless'", r.get("unless", dict, None))
+    code, severity = RULE_DEFAULTS[kind]
     rule = Rule(
-        kind=kind, field=r.get("field", str), message=r.get("message", str), other=r.get("other", str, None),
+        kind=kind, field=r.get("field", str), message=r.get("message", str), code=r.get("code", str, code),
+        severity=r.get("severity", str, severity), other=r.get("other", str, None),
         when_field=when_field, when_equals=when_equals, equals=r.get("equals", str, None),
-        severity=r.get("severity", str, "error"),
+        months=r.get("months", int, None), months_from=r.get("months_from", str, None),
+        unless_field=unless_field, unless_equals=unless_equals,
     )
     if rule.severity not in SEVERITIES:
         raise r.fail(f"severity should be error or warning, found {rule.severity!r}")
-    needs = {"not_before": ("other",), "required_if": ("when_field",), "implies": ("when_field", "equals")}
-    for attr in needs[kind]:
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]{2,39}", rule.code):
+        raise r.fail(f"code {rule.code!r} should be capitals, digits and _, such as REVIEW_OVERDUE")
+    if rule.months_from and rule.months_from not in MONTHS_FROM:
+        raise r.fail(f"months_from {rule.months_from!r} is not a setting; use {', '.join(sorted(MONTHS_FROM))}")
+    needs = {"not_before": ("other",), "required_if": ("when_field",), "implies": ("when_field", "equals"),
+             "flag": ("equals",), "overdue": ("months_from" if rule.months is None else "months",)}
+    for attr in needs.get(kind, ()):
         if getattr(rule, attr) is None:
             raise r.fail(f"a {kind} rule needs '{attr.replace('when_field', 'when')}'")
     return rule
@@ -469,7 +502,7 @@ def resolve(form: Form, forms: dict[str, Form], ref: str) -> tuple[Form, Field |
 
 def _check_references(form: Form, forms: dict[str, Form]) -> None:
     for i, rule in enumerate(form.rules):
-        for ref in filter(None, (rule.field, rule.other, rule.when_field)):
+        for ref in rule.refs():
             try:
                 resolve(form, forms, ref)
             except KeyError as exc:

@@ -247,7 +247,7 @@ def _table(spec, form_id: str, table_id: str) -> Table:
 
 
 def main() -> None:
-    write_register(make_records(), load_spec(), HERE / "register.xlsx")
+    write_register(make_records(), load_spec(), load_config(None), HERE / "register.xlsx", TODAY)
     print(f"wrote {HERE / 'register.xlsx'}")
 
 

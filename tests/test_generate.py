@@ -234,8 +234,8 @@ def test_rerun_changes_nothing_and_a_change_keeps_the_old_copy(workdir: Path):
     assert {p.name: p.read_bytes() for p in out.glob("*.xlsx")} == before
     book = openpyxl.load_workbook(workdir / "register.xlsx")
     column = next(c.column_letter for c in book["Register"][1] if c.value == "Accountable body")
-    assert book["Register"]["A2"].value == "P001"
-    book["Register"][f"{column}2"].value = "Somebody Else's Body"
+    row = next(c.row for c in book["Register"]["A"] if c.value == "P001")
+    book["Register"][f"{column}{row}"].value = "Somebody Else's Body"
     book.save(workdir / "register.xlsx")
     code, third, _ = run_cli(*args)
     outcomes = json.loads(third)["files"]

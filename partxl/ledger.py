@@ -1,0 +1,159 @@
+"""The ledger: an SQLite record of every file partxl has seen and what became of it.
+
+Each file is known by its SHA-256, so a re-run skips files already checked (unless the
+rules or settings changed, which the ``checker`` fingerprint notices), a renamed copy is
+recognised as the same return, and the register can always be rebuilt from the accepted
+versions kept here — even after the returns folder has been tidied away. Internal Audit can
+open it with any SQLite tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    sha256      TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    first_seen  TEXT NOT NULL,
+    last_path   TEXT NOT NULL,
+    checker     TEXT NOT NULL,       -- fingerprint of the definitions and settings it was checked with
+    outcome     TEXT NOT NULL,       -- accepted, errors, rejected
+    partnership TEXT NOT NULL,
+    workbook    TEXT NOT NULL,
+    cycle       TEXT NOT NULL,
+    saved_at    TEXT,
+    metadata    TEXT NOT NULL,       -- JSON
+    answers     TEXT NOT NULL,       -- JSON: cell name -> value (dates as ISO text)
+    findings    TEXT NOT NULL        -- JSON list
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    started     TEXT NOT NULL,
+    folder      TEXT NOT NULL,
+    files       INTEGER NOT NULL DEFAULT 0,
+    finished    TEXT
+);
+CREATE TABLE IF NOT EXISTS sightings (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    path        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    PRIMARY KEY (run_id, path)
+);
+CREATE VIEW IF NOT EXISTS accepted_versions AS
+    SELECT partnership, cycle, sha256, saved_at, first_seen, last_path FROM files WHERE outcome = 'accepted';
+"""
+
+
+@dataclass
+class Entry:
+    """What the ledger knows of one file."""
+
+    sha256: str
+    size: int
+    first_seen: str
+    last_path: str
+    checker: str
+    outcome: str
+    partnership: str
+    workbook: str
+    cycle: str
+    saved_at: str | None
+    metadata: dict[str, str]
+    answers: dict[str, Any]
+    findings: list[Finding]
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"date"}:
+        return dt.date.fromisoformat(value["date"])
+    return value
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start_run(self, folder: Path, now: dt.datetime) -> int:
+        cursor = self.db.execute("INSERT INTO runs (started, folder) VALUES (?, ?)", (now.isoformat(timespec="seconds"), str(folder)))
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, files: int, now: dt.datetime) -> None:
+        self.db.execute("UPDATE runs SET files = ?, finished = ? WHERE id = ?", (files, now.isoformat(timespec="seconds"), run_id))
+
+    def get(self, sha256: str) -> Entry | None:
+        with closing(self.db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,))) as cursor:
+            row = cursor.fetchone()
+            names = [d[0] for d in cursor.description]
+        return _entry(dict(zip(names, row, strict=True))) if row else None
+
+    def record(self, entry: Entry, run_id: int, path: str) -> None:
+        """Store a file's check (replacing an older check of the same bytes) and this run's sighting, atomically."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO UPDATE SET "
+                "last_path=excluded.last_path, checker=excluded.checker, outcome=excluded.outcome, "
+                "partnership=excluded.partnership, workbook=excluded.workbook, cycle=excluded.cycle, "
+                "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings",
+                (entry.sha256, entry.size, entry.first_seen, entry.last_path, entry.checker, entry.outcome, entry.partnership,
+                 entry.workbook, entry.cycle, entry.saved_at, json.dumps(entry.metadata, sort_keys=True),
+                 json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
+                 json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False)))
+            self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
+
+    def accepted(self, cycle: str) -> list[Entry]:
+        """Every accepted version of every partnership this cycle, oldest first."""
+        with closing(self.db.execute(
+                "SELECT * FROM files WHERE outcome = 'accepted' AND cycle = ? ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256",
+                (cycle,))) as cursor:
+            names = [d[0] for d in cursor.description]
+            return [_entry(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def _entry(row: dict[str, Any]) -> Entry:
+    return Entry(
+        sha256=row["sha256"], size=row["size"], first_seen=row["first_seen"], last_path=row["last_path"],
+        checker=row["checker"], outcome=row["outcome"], partnership=row["partnership"], workbook=row["workbook"],
+        cycle=row["cycle"], saved_at=row["saved_at"], metadata=json.loads(row["metadata"]),
+        answers={k: _decode(v) for k, v in json.loads(row["answers"]).items()},
+        findings=[Finding(**f) for f in json.loads(row["findings"])],
+    )

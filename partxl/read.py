@@ -1,0 +1,234 @@
+"""Open a returned workbook and pull out what partxl needs, without trusting it.
+
+Values come from python-calamine (fast, and it reads .xlsx, .xlsm, .ods and .xls alike; it
+never runs macros). What calamine does not see — defined names, sheet protection, the time
+the file was saved — is read from the small XML parts directly, with defusedxml, so an
+entity bomb or an external entity in a part is refused rather than expanded. Archives are
+checked for zip bombs before anything is inflated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .metadata import META_SHEET
+
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+READABLE = {".xlsx", ".xlsm", ".ods", ".xls"}
+MAX_MEMBER_BYTES = 50 * 1024 * 1024
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+
+
+class Rejected(Exception):
+    """A file that cannot be read as a return; ``code`` names the finding, ``hint`` what would be right."""
+
+    def __init__(self, code: str, detail: str = "", hint: str = ""):
+        super().__init__(detail or code)
+        self.code, self.detail, self.hint = code, detail, hint
+
+
+@dataclass
+class Opened:
+    """A readable workbook: its sheets' values, and what the XML says about names and protection."""
+
+    path: Path
+    kind: str  # xlsx, xlsm, ods or xls
+    grids: dict[str, list[list[Any]]]
+    visibility: dict[str, str]  # sheet -> visible / hidden / veryhidden
+    names: dict[str, tuple[str, str]] | None  # defined name -> (sheet, A1); None where the format hides them
+    protected: dict[str, bool] | None  # sheet -> protection on; None where unknown
+    saved_at: dt.datetime | None
+    has_macros: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def cell(self, sheet: str, address: str) -> Any:
+        """The value at ``address`` on ``sheet`` ('' when empty or outside the used area)."""
+        row, col = a1_to_rowcol(address)
+        grid = self.grids.get(sheet)
+        if grid is None or row >= len(grid) or col >= len(grid[row]):
+            return ""
+        return grid[row][col]
+
+    def metadata(self) -> dict[str, str] | None:
+        grid = self.grids.get(META_SHEET)
+        if grid is None:
+            return None
+        return {str(r[0]).strip(): "" if len(r) < 2 or r[1] is None else str(r[1]).strip()
+                for r in grid[1:] if r and isinstance(r[0], str) and r[0].strip()}
+
+
+_A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def a1_to_rowcol(address: str) -> tuple[int, int]:
+    match = _A1.match(address.upper())
+    if not match:
+        raise ValueError(f"not a cell address: {address!r}")
+    col = 0
+    for ch in match.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(match.group(2)) - 1, col - 1
+
+
+def open_return(path: Path) -> Opened:
+    """Open ``path`` or raise :class:`Rejected` saying why it is not a return we can read."""
+    suffix = path.suffix.lower()
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise Rejected("FILE_UNREADABLE", str(exc.strerror or exc)) from None
+    if not head:
+        raise Rejected("FILE_EMPTY")
+    if suffix not in READABLE:
+        raise Rejected("FILE_NOT_WORKBOOK", f"a {suffix or 'file without an extension'}")
+    if head.startswith(OLE_MAGIC) and suffix != ".xls":
+        raise Rejected("FILE_ENCRYPTED")
+    if suffix == ".xls" and not head.startswith(OLE_MAGIC) or suffix != ".xls" and not head.startswith(ZIP_MAGIC):
+        raise Rejected("FILE_NOT_WORKBOOK", f"its content is not a {suffix} workbook")
+    names = protected = saved_at = None
+    has_macros = False
+    if suffix != ".xls":
+        with _safe_zip(path) as archive:
+            if suffix == ".ods":
+                names, protected = _ods_names_and_protection(archive)
+                saved_at = _xml_date(archive, "meta.xml", "date")
+            else:
+                names, protected = _xlsx_names_and_protection(archive)
+                saved_at = _xml_date(archive, "docProps/core.xml", "modified")
+                has_macros = any(n.lower().endswith("vbaproject.bin") for n in archive.namelist())
+    grids, visibility = _values(path)
+    return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, saved_at, has_macros)
+
+
+def _safe_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Rejected("FILE_DAMAGED", str(exc)) from None
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or (ratio > MAX_RATIO and info.file_size > 5_000_000):
+            archive.close()
+            raise Rejected("FILE_TOO_LARGE", f"part {info.filename} would inflate to {info.file_size:,} bytes")
+    return archive
+
+
+def _parse(archive: zipfile.ZipFile, part: str) -> Any:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        data = archive.read(part)
+    except KeyError:
+        return None
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:  # CRC errors, truncation, encryption
+        raise Rejected("FILE_DAMAGED", f"part {part}: {exc}") from None
+    try:
+        return ElementTree.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise Rejected("FILE_HOSTILE_XML", f"part {part}: {type(exc).__name__}") from None
+    except ElementTree.ParseError as exc:
+        raise Rejected("FILE_DAMAGED", f"part {part} is not well-formed XML ({exc})") from None
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _split_ref(text: str, sep: str) -> tuple[str, str] | None:
+    """``'Start here'!$B$4`` (or ``$'Start here'.$B$4`` in ODS) -> ("Start here", "B4"); None for ranges."""
+    text = text.strip().lstrip("$")
+    if sep not in text or ":" in text:
+        return None
+    sheet, ref = text.rsplit(sep, 1)
+    sheet = sheet.strip().lstrip("$")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    ref = ref.replace("$", "")
+    return (sheet, ref) if _A1.match(ref) else None
+
+
+def _xlsx_names_and_protection(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool]]:
+    book = _parse(archive, "xl/workbook.xml")
+    if book is None:
+        raise Rejected("FILE_DAMAGED", "it has no xl/workbook.xml")
+    names = {}
+    for dn in book.iter(f"{_MAIN}definedName"):
+        target = _split_ref(dn.text or "", "!")
+        if target and dn.get("localSheetId") is None:
+            names[dn.get("name", "")] = target
+    rels = _parse(archive, "xl/_rels/workbook.xml.rels")
+    parts = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
+    protected = {}
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        target = parts.get(sheet.get(f"{_REL}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        try:
+            data = archive.read(part)
+        except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+            continue
+        match = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*?\bsheet=\"(1|true)\"", data)
+        protected[sheet.get("name", "")] = bool(match)
+    return names, protected
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_names_and_protection(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool]]:
+    content = _parse(archive, "content.xml")
+    if content is None:
+        raise Rejected("FILE_DAMAGED", "it has no content.xml")
+    names = {}
+    for nr in content.iter(f"{_ODS_TABLE}named-range"):
+        target = _split_ref(nr.get(f"{_ODS_TABLE}cell-range-address", ""), ".")
+        if target:
+            names[nr.get(f"{_ODS_TABLE}name", "")] = target
+    protected = {t.get(f"{_ODS_TABLE}name", ""): t.get(f"{_ODS_TABLE}protected") == "true"
+                 for t in content.iter(f"{_ODS_TABLE}table")}
+    return names, protected
+
+
+def _xml_date(archive: zipfile.ZipFile, part: str, local_name: str) -> dt.datetime | None:
+    root = _parse(archive, part)
+    if root is None:
+        return None
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == local_name and element.text:
+            try:
+                stamp = dt.datetime.fromisoformat(element.text.strip().replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            return stamp.astimezone(dt.UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
+    return None
+
+
+def _values(path: Path) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        grids, visibility = {}, {}
+        for meta in book.sheets_metadata:
+            if str(meta.typ).rsplit(".", 1)[-1].lower() != "worksheet":
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            grids[meta.name] = rows
+            visibility[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
+        return grids, visibility
+    except Exception as exc:  # calamine's own errors for every kind of damage, encryption included
+        name = type(exc).__name__
+        if "Password" in name or "encrypt" in str(exc).lower():
+            raise Rejected("FILE_ENCRYPTED") from None
+        raise Rejected("FILE_DAMAGED", f"{name}: {exc}") from None

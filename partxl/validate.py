@@ -1,0 +1,328 @@
+"""Check one returned workbook against the form definitions and the policy.
+
+Every problem becomes a :class:`~partxl.findings.Finding` that says where (file, sheet, cell,
+field), what is wrong and what would be right. Errors keep a return out of the register;
+warnings let it in but ask for action. Nothing raises for bad input: a file that cannot be
+read at all is itself a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import layout as lay
+from .config import Config
+from .fieldtypes import EXCEL_CELL_LIMIT, MONEY_MAX, TYPES, Unreadable
+from .findings import ERROR, Code, Finding
+from .metadata import Metadata, verify
+from .read import Opened, Rejected, open_return
+from .spec import Field, Form, Rule, Spec, Table, cell_name, ref_name
+
+REJECTION_HINTS = {
+    "FILE_EMPTY": "Send the workbook again; the copy received is empty.",
+    "FILE_NOT_WORKBOOK": "Send the .xlsx workbook you were issued, filled in.",
+    "FILE_ENCRYPTED": "Save the workbook again without a password to open, then send it.",
+    "FILE_DAMAGED": "Open the workbook in Excel; if it opens, save it again as .xlsx and send that copy.",
+    "FILE_TOO_LARGE": "Send the workbook you were issued; this file is not a partnership return.",
+    "FILE_HOSTILE_XML": "Send the workbook you were issued; this file is not a partnership return.",
+    "FILE_UNREADABLE": "Check the file's permissions and that it is not open elsewhere, then run again.",
+}
+
+
+@dataclass
+class Checked:
+    """One file after checking: its issue details, the answers that could be read, and the findings."""
+
+    file: Path
+    metadata: dict[str, str] | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # cell name -> typed value (empty answers left out)
+    findings: list[Finding] = field(default_factory=list)
+    saved_at: dt.datetime | None = None
+
+    @property
+    def partnership_id(self) -> str:
+        return (self.metadata or {}).get("partnership_id", "")
+
+    @property
+    def workbook_kind(self) -> str:
+        return (self.metadata or {}).get("workbook", "")
+
+    @property
+    def accepted(self) -> bool:
+        return self.metadata is not None and not any(f.severity == ERROR for f in self.findings)
+
+
+def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: str | None = None) -> Checked:
+    """Open and check ``path``; ``display`` is the name findings use for the file (e.g. relative to the folder)."""
+    name = display or path.name
+    try:
+        opened = open_return(path)
+    except Rejected as rejected:
+        finding = Code[rejected.code].at(file=name, detail=rejected.detail, hint=REJECTION_HINTS.get(rejected.code, ""))
+        return Checked(path, findings=[finding])
+    return _Checker(opened, spec, config, as_of, name).run()
+
+
+class _Checker:
+    def __init__(self, opened: Opened, spec: Spec, config: Config, as_of: dt.date, name: str):
+        self.opened, self.spec, self.config, self.as_of, self.name = opened, spec, config, as_of, name
+        self.findings: list[Finding] = []
+        self.values: dict[str, Any] = {}
+        self.where: dict[str, tuple[str, str]] = {}  # cell name -> (sheet, A1) in this file
+        self.meta: dict[str, str] = {}
+
+    def add(self, code: Code, **kw: Any) -> None:
+        kw.setdefault("partnership", self.meta.get("partnership_id", ""))
+        self.findings.append(code.at(file=self.name, **kw))
+
+    def run(self) -> Checked:
+        checked = Checked(self.opened.path, saved_at=self.opened.saved_at)
+        meta = self.opened.metadata()
+        if meta is None:
+            self.add(Code.NOT_ISSUED, hint="Fill in the workbook you were sent, or ask the MIO for a new one.")
+            checked.findings = self.findings
+            return checked
+        self.meta = meta
+        checked.metadata = meta
+        if self.opened.has_macros:
+            self.add(Code.MACROS_IGNORED, hint="Save the workbook as .xlsx (without macros) next time.")
+        forms = self._identify()
+        if forms is not None:
+            for form, version in forms:
+                self._read_form(form, version)
+            for form, _version in forms:
+                for rule in form.rules:
+                    self._rule(form, rule)
+        checked.values, checked.findings = self.values, self.findings
+        return checked
+
+    # ------------------------------------------------------------ identity
+
+    def _identify(self) -> list[tuple[Form, int]] | None:
+        meta = self.meta
+        signature = meta.pop("signature", "")
+        known = set(Metadata.__dataclass_fields__)
+        try:
+            data = Metadata(**{k: meta.get(k, "") for k in known})
+        except TypeError:  # pragma: no cover - every field has a default of ''
+            data = None
+        if data is None or set(meta) - known or not verify(data, signature, self.config.integrity_key):
+            self.add(Code.METADATA_EDITED, hint="Fill in and return the workbook you were sent, unchanged apart from your answers.")
+            return None
+        if meta.get("cycle") != self.config.cycle:
+            self.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=self.config.cycle,
+                     hint=f"Use the workbook issued for {self.config.cycle}.")
+            return None
+        forms = []
+        for form_id, version in data.form_versions().items():
+            form = self.spec.forms.get(form_id)
+            if form is None:
+                self.add(Code.FORM_UNKNOWN, form=form_id)
+                continue
+            if version > form.version:
+                self.add(Code.FORM_VERSION_NEWER, form=form.title, sheet=form.sheet, old=version, new=form.version)
+                continue
+            if version < form.version:
+                self.add(Code.FORM_VERSION_OLD, form=form.title, sheet=form.sheet, old=version, new=form.version)
+            forms.append((form, version))
+        return forms
+
+    # ------------------------------------------------------------ reading answers
+
+    def _read_form(self, form: Form, version: int) -> None:
+        sheet_layout = lay.layout_form(form)
+        sheet = self._sheet_for(form, sheet_layout)
+        if sheet is None:
+            self.add(Code.SHEET_MISSING, sheet=form.sheet, form=form.title,
+                     hint="Return the workbook with all its sheets; ask the MIO for a new copy if one was deleted.")
+            return
+        if self.opened.protected is not None and not self.opened.protected.get(sheet, True):
+            self.add(Code.PROTECTION_REMOVED, sheet=sheet, form=form.title,
+                     hint="Answers were still read; please do not unprotect the sheets.")
+        if self.opened.names is None:
+            self.add(Code.NAMES_UNAVAILABLE, kind=self.opened.kind, sheet=sheet, form=form.title,
+                     hint="Save the workbook as .xlsx to keep its structure.")
+        moved = 0
+        raw: dict[str, Any] = {}
+        for cell in sheet_layout.inputs:
+            location = self._locate(cell, sheet, form, version)
+            if location is None:
+                continue
+            moved += location != (form.sheet, cell.a1)
+            self.where[cell.name] = location
+            raw[cell.name] = self.opened.cell(*location)
+        if moved:
+            self.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved,
+                     hint="Answers were still read by name; please do not insert, delete or move rows.")
+        used_rows = _used_rows(sheet_layout, raw)
+        for cell in sheet_layout.inputs:
+            if cell.name in raw:
+                self._answer(cell, raw[cell.name], used_rows)
+        for item in form.items():
+            if isinstance(item, Table) and not item.fixed and len(used_rows.get(item.id, ())) < item.min_rows:
+                first = next(c for c in sheet_layout.inputs if c.table is item)
+                self.add(Code.TOO_FEW_ROWS, field=item.label, count=item.min_rows, form=form.title,
+                         sheet=self.where.get(first.name, (sheet, ""))[0], cell=self.where.get(first.name, ("", ""))[1],
+                         hint=item.help)
+
+    def _sheet_for(self, form: Form, sheet_layout: lay.SheetLayout) -> str | None:
+        if form.sheet in self.opened.grids:
+            return form.sheet
+        for cell in sheet_layout.inputs:  # a renamed sheet: its names still point at it
+            target = (self.opened.names or {}).get(cell.name)
+            if target and target[0] in self.opened.grids:
+                return target[0]
+        return None
+
+    def _locate(self, cell: lay.InputCell, sheet: str, form: Form, version: int) -> tuple[str, str] | None:
+        names = self.opened.names
+        if names is None:
+            return sheet, cell.a1
+        if cell.name in names and names[cell.name][0] in self.opened.grids:
+            return names[cell.name]
+        if version < form.version:
+            return None  # a question added since that version: reported as missing if required
+        self.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=cell.field.label, form=form.title)
+        return sheet, cell.a1
+
+    def _answer(self, cell: lay.InputCell, raw: Any, used_rows: dict[str, set[str]]) -> None:
+        fld, (sheet, address) = cell.field, self.where[cell.name]
+        label = _label(cell)
+        where = dict(sheet=sheet, cell=address, field=label, form=cell.form.title)
+        if _empty(raw):
+            required = fld.required and (cell.table is None or cell.table.fixed or
+                                         cell.row_key in used_rows.get(cell.table.id, set()))
+            if required:
+                self.add(Code.MISSING, hint=f"Enter {TYPES[fld.type].right}. {fld.help}".strip(), **where)
+            return
+        try:
+            value = TYPES[fld.type].parse(raw)
+        except Unreadable as exc:
+            self.add(Code.INVALID, value=_shown(raw), right=exc.hint, hint=f"Enter {exc.hint}.", **where)
+            return
+        problem = self._bounds(fld, value, where)
+        if problem is None:
+            self.values[cell.name] = value
+
+    def _bounds(self, fld: Field, value: Any, where: dict[str, str]) -> str | None:
+        if fld.type == "choice":
+            allowed = fld.choices or self.config.choice_list(fld.choices_from or "")
+            match = next((c for c in allowed if c.casefold() == str(value).casefold()), None)
+            if match is None:
+                self.add(Code.NOT_A_CHOICE, value=value, hint="Choose one of: " + "; ".join(allowed), **where)
+                return "choice"
+            return None
+        if fld.type in ("money", "integer"):
+            low = fld.min if fld.min is not None else 0
+            high = fld.max if fld.max is not None else (MONEY_MAX if fld.type == "money" else 10**9)
+            if not low <= value <= high:
+                shown = f"£{value:,.2f}" if fld.type == "money" else str(value)
+                self.add(Code.OUT_OF_RANGE, value=shown, low=f"{low:,}", high=f"{high:,}",
+                         hint=f"Enter {TYPES[fld.type].right}.", **where)
+                return "range"
+        if fld.type in ("text", "longtext"):
+            limit = min(fld.max_length or EXCEL_CELL_LIMIT, EXCEL_CELL_LIMIT)
+            if len(value) > limit:
+                self.add(Code.TOO_LONG, value=value[:80] + "…", length=len(value), limit=limit,
+                         hint="Shorten the answer, or attach the detail to your e-mail.", **where)
+                return "length"
+        return None
+
+    # ------------------------------------------------------------ rules
+
+    def _rule(self, form: Form, rule: Rule) -> None:
+        item = form.item(rule.field.partition(".")[0])
+        keys: list[str | None] = list(item.row_keys()) if isinstance(item, Table) else [None]
+        if rule.kind == "current_row":
+            self._current_row(form, rule, keys)
+            return
+        for key in keys:
+            target = ref_name(form.id, rule.field, key)
+            if self._breaks(form, rule, key, target):
+                sheet, address = self.where.get(target, (form.sheet, ""))
+                self.findings.append(Finding(
+                    code=rule.code, severity=rule.severity, message=rule.message, file=self.name, sheet=sheet,
+                    cell=address, field=self._field_label(form, rule.field, key), value=_shown(self.values.get(target, "")),
+                    partnership=self.meta.get("partnership_id", ""), form=form.title, hint=rule.message))
+
+    def _breaks(self, form: Form, rule: Rule, key: str | None, target: str) -> bool:
+        value = self.values.get(target)
+        other = lambda ref: self.values.get(ref_name(form.id, ref, key)) if ref else None  # noqa: E731
+        if rule.kind == "not_before":
+            before = other(rule.other)
+            return isinstance(value, dt.date) and isinstance(before, dt.date) and value < before
+        if rule.kind == "required_if":
+            return value is None and other(rule.when_field) == rule.when_equals
+        if rule.kind == "implies":
+            return other(rule.when_field) == rule.when_equals and value is not None and str(value) != rule.equals
+        if rule.kind == "flag":
+            return value is not None and str(value) == rule.equals
+        if rule.kind == "overdue":
+            months = rule.months if rule.months is not None else getattr(self.config, rule.months_from or "")
+            return isinstance(value, dt.date) and add_months(value, months) < self.as_of
+        if rule.kind == "past":
+            dealt_with = rule.unless_field and other(rule.unless_field) == rule.unless_equals
+            return isinstance(value, dt.date) and value < self.as_of and not dealt_with
+        return False
+
+    def _current_row(self, form: Form, rule: Rule, keys: list[str | None]) -> None:
+        table_id, _, column = rule.field.partition(".")
+        table = form.item(table_id)
+        assert isinstance(table, Table)
+        used = [k for k in keys if any(cell_name(form.id, table_id, k, c.id) in self.values for c in table.columns)]
+        if used and all(cell_name(form.id, table_id, k, column) in self.values for k in used):
+            last = cell_name(form.id, table_id, used[-1], column)
+            sheet, address = self.where.get(last, (form.sheet, ""))
+            self.findings.append(Finding(
+                code=rule.code, severity=rule.severity, message=rule.message, file=self.name, sheet=sheet, cell=address,
+                field=table.label, partnership=self.meta.get("partnership_id", ""), form=form.title, hint=rule.message))
+
+    def _field_label(self, form: Form, ref: str, key: str | None) -> str:
+        item_id, _, column = ref.partition(".")
+        item = form.item(item_id)
+        if isinstance(item, Table):
+            return f"{item.row_label(key or '')}: {item.column(column).label}"
+        return item.label
+
+
+def _label(cell: lay.InputCell) -> str:
+    if cell.table is None:
+        return cell.field.label
+    return f"{cell.table.row_label(cell.row_key or '')}: {cell.field.label}"
+
+
+def _used_rows(sheet_layout: lay.SheetLayout, raw: dict[str, Any]) -> dict[str, set[str]]:
+    used: dict[str, set[str]] = {}
+    for cell in sheet_layout.inputs:
+        if cell.table is not None and not _empty(raw.get(cell.name)):
+            used.setdefault(cell.table.id, set()).add(cell.row_key or "")
+    return used
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if value.time() != dt.time() else value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has a 28th
