@@ -103,5 +103,80 @@ def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bo
     sys.exit(EXIT_FINDINGS if errors(result.findings) else 0)
 
 
+@main.command()
+@click.argument("returns_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for register.xlsx, validation_report.xlsx and the ledger.")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+              help="Last cycle's register (default: [paths] register in the configuration).")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The SQLite ledger of every file seen (default: OUT/ledger.sqlite).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge reviews and end dates as at this date.")
+@click.option("--json", "as_json", is_flag=True, help="Print every file and finding as JSON instead of a summary.")
+@click.option("--debug", is_flag=True, help="Show a traceback when the command cannot run.")
+@click.pass_context
+def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
+                as_of: Any, as_json: bool, debug: bool) -> None:
+    """Read every return in RETURNS_DIR, check it, and build the Partnership Register."""
+    from .consolidate import consolidate as run
+    from .consolidate import list_returns
+
+    config, spec = _load(ctx)
+    try:
+        total = len(list_returns(returns_dir, exclude=out_dir))
+        with click.progressbar(length=total, label="Reading returns", file=sys.stderr,
+                               show_pos=True, hidden=as_json or total == 0) as bar:
+            result = run(config, spec, returns_dir, out_dir, previous=previous, ledger_path=ledger_path,
+                         as_of=as_of.date() if as_of else None, progress=lambda _name: bar.update(1))
+    except Exception as exc:
+        if debug:
+            raise
+        raise Fatal(f"{type(exc).__name__ if not isinstance(exc, CANNOT_RUN) else 'cannot run'}: {exc}") from None
+    if as_json:
+        _echo_json({"files": [{"path": f.path, "outcome": f.outcome, "partnership": f.partnership, "sha256": f.sha256}
+                              for f in result.files],
+                    "findings": [f.as_dict() for f in result.findings],
+                    "outputs": {str(p): o for p, o in result.outputs.items()}})
+    else:
+        click.echo(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: {result.count('accepted')} accepted, "
+                   f"{result.count('errors')} with errors, {result.count('rejected')} rejected, "
+                   f"{result.count('superseded')} replaced by newer returns, {result.count('skipped')} skipped.")
+        click.echo(f"Register: {len(result.records)} partnerships ({sum(r.returned for r in result.records)} returned this cycle), "
+                   f"{len(result.excluded)} left off as not partnerships.")
+        for path, outcome in result.outputs.items():
+            click.echo(f"  {path} ({outcome})")
+    sys.exit(0 if result.clean else EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge reviews and end dates as at this date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def check(ctx: click.Context, workbook: Path, as_of: Any, as_json: bool) -> None:
+    """Check one filled-in workbook before sending it: exit 0 when it has no errors."""
+    import datetime as dt
+
+    from .report import ordered
+    from .validate import check_file
+
+    config, spec = _load(ctx)
+    checked = check_file(workbook, spec, config, as_of.date() if as_of else dt.date.today())
+    findings = ordered(checked.findings)
+    if as_json:
+        _echo_json({"accepted": checked.accepted, "findings": [f.as_dict() for f in findings]})
+    else:
+        who = checked.partnership_id and f" for {checked.metadata.get('partnership_name') or checked.partnership_id}"
+        errors_n = sum(f.severity == "error" for f in findings)
+        click.echo(f"{workbook.name}{who or ''}: " + ("ready to send" if checked.accepted else f"{errors_n} error(s) to correct")
+                   + (f", {len(findings) - errors_n} other note(s)" if len(findings) > errors_n else "") + ".")
+        for f in findings:
+            place = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
+            click.echo(f"  [{f.severity}] {place + ': ' if place else ''}{f.message}")
+            if f.hint and f.hint != f.message:
+                click.echo(f"           what to do: {f.hint}")
+    sys.exit(0 if checked.accepted else EXIT_FINDINGS)
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))

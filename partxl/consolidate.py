@@ -1,0 +1,231 @@
+"""The MIO's one command: read every return in a folder, check it, and rebuild the register.
+
+Every file ends in the ledger and in the validation report; accepted returns (no errors)
+become the partnership's newest version; the register is rebuilt from the ledger's accepted
+versions over last year's register, so re-running on the same folder changes nothing and
+adding one file changes one row. Outputs are replaced atomically; a replaced register or
+report is kept in ``superseded/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .files import replace_keeping_copy
+from .findings import WARNING, Code, Finding
+from .ledger import Entry, Ledger, sha256_of
+from .register import EXCLUDED_CATEGORIES, Record, read_register, register_bytes
+from .report import report_bytes
+from .spec import Spec, cell_name
+from .validate import check_file
+
+LEDGER_NAME = "ledger.sqlite"
+SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+ACCEPTED, ERRORS, REJECTED, SKIPPED, SUPERSEDED = "accepted", "errors", "rejected", "skipped", "superseded"
+
+
+@dataclass
+class FileResult:
+    """One file of the folder: what became of it."""
+
+    path: str  # relative to the returns folder
+    outcome: str  # accepted / superseded (an accepted return a newer one replaced) / errors / rejected / skipped
+    sha256: str = ""
+    size: int = 0
+    partnership: str = ""
+    saved_at: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    cached: bool = False
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == WARNING for f in self.findings)
+
+
+@dataclass
+class ConsolidateResult:
+    files: list[FileResult]
+    findings: list[Finding]  # every finding, files' and the register's
+    records: list[Record]
+    excluded: list[Record]
+    outputs: dict[Path, str]
+    seconds: float = 0.0
+
+    def count(self, outcome: str) -> int:
+        return sum(f.outcome == outcome for f in self.files)
+
+    @property
+    def clean(self) -> bool:
+        return not any(f.outcome in (ERRORS, REJECTED) for f in self.files)
+
+
+def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
+    """Every file in ``folder`` and below, in a stable order, leaving out partxl's own output folder."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder of returns")
+    skip = exclude.resolve() if exclude else None
+    found = []
+    for path in folder.rglob("*"):
+        if skip and (path.resolve() == skip or skip in path.resolve().parents):
+            continue
+        if path.is_file() or path.is_symlink():
+            found.append(path)
+    return sorted(found, key=lambda p: str(p.relative_to(folder)).casefold())
+
+
+def checker_fingerprint(spec: Spec, config: Config, as_of: dt.date) -> str:
+    """What a cached check depends on: the definitions, the settings rules read, and the date."""
+    digest = hashlib.sha256()
+    for path in sorted(spec.folder.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    settings = (config.cycle, config.integrity_key, config.review_interval_months, config.strategic_objectives,
+                tuple(o.name for o in config.officers), as_of.isoformat(), _code_version())
+    digest.update(repr(settings).encode())
+    return digest.hexdigest()[:32]
+
+
+def _code_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("partxl")
+    except PackageNotFoundError:
+        return "source"
+
+
+def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
+                ledger_path: Path | None = None, as_of: dt.date | None = None,
+                progress: Callable[[str], None] | None = None) -> ConsolidateResult:
+    started = time.perf_counter()
+    as_of = as_of or dt.date.today()
+    files = list_returns(folder, exclude=out_dir)
+    fingerprint = checker_fingerprint(spec, config, as_of)
+    results: list[FileResult] = []
+    with Ledger(ledger_path or out_dir / LEDGER_NAME) as ledger:
+        run_id = ledger.start_run(folder, dt.datetime.now())
+        for path in files:
+            results.append(_one_file(path, folder, ledger, run_id, fingerprint, spec, config, as_of))
+            if progress:
+                progress(results[-1].path)
+        ledger.finish_run(run_id, len(results), dt.datetime.now())
+        accepted = ledger.accepted(config.cycle)
+    baseline, findings = _baseline(previous or config.register, spec, config)
+    records, excluded, register_findings, newest = _build(baseline, accepted, config, as_of)
+    for r in results:
+        if r.outcome == ACCEPTED and r.sha256 not in newest:
+            r.outcome = SUPERSEDED
+    findings += [f for r in results for f in r.findings] + register_findings
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        out_dir / "register.xlsx": replace_keeping_copy(out_dir / "register.xlsx", register_bytes(records, spec, config, as_of)),
+    }
+    result = ConsolidateResult(results, findings, records, excluded, outputs)
+    report = out_dir / "validation_report.xlsx"
+    outputs[report] = replace_keeping_copy(report, report_bytes(result, config, as_of))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _one_file(path: Path, folder: Path, ledger: Ledger, run_id: int, fingerprint: str, spec: Spec,
+              config: Config, as_of: dt.date) -> FileResult:
+    display = str(path.relative_to(folder))
+    if path.name.lower() in SKIP_NAMES or path.name.startswith(("~$", ".~lock")):
+        reason = "an Office lock file, left while a workbook is open" if path.name.startswith(("~$", ".~lock")) \
+            else "a system file, not a return"
+        return FileResult(display, SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=reason)])
+    try:
+        sha, size = sha256_of(path)
+    except OSError as exc:
+        finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc),
+                                          hint="Check the file's permissions and that it is not open elsewhere, then run again.")
+        return FileResult(display, REJECTED, findings=[finding])
+    entry = ledger.get(sha)
+    cached = entry is not None and entry.checker == fingerprint
+    if not cached:
+        checked = check_file(path, spec, config, as_of, display)
+        meta = checked.metadata or {}
+        outcome = ACCEPTED if checked.accepted else (ERRORS if checked.metadata is not None else REJECTED)
+        entry = Entry(sha, size, (entry.first_seen if entry else dt.datetime.now().isoformat(timespec="seconds")),
+                      display, fingerprint, outcome, checked.partnership_id, checked.workbook_kind, meta.get("cycle", ""),
+                      checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
+                      checked.values, checked.findings)
+    assert entry is not None
+    entry.last_path = display
+    entry.findings = [_refile(f, display) for f in entry.findings]
+    ledger.record(entry, run_id, display)
+    return FileResult(display, entry.outcome, sha, size, entry.partnership, entry.saved_at, list(entry.findings), cached)
+
+
+def _refile(finding: Finding, display: str) -> Finding:
+    """A cached finding names the file as it is called now."""
+    return finding if finding.file == display else Finding(**{**finding.as_dict(), "file": display})
+
+
+def _baseline(path: Path, spec: Spec, config: Config) -> tuple[dict[str, Record], list[Finding]]:
+    """Last year's register, or nothing when there is none yet."""
+    if not Path(path).is_file():
+        return {}, []
+    choices = {source: config.choice_list(source) for source in ("officers", "strategic_objectives")}
+    previous = read_register(path, spec, choices)
+    return {r.id.casefold(): r for r in previous.records}, previous.findings
+
+
+def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
+           as_of: dt.date) -> tuple[list[Record], list[Record], list[Finding], set[str]]:
+    """Newest accepted version per partnership over last year's register; the rest is reported."""
+    findings: list[Finding] = []
+    newest: dict[str, Entry] = {}
+    for entry in accepted:  # oldest first, so the newest wins
+        key = _partnership_key(entry)
+        if key in newest:
+            older = newest[key]
+            findings.append(Code.DUPLICATE_RETURN.at(file=older.last_path, partnership=_pid(older), newer=entry.last_path,
+                                                     hint="Nothing to do unless the older return was meant to win."))
+        newest[key] = entry
+    records: dict[str, Record] = {k: Record(r.id, r.status, dict(r.values)) for k, r in baseline.items()}
+    for key, entry in newest.items():
+        pid = _pid(entry)
+        if entry.workbook == "proposal":
+            findings.append(Code.NEW_PROPOSAL.at(file=entry.last_path, partnership=pid,
+                                                 value=entry.answers.get(cell_name("info", "name"), ""),
+                                                 hint="Give it a permanent ID in the register once SMT has agreed it."))
+        elif baseline and key not in baseline:
+            findings.append(Code.UNKNOWN_PARTNERSHIP.at(file=entry.last_path, partnership=pid))
+        saved = entry.saved_at or entry.first_seen
+        records[key] = Record(pid, "Active", dict(entry.answers), returned=True,
+                              latest_return=dt.date.fromisoformat(saved[:10]), source=entry.last_path)
+    for record in records.values():
+        end = record.get(cell_name("info", "end_date"))
+        record.status = "Ended" if isinstance(end, dt.date) and end < as_of else "Active"
+    kept, excluded = [], []
+    for record in records.values():
+        category = record.get(cell_name("info", "category"), "")
+        if category in EXCLUDED_CATEGORIES:
+            excluded.append(record)
+            findings.append(Code.EXCLUDED.at(partnership=record.id, value=str(category).lower(),
+                                             field="Type of arrangement"))
+            continue
+        kept.append(record)
+        if not record.returned:
+            findings.append(Code.NOT_RETURNED.at(partnership=record.id,
+                                                 hint=f"Remind the lead officer; returns were due by {config.deadline:%d %B %Y}."))
+    return kept, excluded, findings, {e.sha256 for e in newest.values()}
+
+
+def _partnership_key(entry: Entry) -> str:
+    return _pid(entry).casefold()
+
+
+def _pid(entry: Entry) -> str:
+    """A proposal has no ID yet: a provisional one from its name, so a corrected resubmission replaces it."""
+    if entry.workbook == "proposal" or not entry.partnership:
+        name = " ".join(str(entry.answers.get(cell_name("info", "name"), "")).split()).casefold()
+        return f"NEW-{hashlib.sha256(name.encode()).hexdigest()[:6].upper()}"
+    return entry.partnership
+

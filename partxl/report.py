@@ -1,0 +1,133 @@
+"""The validation report: every file and every finding, as a workbook an officer can act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+import xlsxwriter
+
+from .config import Config
+from .findings import SEVERITY_ORDER, Finding
+from .spec import cell_name
+from .xlsx import BOOK_OPTIONS, write_value
+
+if TYPE_CHECKING:
+    from .consolidate import ConsolidateResult
+
+FINDING_COLUMNS = [("Severity", 9), ("File", 36), ("Partnership", 12), ("Form", 24), ("Sheet", 13), ("Cell", 7),
+                   ("Field", 34), ("Code", 24), ("What is wrong", 70), ("What would be right", 50), ("Value", 24)]
+OUTCOME_TEXT = {
+    "accepted": "Accepted", "superseded": "Accepted, replaced by a newer return", "errors": "Not accepted: has errors",
+    "rejected": "Rejected: could not be read", "skipped": "Skipped",
+}
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.file, f.partnership, f.sheet,
+                                           _cell_key(f.cell), f.code))
+
+
+def _cell_key(cell: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits) if digits else 0, cell)
+
+
+def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book.set_properties({"title": f"Validation report {config.cycle}", "author": config.council,
+                         "created": dt.datetime.combine(as_of, dt.time())})
+    s = _styles(book)
+    _summary(book, s, result, config, as_of)
+    rows = [[f.severity, f.file, f.partnership, f.form, f.sheet, f.cell, f.field, f.code, f.message, f.hint, f.value]
+            for f in ordered(result.findings)]
+    sheet = _table(book, s, "Findings", FINDING_COLUMNS, rows, wrap={8, 9})
+    last = max(len(rows), 1)
+    sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"error"', "format": s["error"]})
+    sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"warning"', "format": s["warning"]})
+    files = [[f.path, OUTCOME_TEXT[f.outcome], f.partnership, sum(x.severity == "error" for x in f.findings), f.warnings,
+              f.saved_at or "", f.size, f.sha256] for f in result.files]
+    _table(book, s, "Files", [("File", 40), ("Outcome", 34), ("Partnership", 12), ("Errors", 8), ("Warnings", 9),
+                              ("Saved", 19), ("Size (bytes)", 12), ("SHA-256", 66)], files)
+    excluded = [[r.id, r.get(cell_name("info", "name"), ""), r.get(cell_name("info", "category"), ""),
+                 r.get(cell_name("info", "lead_officer"), ""),
+                 "Not a partnership under the policy: the register excludes contractual arrangements and shared services."]
+                for r in result.excluded]
+    _table(book, s, "Excluded", [("Partnership ID", 14), ("Name", 40), ("Category", 24), ("Lead officer", 18), ("Why", 80)],
+           excluded, wrap={4})
+    book.close()
+    return buffer.getvalue()
+
+
+def _styles(book: Any) -> dict[str, Any]:
+    base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+    return {
+        "text": book.add_format(base), "wrap": book.add_format({**base, "text_wrap": True}),
+        "head": book.add_format({**base, "bold": True, "text_wrap": True}),
+        "title": book.add_format({**base, "bold": True, "font_size": 14}),
+        "number": book.add_format({**base, "num_format": "#,##0"}),
+        "error": book.add_format({"bg_color": "#F4CCCC", "font_color": "#990000"}),
+        "warning": book.add_format({"bg_color": "#FFF2CC", "font_color": "#7F6000"}),
+    }
+
+
+def _table(book: Any, s: dict[str, Any], name: str, columns: list[tuple[str, int]], rows: list[list[Any]],
+           wrap: Collection[int] = ()) -> Any:
+    sheet = book.add_worksheet(name)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            style = s["wrap"] if c in wrap else (s["number"] if isinstance(value, int) else s["text"])
+            write_value(sheet, r, c, value, style)
+    sheet.add_table(0, 0, max(len(rows), 1), len(columns) - 1, {
+        "name": name.replace(" ", ""), "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": s["head"]} for h, _ in columns]})
+    for c, (_, width) in enumerate(columns):
+        sheet.set_column(c, c, width)
+    sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    return sheet
+
+
+def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Config, as_of: dt.date) -> None:
+    sheet = book.add_worksheet("Summary")
+    sheet.set_column(0, 0, 44)
+    sheet.set_column(1, 1, 12)
+    sheet.set_column(2, 2, 90)
+    sheet.write_string(0, 0, f"{config.council}: validation report, {config.cycle}", s["title"])
+    sheet.write_string(1, 0, f"As at {as_of:%d %B %Y}. Returns were due by {config.deadline:%d %B %Y}.", s["text"])
+    counts = Counter(f.outcome for f in result.files)
+    returned = sum(r.returned for r in result.records)
+    lines = [
+        ("Files in the folder", len(result.files)),
+        ("Returns accepted", counts["accepted"]),
+        ("  of which with warnings to act on", sum(1 for f in result.files if f.outcome == "accepted" and f.warnings)),
+        ("Returns accepted but replaced by a newer return", counts["superseded"]),
+        ("Returns not accepted (errors to correct)", counts["errors"]),
+        ("Files rejected (could not be read)", counts["rejected"]),
+        ("Files skipped", counts["skipped"]),
+        ("Partnerships on the register", len(result.records)),
+        ("  returned this cycle", returned),
+        ("  not yet returned", len(result.records) - returned),
+        ("Left off the register (not partnerships)", len(result.excluded)),
+    ]
+    row = 3
+    for label, value in lines:
+        sheet.write_string(row, 0, label, s["text"])
+        sheet.write_number(row, 1, value, s["number"])
+        row += 1
+    row += 1
+    sheet.write_row(row, 0, ["Finding", "Count", "Example"], s["head"])
+    by_code = Counter((f.severity, f.code) for f in result.findings)
+    examples = {(f.severity, f.code): f.message for f in reversed(result.findings)}
+    for (severity, code), count in sorted(by_code.items(), key=lambda kv: (SEVERITY_ORDER.get(kv[0][0], 9), -kv[1], kv[0][1])):
+        row += 1
+        sheet.write_string(row, 0, f"{code} ({severity})", s["text"])
+        sheet.write_number(row, 1, count, s["number"])
+        sheet.write_string(row, 2, examples[(severity, code)], s["wrap"])
+    sheet.activate()
