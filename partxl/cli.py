@@ -133,8 +133,8 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
             raise
         raise Fatal(f"{type(exc).__name__ if not isinstance(exc, CANNOT_RUN) else 'cannot run'}: {exc}") from None
     if as_json:
-        _echo_json({"files": [{"path": f.path, "outcome": f.outcome, "partnership": f.partnership, "sha256": f.sha256}
-                              for f in result.files],
+        _echo_json({"files": [{"path": f.path, "outcome": f.outcome, "partnership": f.partnership, "sha256": f.sha256,
+                               "cached": f.cached} for f in result.files],
                     "findings": [f.as_dict() for f in result.findings],
                     "outputs": {str(p): o for p, o in result.outputs.items()}})
     else:

@@ -196,7 +196,7 @@ class _Checker:
             required = fld.required and (cell.table is None or cell.table.fixed or
                                          cell.row_key in used_rows.get(cell.table.id, set()))
             if required:
-                self.add(Code.MISSING, hint=fld.help or f"Enter {TYPES[fld.type].right}.", **where)
+                self.add(Code.MISSING, hint=f"Fill this in: {fld.help}" if fld.help else f"Enter {TYPES[fld.type].right}.", **where)
             return
         try:
             value = TYPES[fld.type].parse(raw)

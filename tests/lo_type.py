@@ -4,9 +4,17 @@ Run with Debian's /usr/bin/python3 (it has the ``uno`` module from python3-uno):
 
     /usr/bin/python3 tests/lo_type.py JOB.json
 
-JOB.json: {"jobs": [{"in": path, "out": path, "format": "xlsx"|"ods"|"xls",
-                      "typing": [[sheet, "B6", "text"], ...]}]}
-For every typed cell it records what the cell holds afterwards, and writes
+JOB.json: {"jobs": [{"in": path, "out": path, "format": "xlsx"|"ods"|"xls", "pause": seconds (optional),
+                      "ops": [op, ...]}]}
+(Calc stamps each save with the time, to the second in .xlsx: "pause" before a job makes its save
+clearly later than the one before.)
+with the operations
+    ["type", sheet, "B6", "text"]      type into a cell, as a person does (protection applies)
+    ["clear", sheet, "B6"]             select a cell and press Delete (protection applies)
+    ["set", sheet, "B6", "text"]       write through the API, as a tool would (ignores protection)
+    ["unprotect", sheet, password]     remove a sheet's protection
+    ["insert_rows", sheet, row, n]     insert n rows before 1-based row (needs an unprotected sheet)
+For every cell op it records what the cell holds afterwards, and writes
 {"results": [{"out": path, "cells": [[sheet, cell, typed, holds], ...]}]} to stdout as JSON.
 
 Typing goes through Calc's dispatcher (.uno:GoToCell then .uno:EnterString), so sheet
@@ -14,9 +22,11 @@ protection applies exactly as it does to a person: a locked cell refuses the tex
 Each document's load–type–save runs in one callback on soffice's main thread.
 """
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,8 +61,9 @@ def connect(pipe, proc):
 
 
 class Job(unohelper.Base, XCallback):
-    def __init__(self, ctx, job):
-        self.ctx, self.job, self.done, self.result, self.error = ctx, job, threading.Event(), None, None
+    def __init__(self, ctx, job, workdir):
+        self.ctx, self.job, self.workdir = ctx, job, workdir
+        self.done, self.result, self.error = threading.Event(), None, None
 
     def notify(self, _data):
         try:
@@ -66,18 +77,35 @@ class Job(unohelper.Base, XCallback):
         smgr = self.ctx.ServiceManager
         desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
         dispatcher = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", self.ctx)
-        url = uno.systemPathToFileUrl(os.path.abspath(self.job["in"]))
+        private = os.path.join(self.workdir, "in" + os.path.splitext(self.job["in"])[1])
+        shutil.copyfile(self.job["in"], private)  # LibreOffice's lock file then never lands beside the user's file
+        url = uno.systemPathToFileUrl(private)
         doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+        if doc is None:
+            raise RuntimeError("LibreOffice could not load the document")
         try:
             controller = doc.getCurrentController()
             frame = controller.getFrame()
             cells = []
-            for sheet_name, address, text in self.job.get("typing", []):
+            for op, sheet_name, *args in self.job.get("ops", []):
                 sheet = doc.Sheets.getByName(sheet_name)
-                controller.setActiveSheet(sheet)
-                dispatcher.executeDispatch(frame, ".uno:GoToCell", "", 0, (prop("ToPoint", address),))
-                dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0, (prop("StringName", text),))
-                cells.append([sheet_name, address, text, sheet.getCellRangeByName(address).getString()])
+                if op == "unprotect":
+                    sheet.unprotect(args[0])
+                    continue
+                if op == "insert_rows":
+                    sheet.getRows().insertByIndex(int(args[0]) - 1, int(args[1]))
+                    continue
+                address = args[0]
+                if op == "set":
+                    sheet.getCellRangeByName(address).setString(args[1])
+                else:
+                    controller.setActiveSheet(sheet)
+                    dispatcher.executeDispatch(frame, ".uno:GoToCell", "", 0, (prop("ToPoint", address),))
+                    if op == "clear":
+                        dispatcher.executeDispatch(frame, ".uno:Delete", "", 0, (prop("Flags", "A"),))
+                    else:
+                        dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0, (prop("StringName", args[1]),))
+                cells.append([sheet_name, address, args[1] if len(args) > 1 else "", sheet.getCellRangeByName(address).getString()])
             out = uno.systemPathToFileUrl(os.path.abspath(self.job["out"]))
             doc.storeToURL(out, (prop("FilterName", FILTERS[self.job.get("format", "xlsx")]), prop("Overwrite", True)))
             return {"out": self.job["out"], "cells": cells}
@@ -93,13 +121,14 @@ def main():
     proc = subprocess.Popen(
         ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible", "--norestore",
          "--nologo", "--nodefault", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     results = []
     try:
         ctx = connect(pipe, proc)
         callback = ctx.ServiceManager.createInstanceWithContext("com.sun.star.awt.AsyncCallback", ctx)
         for spec in jobs:
-            job = Job(ctx, spec)
+            time.sleep(float(spec.get("pause", 0)))
+            job = Job(ctx, spec, profile)
             callback.addCallback(job, None)
             if not job.done.wait(120):
                 raise SystemExit(f"LibreOffice did not finish {spec['in']} in 120 s")
@@ -112,10 +141,10 @@ def main():
         except Exception:
             pass  # terminating drops the bridge; that is expected
     finally:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # soffice.bin and anything it started
         shutil.rmtree(profile, ignore_errors=True)
     json.dump({"results": results}, sys.stdout)
 

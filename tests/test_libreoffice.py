@@ -76,13 +76,13 @@ def test_a_person_typing_in_calc_can_fill_inputs_but_not_labels(generated: Path,
     names = defined_cells(load(blank))
     name, formed, grant = names["info_name"], names["info_date_formed"], names["significance_annual_grant"]
     typing = [
-        ["Information", name.address, "Typed In Calc Partnership"],
-        ["Information", "A" + name.address[1:], "I overwrite the label"],
-        ["Information", "A1", "I overwrite the title"],
-        ["Significance", grant.address, "150000"],
-        ["Start here", "B4", "not here either"],
+        ["type", "Information", name.address, "Typed In Calc Partnership"],
+        ["type", "Information", "A" + name.address[1:], "I overwrite the label"],
+        ["type", "Information", "A1", "I overwrite the title"],
+        ["type", "Significance", grant.address, "150000"],
+        ["type", "Start here", "B4", "not here either"],
     ]
-    results = libreoffice.type_into([{"in": str(blank), "out": str(tmp_path / "typed.xlsx"), "typing": typing}], tmp_path)
+    results = libreoffice.type_into([{"in": str(blank), "out": str(tmp_path / "typed.xlsx"), "ops": typing}], tmp_path)
     cells = {(s, a): holds for s, a, _typed, holds in results[0]["cells"]}
     assert cells[("Information", name.address)] == "Typed In Calc Partnership"
     assert cells[("Information", "A" + name.address[1:])].startswith("Name of partnership")
