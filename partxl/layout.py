@@ -8,13 +8,13 @@ noticed. Nothing here depends on a partnership's data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .fieldtypes import TYPES
 from .spec import Computed, Field, Form, Table, cell_name
+from .xlsx import wrapped_height
 
 LABEL_COL, ANSWER_COL, GUIDANCE_COL = 0, 1, 2
 LABEL_WIDTH, ANSWER_WIDTH, GUIDANCE_WIDTH = 44, 60, 46
@@ -83,9 +83,7 @@ class SheetLayout:
 
     def fit(self, row: int, *texts_and_widths: tuple[str, float], minimum: float = 20) -> None:
         """Give ``row`` enough height for wrapped text: a rough count of lines is enough for print."""
-        lines = max((sum(ceil(max(len(part), 1) / max(width * 1.1 - 2, 1)) for part in text.split("\n"))
-                     for text, width in texts_and_widths), default=1)
-        self.heights[row] = max(minimum, lines * LINE_HEIGHT + 5, self.heights.get(row, 0))
+        self.heights[row] = max(wrapped_height(texts_and_widths, LINE_HEIGHT, minimum), self.heights.get(row, 0))
 
 
 def layout_form(form: Form) -> SheetLayout:

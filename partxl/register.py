@@ -24,7 +24,7 @@ from .fieldtypes import TYPES, Unreadable
 from .files import atomic_write
 from .findings import Code, Finding
 from .spec import Field, Form, Spec, Table, cell_name
-from .xlsx import BOOK_OPTIONS, write_value
+from .xlsx import BOOK_OPTIONS, wrapped_height, write_value
 
 MAIN_SHEET = "Register"
 ID_COLUMN = "Partnership ID"
@@ -253,7 +253,7 @@ def register_columns(spec: Spec, config: Any, as_of: dt.date) -> list[Column]:
 
     def field_column(name: str) -> Column:
         form, f = by_name[name]
-        return Column(f.register or f.label, min(max(len(f.register or ""), TYPES[f.type].width // 2, 10), 40),
+        return Column(f.register or f.label, min(max(len(f.register or "") + 2, TYPES[f.type].width * 3 // 4, 10), 40),
                       f.type, lambda r, n=name: r.get(n))
 
     scores = spec.form("assessment").item("features")
@@ -325,7 +325,9 @@ def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.dat
     main.set_row(0, 45)
     main.freeze_panes(1, 2)
     main.set_landscape()
-    main.set_paper(9)
+    main.set_paper(8)  # A3: the reader's columns, up to Status, print on one page width
+    status_col = next(i for i, c in enumerate(columns) if c.heading == STATUS_COLUMN)
+    main.print_area(0, 0, max(len(records), 1), status_col)
     main.fit_to_pages(1, 0)
     main.repeat_rows(0)
     main.set_header(f"&L{config.council.replace('&', '&&')}&CPartnership Register&R{config.cycle.replace('&', '&&')}")
@@ -351,7 +353,7 @@ def _register_styles(book: Any) -> dict[str, Any]:
 
 
 def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tuple[str, int]],
-                 rows: list[list[tuple[Any, str]]]) -> None:
+                 rows: list[list[tuple[Any, str]]]) -> Any:
     sheet = book.add_worksheet(name)
     for r, row in enumerate(rows, start=1):
         for c, (value, kind) in enumerate(row):
@@ -363,6 +365,7 @@ def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tu
     for c, (_, width) in enumerate(headings):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(1, 1)
+    return sheet
 
 
 def _table_sheet(book: Any, styles: dict[str, Any], form: Form, table: Table, records: list[Record]) -> None:
@@ -391,7 +394,11 @@ def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[
                     f"{cell.table.row_label(cell.row_key or '')}: {cell.field.label}"
                 kind = cell.field.type if cell.field.type != "longtext" else "longtext"
                 rows.append([(r.id, "text"), (form.title, "text"), (question, "longtext"), (value, kind), (cell.name, "text")])
-    _plain_table(book, styles, "All answers", [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70), ("Cell name", 30)], rows)
+    heights = [wrapped_height([(row[2][0], 50), (str(row[3][0]), 70)], line=13) for row in rows]
+    sheet = _plain_table(book, styles, "All answers", [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70),
+                                                        ("Cell name", 30)], rows)
+    for r, height in enumerate(heights, start=1):
+        sheet.set_row(r, height)
 
 
 def _about_sheet(book: Any, styles: dict[str, Any], config: Any, as_of: dt.date, count: int) -> None:

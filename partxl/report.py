@@ -13,7 +13,7 @@ import xlsxwriter
 from .config import Config
 from .findings import SEVERITY_ORDER, Finding
 from .spec import cell_name
-from .xlsx import BOOK_OPTIONS, write_value
+from .xlsx import BOOK_OPTIONS, wrapped_height, write_value
 
 if TYPE_CHECKING:
     from .consolidate import ConsolidateResult
@@ -82,6 +82,8 @@ def _table(book: Any, s: dict[str, Any], name: str, columns: list[tuple[str, int
         for c, value in enumerate(row):
             style = s["wrap"] if c in wrap else (s["number"] if isinstance(value, int) else s["text"])
             write_value(sheet, r, c, value, style)
+        if wrap:
+            sheet.set_row(r, wrapped_height(((str(row[c] or ""), columns[c][1]) for c in wrap), line=13))
     sheet.add_table(0, 0, max(len(rows), 1), len(columns) - 1, {
         "name": name.replace(" ", ""), "style": "Table Style Light 9",
         "columns": [{"header": h, "header_format": s["head"]} for h, _ in columns]})
@@ -97,8 +99,10 @@ def _table(book: Any, s: dict[str, Any], name: str, columns: list[tuple[str, int
 def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Config, as_of: dt.date) -> None:
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 44)
-    sheet.set_column(1, 1, 12)
-    sheet.set_column(2, 2, 90)
+    sheet.set_column(1, 1, 8)
+    sheet.set_column(2, 2, 80)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
     sheet.write_string(0, 0, f"{config.council}: validation report, {config.cycle}", s["title"])
     sheet.write_string(1, 0, f"As at {as_of:%d %B %Y}. Returns were due by {config.deadline:%d %B %Y}.", s["text"])
     counts = Counter(f.outcome for f in result.files)
@@ -130,4 +134,5 @@ def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Co
         sheet.write_string(row, 0, f"{code} ({severity})", s["text"])
         sheet.write_number(row, 1, count, s["number"])
         sheet.write_string(row, 2, examples[(severity, code)], s["wrap"])
+        sheet.set_row(row, wrapped_height([(examples[(severity, code)], 80)], line=13))
     sheet.activate()

@@ -149,7 +149,8 @@ class _Checker:
         raw: dict[str, Any] = {}
         for cell in sheet_layout.inputs:
             location = self._locate(cell, sheet, form, version)
-            if location is None:
+            if location is None:  # a question added since this workbook's version: empty
+                self.where[cell.name], raw[cell.name] = (sheet, ""), ""
                 continue
             moved += location != (form.sheet, cell.a1)
             self.where[cell.name] = location

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterable
+from math import ceil
 from typing import Any
 
 # Text is never turned into formulas, links or numbers: what a user typed is written as they typed it.
@@ -25,6 +27,16 @@ def write_value(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
     else:
         sheet.write_string(row, col, str(value), fmt)
+
+
+def wrapped_height(texts_and_widths: Iterable[tuple[str, float]], line: float = 15, minimum: float = 15) -> float:
+    """A row height that shows wrapped text whole: spreadsheet programs do not grow rows written by a library.
+
+    A rough count of lines (characters per line ≈ column width) is enough for screen and print.
+    """
+    lines = max((sum(ceil(max(len(part), 1) / max(width * 1.1 - 2, 1)) for part in str(text).split("\n"))
+                 for text, width in texts_and_widths), default=1)
+    return max(minimum, lines * line + 4)
 
 
 def legacy_password_hash(password: str) -> str:

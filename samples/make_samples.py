@@ -1,10 +1,16 @@
-"""Make the shipped sample register: a fictional district council's partnerships.
+"""Make the shipped samples: a fictional district council's register and a cycle of returns.
 
-Run ``python samples/make_samples.py`` to regenerate ``samples/register.xlsx``. The output
-is deterministic (fixed seed), covers every category in the policy (and some contractual
-arrangements and shared services that the register must exclude), and holds the cases
-the MIO meets every year: grants either side of £100,000, ended partnerships, missing
-agreements, overdue reviews, a representative who left without a successor.
+Run ``python samples/make_samples.py`` to regenerate
+
+- ``samples/register.xlsx``: last cycle's register (deterministic, fixed seed). It covers every
+  category in the policy (and some contractual arrangements and shared services that the
+  register must exclude), and the cases the MIO meets every year: grants either side of
+  £100,000, ended partnerships, missing agreements, overdue reviews, a representative who
+  left without a successor;
+- ``samples/returns/``: this cycle's returns, typed into the generated workbooks in a real
+  LibreOffice Calc and saved (mostly .xlsx, some .ods), with the mistakes officers make
+  (those of ``tests/returns.py``), a new proposal, a covering note and an Office lock file.
+  A few partnerships have not returned. Needs LibreOffice (see README).
 """
 
 from __future__ import annotations
@@ -246,9 +252,68 @@ def _table(spec, form_id: str, table_id: str) -> Table:
     return item
 
 
+NOT_RETURNED = {"P005", "P014", "P021", "P027", "P033", "P036", "P040"}
+STILL_OVERDUE = {"P020"}  # returned, but the review is still more than a year old
+AS_ODS = {"P017", "P023", "P030"}
+
+
+def completed(record: Record, spec, rnd: random.Random) -> dict[str, object]:
+    """What a diligent officer types: a fresh review, and every required answer the register lacked."""
+    from partxl.layout import layout_form
+    from tests.returns import FRESH_REVIEW
+
+    typed: dict[str, object] = {} if record.id in STILL_OVERDUE else dict(FRESH_REVIEW)
+    for form in spec.workbooks["annual"].forms:
+        for cell in layout_form(form).inputs:
+            if not cell.required or record.get(cell.name) not in (None, ""):
+                continue
+            if cell.field.type == "score":
+                typed[cell.name] = rnd.choice([2, 3, 3, 4])
+            elif cell.field.type == "choice" and cell.table is not None:
+                typed[cell.name] = "Not yet agreed"
+            elif cell.field.type in ("text", "longtext"):
+                typed[cell.name] = f"{rnd.choice(EVIDENCE)} {rnd.randint(2025, 2026)}"
+    if record.status == "Ended":
+        typed.update({"evaluation_reason": "Partnership concluded", "evaluation_outcomes": "Delivered its action plan.",
+                      "evaluation_lessons": "Agree an exit strategy at the start."})
+    return typed
+
+
+def make_returns(records: list[Record]) -> None:
+    """Type this cycle's returns into the generated workbooks in LibreOffice and save them."""
+    import shutil
+    import tempfile
+
+    from partxl.generate import generate
+    from tests import returns
+
+    spec, config, rnd = load_spec(), load_config(None), random.Random(2028)
+    folder = HERE / "returns"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    planted = returns.plan() + [returns.proposal(config)]
+    planted_ids = {item.source for item in planted}
+    with tempfile.TemporaryDirectory() as tmp:
+        issued = Path(tmp) / "issued"
+        generate(config, spec, issued, HERE / "register.xlsx", blank=True)
+        items = [returns.Return(r.id, f"{r.id} {r.get(cell_name('info', 'name'))}".replace("/", "-").replace(":", "-"),
+                                completed(r, spec, rnd))
+                 for r in records if r.id not in NOT_RETURNED | planted_ids]
+        by_format: dict[str, list[returns.Return]] = {"xlsx": planted, "ods": []}
+        for item in items:
+            by_format["ods" if item.source in AS_ODS else "xlsx"].append(item)
+        for fmt, chosen in by_format.items():
+            returns.fill_with_libreoffice(chosen, issued, folder, fmt, Path(tmp))
+    returns.junk(folder)
+    print(f"wrote {len(list(folder.iterdir()))} files to {folder}")
+
+
 def main() -> None:
-    write_register(make_records(), load_spec(), load_config(None), HERE / "register.xlsx", TODAY)
+    records = make_records()
+    write_register(records, load_spec(), load_config(None), HERE / "register.xlsx", TODAY)
     print(f"wrote {HERE / 'register.xlsx'}")
+    if "--register-only" not in sys.argv:
+        make_returns(records)
 
 
 if __name__ == "__main__":

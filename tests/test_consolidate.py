@@ -229,3 +229,52 @@ def test_check_tells_an_officer_what_to_fix(filled: Run):
     assert code == 0 and json.loads(out) == {"accepted": True, "findings": []}
     code, out, _ = run_cli("check", str(filled.folder / "covering note.txt"))
     assert code == 1 and "not a workbook" in out
+
+
+@pytest.mark.libreoffice
+def test_an_xls_saved_by_libreoffice_is_read_where_the_form_put_its_answers(generated: Path, config, tmp_path: Path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    item = returns.plan()[0]  # P001, typed in Calc and saved in the old Excel format
+    returns.fill_with_libreoffice([item], generated, folder, "xls", tmp_path)
+    code, report, _ = consolidate(folder, tmp_path / "out")
+    assert [f["outcome"] for f in report["files"]] == ["accepted"]
+    assert {f["code"] for f in report["findings"] if f["file"]} == {"NAMES_UNAVAILABLE"}
+    answers = _answers(tmp_path / "out")
+    for name, value in item.typed.items():
+        assert _same(answers[("P001", name)], value), name
+
+
+def test_a_workbook_of_an_older_form_version_is_read_and_new_questions_reported(filled: Run, tmp_path: Path):
+    templates = tmp_path / "workbook_templates"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "workbook_templates", templates)
+    info = templates / "info.yaml"
+    text = info.read_text().replace("version: 1", "version: 2", 1).replace(
+        "      - id: comments\n", "      - id: website\n        label: Partnership website\n        type: text\n"
+        "        required: true\n        help: Its web address.\n      - id: comments\n", 1)
+    info.write_text(text)
+    (tmp_path / "partxl.toml").write_text(f'[paths]\ntemplates = "{templates}"\n'
+                                          '[integrity]\nkey = "partxl-sample-key-not-secret"\n')
+    code, out, _ = run_cli("--config", str(tmp_path / "partxl.toml"), "check", str(filled.folder / "P001 annual return.xlsx"),
+                           "--as-of", AS_OF, "--json")
+    found = {(f["code"], f["field"]) for f in json.loads(out)["findings"]}
+    assert ("FORM_VERSION_OLD", "") in found and ("MISSING", "Partnership website") in found
+    assert code == 1
+
+
+def test_a_return_for_a_partnership_the_register_does_not_know_is_added_as_new(filled: Run, tmp_path: Path):
+    previous = openpyxl.load_workbook(SAMPLE_REGISTER)
+    sheet = previous["Register"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "P001":
+            row[0].value = "P999"
+    previous.save(tmp_path / "previous.xlsx")
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    shutil.copy(filled.folder / "P001 annual return.xlsx", folder)
+    code, stdout, _ = run_cli("consolidate", str(folder), "--out", str(tmp_path / "out"), "--previous",
+                              str(tmp_path / "previous.xlsx"), "--as-of", AS_OF, "--json")
+    report = json.loads(stdout)
+    assert ("UNKNOWN_PARTNERSHIP", "P001") in {(f["code"], f["partnership"]) for f in report["findings"]}
+    assert code == 0
+    assert _main(tmp_path / "out")["P001"]["Returned"] == "Returned"
