@@ -36,20 +36,35 @@ def _load(ctx: click.Context) -> tuple[Config, Spec]:
         raise Fatal(str(exc)) from None
 
 
+class _Guarded(click.Group):
+    """No traceback reaches a user: anything unexpected becomes one clear line (exit 2), unless --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise Fatal(f"partxl could not finish: {type(exc).__name__}: {exc} (run with --debug to see where)") from None
+
+
 def _print_findings(findings: list[Finding]) -> None:
     for f in findings:
         where = " ".join(x for x in (f.partnership, f"{f.sheet}!{f.cell}" if f.cell else f.sheet) if x)
         click.echo(f"  {f.severity:<7} {f.code} {where}: {f.message}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: ./partxl.toml if present, else the built-in defaults).")
+@click.option("--debug", is_flag=True, help="Show a traceback when a command cannot run.")
 @click.version_option(package_name="partxl")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None) -> None:
+def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """partxl: a council's partnership register, run from Excel workbooks."""
-    ctx.obj = {"config": config_path}
+    ctx.obj = {"config": config_path, "debug": debug}
 
 
 @main.command()
@@ -113,14 +128,16 @@ def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bo
               help="The SQLite ledger of every file seen (default: OUT/ledger.sqlite).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge reviews and end dates as at this date.")
 @click.option("--json", "as_json", is_flag=True, help="Print every file and finding as JSON instead of a summary.")
-@click.option("--debug", is_flag=True, help="Show a traceback when the command cannot run.")
+@click.option("--debug", is_flag=True, help="Show a traceback when the command cannot run (same as partxl --debug).")
 @click.pass_context
 def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
                 as_of: Any, as_json: bool, debug: bool) -> None:
     """Read every return in RETURNS_DIR, check it, and build the Partnership Register."""
     from .consolidate import consolidate as run
     from .consolidate import list_returns
+    from .register import RegisterError
 
+    ctx.obj["debug"] = ctx.obj["debug"] or debug
     config, spec = _load(ctx)
     try:
         total = len(list_returns(returns_dir, exclude=out_dir))
@@ -128,10 +145,10 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
                                show_pos=True, hidden=as_json or total == 0) as bar:
             result = run(config, spec, returns_dir, out_dir, previous=previous, ledger_path=ledger_path,
                          as_of=as_of.date() if as_of else None, progress=lambda _name: bar.update(1))
-    except Exception as exc:
-        if debug:
+    except (*CANNOT_RUN, RegisterError) as exc:
+        if ctx.obj["debug"]:
             raise
-        raise Fatal(f"{type(exc).__name__ if not isinstance(exc, CANNOT_RUN) else 'cannot run'}: {exc}") from None
+        raise Fatal(str(exc)) from None
     if as_json:
         _echo_json({"files": [{"path": f.path, "outcome": f.outcome, "partnership": f.partnership, "sha256": f.sha256,
                                "cached": f.cached} for f in result.files],

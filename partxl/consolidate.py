@@ -121,13 +121,14 @@ def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, prev
         if r.outcome == ACCEPTED and r.sha256 not in newest:
             r.outcome = SUPERSEDED
     findings += [f for r in results for f in r.findings] + register_findings
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = {
-        out_dir / "register.xlsx": replace_keeping_copy(out_dir / "register.xlsx", register_bytes(records, spec, config, as_of)),
+    result = ConsolidateResult(results, findings, records, excluded, {})
+    contents = {  # both built before either is written: a failure leaves the old pair as it was
+        out_dir / "register.xlsx": register_bytes(records, spec, config, as_of),
+        out_dir / "validation_report.xlsx": report_bytes(result, config, as_of),
     }
-    result = ConsolidateResult(results, findings, records, excluded, outputs)
-    report = out_dir / "validation_report.xlsx"
-    outputs[report] = replace_keeping_copy(report, report_bytes(result, config, as_of))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path, data in contents.items():
+        result.outputs[path] = replace_keeping_copy(path, data)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -278,3 +278,14 @@ def test_a_return_for_a_partnership_the_register_does_not_know_is_added_as_new(f
     assert ("UNKNOWN_PARTNERSHIP", "P001") in {(f["code"], f["partnership"]) for f in report["findings"]}
     assert code == 0
     assert _main(tmp_path / "out")["P001"]["Returned"] == "Returned"
+
+
+def test_an_unexpected_failure_is_one_clear_line_and_debug_shows_where(filled: Run, tmp_path: Path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr("partxl.consolidate.report_bytes", broken)
+    code, _, err = consolidate(filled.folder, tmp_path / "out")
+    assert code == 2 and "something nobody foresaw" in err and "Traceback" not in err and "--debug" in err
+    with pytest.raises(RuntimeError):
+        run_cli("--debug", "consolidate", str(filled.folder), "--out", str(tmp_path / "out"), "--previous", str(SAMPLE_REGISTER))
