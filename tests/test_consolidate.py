@@ -289,3 +289,20 @@ def test_an_unexpected_failure_is_one_clear_line_and_debug_shows_where(filled: R
     assert code == 2 and "something nobody foresaw" in err and "Traceback" not in err and "--debug" in err
     with pytest.raises(RuntimeError):
         run_cli("--debug", "consolidate", str(filled.folder), "--out", str(tmp_path / "out"), "--previous", str(SAMPLE_REGISTER))
+
+
+def test_a_macro_workbook_is_read_but_its_macros_never_run_or_kept(filled: Run, tmp_path: Path):
+    import zipfile
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    with zipfile.ZipFile(filled.folder / "P001 annual return.xlsx") as src, \
+            zipfile.ZipFile(folder / "P001 with macros.xlsm", "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really VBA, and never executed")
+    code, report, _ = consolidate(folder, tmp_path / "out")
+    assert [f["outcome"] for f in report["files"]] == ["accepted"] and code == 0
+    assert [f["code"] for f in report["findings"] if f["file"]] == ["MACROS_IGNORED"]
+    with zipfile.ZipFile(tmp_path / "out" / "register.xlsx") as register:
+        assert not [n for n in register.namelist() if "vba" in n.lower()]
