@@ -195,5 +195,33 @@ def check(ctx: click.Context, workbook: Path, as_of: Any, as_json: bool) -> None
     sys.exit(0 if checked.accepted else EXIT_FINDINGS)
 
 
+@main.command()
+@click.argument("register", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("out/committee_summary.xlsx"),
+              show_default=True, help="The summary workbook to write.")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Last cycle's register, for the Changes sheet.")
+@click.option("--pdf", is_flag=True, help="Also print it to PDF (same name, .pdf) with LibreOffice, for committee papers.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge reviews and deadlines as at this date.")
+@click.pass_context
+def summary(ctx: click.Context, register: Path, out_file: Path, previous: Path | None, pdf: bool, as_of: Any) -> None:
+    """Write the committee summary of REGISTER: overview with charts, heat map, actions, compliance, finance."""
+    import datetime as dt
+
+    from .files import replace_keeping_copy
+    from .register import RegisterError
+    from .summary import SummaryError, summary_bytes, summary_from_register, to_pdf
+
+    config, spec = _load(ctx)
+    try:
+        built = summary_from_register(register, spec, config, as_of.date() if as_of else dt.date.today(), previous)
+        outcome = replace_keeping_copy(out_file, summary_bytes(built))
+        click.echo(f"{out_file} ({outcome}): {len(built.rows)} partnerships")
+        if pdf:
+            click.echo(f"{to_pdf(out_file, out_file.with_suffix('.pdf'))}")
+    except (RegisterError, SummaryError, *CANNOT_RUN) as exc:
+        raise Fatal(str(exc)) from None
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import Config
 from .files import replace_keeping_copy
@@ -23,6 +24,7 @@ from .ledger import Entry, Ledger, sha256_of
 from .register import EXCLUDED_CATEGORIES, Record, read_register, register_bytes
 from .report import report_bytes
 from .spec import Spec, cell_name
+from .summary import ReturnCounts, build_summary, summary_bytes
 from .validate import check_file
 
 LEDGER_NAME = "ledger.sqlite"
@@ -122,9 +124,12 @@ def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, prev
             r.outcome = SUPERSEDED
     findings += [f for r in results for f in r.findings] + register_findings
     result = ConsolidateResult(results, findings, records, excluded, {})
-    contents = {  # both built before either is written: a failure leaves the old pair as it was
+    summary = build_summary(records, spec, config, as_of, previous=_kept(baseline.values()),
+                            counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
+    contents = {  # all built before any is written: a failure leaves the old set as it was
         out_dir / "register.xlsx": register_bytes(records, spec, config, as_of),
         out_dir / "validation_report.xlsx": report_bytes(result, config, as_of),
+        out_dir / "committee_summary.xlsx": summary_bytes(summary),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     for path, data in contents.items():
@@ -217,6 +222,11 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
             findings.append(Code.NOT_RETURNED.at(partnership=record.id,
                                                  hint=f"Remind the lead officer; returns were due by {config.deadline:%d %B %Y}."))
     return kept, excluded, findings, {e.sha256 for e in newest.values()}
+
+
+def _kept(records: Any) -> list[Record]:
+    """Last year's partnerships that belong on the register, for the summary's changes since last year."""
+    return [r for r in records if r.get(cell_name("info", "category")) not in EXCLUDED_CATEGORIES]
 
 
 def _partnership_key(entry: Entry) -> str:

@@ -141,8 +141,21 @@ class _Reader:
                 if heading in columns and col < len(row) and not _empty(row[col]):
                     form, fld = columns[heading]
                     self.put(record, cell_name(form.id, fld.id), fld, row[col], MAIN_SHEET)
+            self._return_columns(record, header, row)
             records[pid.casefold()] = record
         return list(records.values())
+
+    @staticmethod
+    def _return_columns(record: Record, header: list[str], row: list[Any]) -> None:
+        """A consolidated register also says whether, when and from which file each partnership returned."""
+        def cell(heading: str) -> Any:
+            key = _key(heading)
+            return row[header.index(key)] if key in header and header.index(key) < len(row) else None
+
+        record.returned = str(cell(RETURNED_COLUMN) or "").strip() == RETURNED
+        latest = cell(LATEST_COLUMN)
+        record.latest_return = latest.date() if isinstance(latest, dt.datetime) else latest if isinstance(latest, dt.date) else None
+        record.source = str(cell(SOURCE_COLUMN) or "")
 
     def put(self, record: Record, name: str, fld: Field, raw: Any, sheet: str, label: str = "") -> None:
         where = dict(file=str(self.path), sheet=sheet, field=label or fld.label, partnership=record.id, value=raw)
@@ -206,6 +219,7 @@ CATEGORY_ORDER = ("Statutory partnership", "Community-based partnership", "Netwo
 EXCLUDED_CATEGORIES = ("Contractual arrangement", "Shared service")
 THRESHOLD_NAME = "GrantThreshold"
 RETURNED, NOT_RETURNED = "Returned", "Not yet returned"
+RETURNED_COLUMN, LATEST_COLUMN, SOURCE_COLUMN = "Returned", "Latest return", "Source file"
 
 
 def _n(form: str, fld: str) -> str:
@@ -220,72 +234,90 @@ def sort_key(record: Record) -> tuple[int, str, str]:
 
 
 @dataclass(frozen=True)
-class Column:
-    heading: str
-    width: int
-    kind: str  # a field type name, or "formula"
-    value: Any  # callable(record) -> value
+class Facts:
+    """What the register works out for a partnership, the same way for every sheet that shows it."""
+
+    significant: str
+    features: tuple[str, ...]  # the significance features it holds, by register heading
+    grant_over_threshold: str
+    review_due: dt.date | None
+    review_overdue: str
+    scores: dict[str, int]  # assessment feature id -> score
+    mean_score: float | None
+    ones: int | None
 
 
-def register_columns(spec: Spec, config: Any, as_of: dt.date) -> list[Column]:
-    """The main sheet's columns: what a reader needs first, then every other register field."""
+def facts(record: Record, spec: Spec, config: Any, as_of: dt.date) -> Facts:
     from .layout import evaluate_all
     from .validate import add_months
 
-    by_name = {_n(form.id, f.id): (form, f) for form, f in scalar_fields(spec)}
-    thresholds = {"grant_threshold": config.grant_threshold}
     significance = spec.form("significance")
+    computed = evaluate_all(significance, record.values, {"grant_threshold": config.grant_threshold})
+    values = {**record.values, **computed}
+    held = [f.register or f.label for f in significance.items() if isinstance(f, Field) and f.type == "yesno"
+            and values.get(_n("significance", f.id)) == "Yes"]
+    if computed[_n("significance", "grant_over_threshold")] == "Yes":
+        held.insert(3, f"Grant of £{config.grant_threshold:,.0f} or more")
+    last = record.get(_n("info", "review_date"))
+    due = add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
+    table = score_table(spec)
+    scores = {k: v for k in table.row_keys() if isinstance(v := record.get(cell_name("assessment", table.id, k, "score")), int)}
+    return Facts(
+        significant=computed[_n("significance", "significant")], features=tuple(held),
+        grant_over_threshold=computed[_n("significance", "grant_over_threshold")], review_due=due,
+        review_overdue="" if due is None else ("Yes" if due < as_of else "No"), scores=scores,
+        mean_score=round(sum(scores.values()) / len(scores), 2) if scores else None,
+        ones=sum(1 for v in scores.values() if v == 1) if scores else None,
+    )
 
-    def computed(r: Record) -> dict[str, str]:
-        return evaluate_all(significance, r.values, thresholds)
 
-    def features(r: Record) -> str:
-        values = {**r.values, **computed(r)}
-        held = [f.register or f.label for f in significance.items() if isinstance(f, Field) and f.type == "yesno"
-                and values.get(_n("significance", f.id)) == "Yes"]
-        if values.get(_n("significance", "grant_over_threshold")) == "Yes":
-            held.insert(3, f"Grant of £{config.grant_threshold:,.0f} or more")
-        return "; ".join(held)
+def score_table(spec: Spec) -> Table:
+    table = spec.form("assessment").item("features")
+    assert isinstance(table, Table) and table.fixed
+    return table
 
-    def review_due(r: Record) -> dt.date | None:
-        last = r.get(_n("info", "review_date"))
-        return add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    width: int
+    kind: str  # a field type name, "number", or "formula"
+    value: Any  # callable(record, facts) -> value
+
+
+def register_columns(spec: Spec, config: Any) -> list[Column]:
+    """The main sheet's columns: what a reader needs first, then every other register field."""
+    by_name = {_n(form.id, f.id): (form, f) for form, f in scalar_fields(spec)}
 
     def field_column(name: str) -> Column:
         form, f = by_name[name]
         return Column(f.register or f.label, min(max(len(f.register or "") + 2, TYPES[f.type].width * 3 // 4, 10), 40),
-                      f.type, lambda r, n=name: r.get(n))
+                      f.type, lambda r, _f, n=name: r.get(n))
 
-    scores = spec.form("assessment").item("features")
-    assert isinstance(scores, Table) and scores.fixed
-
-    def score_list(r: Record) -> list[int]:
-        return [v for k in scores.row_keys() if isinstance(v := r.get(cell_name("assessment", "features", k, "score")), int)]
-
+    scores = score_table(spec)
     first = [
-        Column(ID_COLUMN, 12, "text", lambda r: r.id),
+        Column(ID_COLUMN, 12, "text", lambda r, f: r.id),
         field_column(_n("info", "name")), field_column(_n("info", "category")),
         field_column(_n("info", "lead_officer")), field_column(_n("info", "accountable_body")),
-        Column("Significant", 11, "yesno", lambda r: computed(r)[_n("significance", "significant")]),
-        Column("Significance features", 40, "text", features),
+        Column("Significant", 11, "yesno", lambda r, f: f.significant),
+        Column("Significance features", 40, "text", lambda r, f: "; ".join(f.features)),
         field_column(_n("significance", "annual_grant")),
         Column(f"Grant ≥ £{config.grant_threshold:,.0f}", 13, "formula", None),
         field_column(_n("info", "council_funding")), field_column(_n("info", "additional_funds")),
         field_column(_n("info", "has_agreement")), field_column(_n("info", "agreement_type")),
         field_column(_n("info", "exit_strategy")), field_column(_n("info", "review_date")),
-        Column("Review due", 12, "date", review_due),
-        Column("Review overdue", 10, "yesno", lambda r: "" if review_due(r) is None else ("Yes" if review_due(r) < as_of else "No")),
+        Column("Review due", 12, "date", lambda r, f: f.review_due),
+        Column("Review overdue", 10, "yesno", lambda r, f: f.review_overdue),
         field_column(_n("info", "date_formed")), field_column(_n("info", "end_date")),
-        Column(STATUS_COLUMN, 10, "text", lambda r: r.status),
+        Column(STATUS_COLUMN, 10, "text", lambda r, f: r.status),
     ]
-    first += [Column(scores.row_label(k), 10, "score", lambda r, k=k: r.get(cell_name("assessment", "features", k, "score")))
-              for k in scores.row_keys()]
+    first += [Column(scores.row_label(k), 10, "score", lambda r, f, k=k: f.scores.get(k)) for k in scores.row_keys()]
     first += [
-        Column("Mean score", 9, "number", lambda r: round(sum(s) / len(s), 2) if (s := score_list(r)) else None),
-        Column("Scores of 1", 9, "integer", lambda r: sum(1 for s in score_list(r) if s == 1) if score_list(r) else None),
-        Column("Returned", 14, "text", lambda r: RETURNED if r.returned else NOT_RETURNED),
-        Column("Latest return", 12, "date", lambda r: r.latest_return),
-        Column("Source file", 40, "text", lambda r: r.source),
+        Column("Mean score", 9, "number", lambda r, f: f.mean_score),
+        Column("Scores of 1", 9, "integer", lambda r, f: f.ones),
+        Column(RETURNED_COLUMN, 14, "text", lambda r, f: RETURNED if r.returned else NOT_RETURNED),
+        Column(LATEST_COLUMN, 12, "date", lambda r, f: r.latest_return),
+        Column(SOURCE_COLUMN, 40, "text", lambda r, f: r.source),
     ]
     shown = {c.heading for c in first}
     return first + [field_column(n) for n, (_, f) in by_name.items() if (f.register or f.label) not in shown]
@@ -304,10 +336,11 @@ def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.dat
                          "company": config.council, "created": dt.datetime.combine(as_of, dt.time())})
     styles = _register_styles(book)
     records = sorted(records, key=sort_key)
-    columns = register_columns(spec, config, as_of)
+    columns = register_columns(spec, config)
     main = book.add_worksheet(MAIN_SHEET)
     grant_col = next(i for i, c in enumerate(columns) if c.heading == "Annual grant (£)")
     for r, record in enumerate(records, start=1):
+        known = facts(record, spec, config, as_of)
         for c, column in enumerate(columns):
             if column.kind == "formula":
                 grant = f"{xl_col_to_name(grant_col)}{r + 1}"
@@ -316,7 +349,7 @@ def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.dat
                 main.write_formula(r, c, f'=IF(ISNUMBER({grant}),IF({grant}>={THRESHOLD_NAME},"Yes","No"),"")',
                                    styles["text"], cached)
             else:
-                write_value(main, r, c, column.value(record), styles.get(column.kind, styles["text"]))
+                write_value(main, r, c, column.value(record, known), styles.get(column.kind, styles["text"]))
     main.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
         "name": "PartnershipRegister", "style": "Table Style Medium 2",
         "columns": [{"header": c.heading, "header_format": styles["head"]} for c in columns]})

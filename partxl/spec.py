@@ -141,6 +141,7 @@ class Rule:
     months_from: str | None = None
     unless_field: str | None = None
     unless_equals: str | None = None
+    title: str = ""  # a short name for summaries, e.g. "Review overdue"
 
     def refs(self) -> list[str]:
         return [r for r in (self.field, self.other, self.when_field, self.unless_field) if r]
@@ -363,7 +364,8 @@ def _condition(path: Path, where: str, raw: Any) -> tuple[str | None, str | None
 
 def _rule(path: Path, where: str, data: Any) -> Rule:
     r = _Reader(path, where, data)
-    r.only({"kind", "field", "other", "when", "equals", "message", "severity", "code", "months", "months_from", "unless"})
+    r.only({"kind", "field", "other", "when", "equals", "message", "severity", "code", "months", "months_from", "unless",
+            "title"})
     kind = r.get("kind", str)
     if kind not in RULE_KINDS:
         raise r.fail(f"unknown rule kind {kind!r}; the kinds are {', '.join(sorted(RULE_KINDS))}")
@@ -376,6 +378,7 @@ def _rule(path: Path, where: str, data: Any) -> Rule:
         when_field=when_field, when_equals=when_equals, equals=r.get("equals", str, None),
         months=r.get("months", int, None), months_from=r.get("months_from", str, None),
         unless_field=unless_field, unless_equals=unless_equals,
+        title=r.get("title", str, "") or r.get("code", str, code).replace("_", " ").capitalize(),
     )
     if rule.severity not in SEVERITIES:
         raise r.fail(f"severity should be error or warning, found {rule.severity!r}")

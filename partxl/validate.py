@@ -242,40 +242,17 @@ class _Checker:
             return
         for key in keys:
             target = ref_name(form.id, rule.field, key)
-            if self._breaks(form, rule, key, target):
+            if breaks(rule, form, key, self.values, self.as_of, self.config):
                 sheet, address = self.where.get(target, (form.sheet, ""))
                 self.findings.append(Finding(
                     code=rule.code, severity=rule.severity, message=rule.message, file=self.name, sheet=sheet,
                     cell=address, field=self._field_label(form, rule.field, key), value=_shown(self.values.get(target, "")),
                     partnership=self.meta.get("partnership_id", ""), form=form.title, hint=rule.message))
 
-    def _breaks(self, form: Form, rule: Rule, key: str | None, target: str) -> bool:
-        value = self.values.get(target)
-        other = lambda ref: self.values.get(ref_name(form.id, ref, key)) if ref else None  # noqa: E731
-        if rule.kind == "not_before":
-            before = other(rule.other)
-            return isinstance(value, dt.date) and isinstance(before, dt.date) and value < before
-        if rule.kind == "required_if":
-            return value is None and other(rule.when_field) == rule.when_equals
-        if rule.kind == "implies":
-            return other(rule.when_field) == rule.when_equals and value is not None and str(value) != rule.equals
-        if rule.kind == "flag":
-            return value is not None and str(value) == rule.equals
-        if rule.kind == "overdue":
-            months = rule.months if rule.months is not None else getattr(self.config, rule.months_from or "")
-            return isinstance(value, dt.date) and add_months(value, months) < self.as_of
-        if rule.kind == "past":
-            dealt_with = rule.unless_field and other(rule.unless_field) == rule.unless_equals
-            return isinstance(value, dt.date) and value < self.as_of and not dealt_with
-        return False
-
     def _current_row(self, form: Form, rule: Rule, keys: list[str | None]) -> None:
-        table_id, _, column = rule.field.partition(".")
-        table = form.item(table_id)
-        assert isinstance(table, Table)
-        used = [k for k in keys if any(cell_name(form.id, table_id, k, c.id) in self.values for c in table.columns)]
-        if used and all(cell_name(form.id, table_id, k, column) in self.values for k in used):
-            last = cell_name(form.id, table_id, used[-1], column)
+        last = unfilled_current_row(rule, form, self.values)
+        if last is not None:
+            table = form.item(rule.field.partition(".")[0])
             sheet, address = self.where.get(last, (form.sheet, ""))
             self.findings.append(Finding(
                 code=rule.code, severity=rule.severity, message=rule.message, file=self.name, sheet=sheet, cell=address,
@@ -287,6 +264,41 @@ class _Checker:
         if isinstance(item, Table):
             return f"{item.row_label(key or '')}: {item.column(column).label}"
         return item.label
+
+
+def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:
+    """Whether ``values`` (answers by cell name) break ``rule`` on table row ``key``; used for returns and registers alike."""
+    value = values.get(ref_name(form.id, rule.field, key))
+    other = lambda ref: values.get(ref_name(form.id, ref, key)) if ref else None  # noqa: E731
+    if rule.kind == "not_before":
+        before = other(rule.other)
+        return isinstance(value, dt.date) and isinstance(before, dt.date) and value < before
+    if rule.kind == "required_if":
+        return value is None and other(rule.when_field) == rule.when_equals
+    if rule.kind == "implies":
+        return other(rule.when_field) == rule.when_equals and value is not None and str(value) != rule.equals
+    if rule.kind == "flag":
+        return value is not None and str(value) == rule.equals
+    if rule.kind == "overdue":
+        months = rule.months if rule.months is not None else getattr(config, rule.months_from or "")
+        return isinstance(value, dt.date) and add_months(value, months) < as_of
+    if rule.kind == "past":
+        dealt_with = rule.unless_field and other(rule.unless_field) == rule.unless_equals
+        return isinstance(value, dt.date) and value < as_of and not dealt_with
+    if rule.kind == "current_row":
+        return unfilled_current_row(rule, form, values) is not None
+    return False
+
+
+def unfilled_current_row(rule: Rule, form: Form, values: dict[str, Any]) -> str | None:
+    """For a current_row rule: the last used row's cell name when every used row has the column filled."""
+    table_id, _, column = rule.field.partition(".")
+    table = form.item(table_id)
+    assert isinstance(table, Table)
+    used = [k for k in table.row_keys() if any(cell_name(form.id, table_id, k, c.id) in values for c in table.columns)]
+    if used and all(cell_name(form.id, table_id, k, column) in values for k in used):
+        return cell_name(form.id, table_id, used[-1], column)
+    return None
 
 
 def _label(cell: lay.InputCell) -> str:

@@ -34,7 +34,7 @@ def wrapped_height(texts_and_widths: Iterable[tuple[str, float]], line: float = 
 
     A rough count of lines (characters per line ≈ column width) is enough for screen and print.
     """
-    lines = max((sum(ceil(max(len(part), 1) / max(width * 1.1 - 2, 1)) for part in str(text).split("\n"))
+    lines = max((sum(ceil(max(len(part), 1) / max(width * 1.2 - 2, 1)) for part in str(text).split("\n"))
                  for text, width in texts_and_widths), default=1)
     return max(minimum, lines * line + 4)
 
