@@ -214,6 +214,7 @@ class _Writer:
             "name": name, "style": "Table Style Light 9", "autofilter": True,
             "columns": [{"header": h, "header_format": self.f["head"]} for h in headings]})
         sheet.repeat_rows(top)
+        sheet.set_row(top, 30)  # room for two-line headings
         return top + max(len(rows), 1) + 1
 
     # -------------------------------------------------- detail sheets
@@ -257,7 +258,7 @@ class _Writer:
         end = self._table(sheet, 3, "Significant", headings, rows, kinds)
         sheet.conditional_format(4, 3, end - 1, 3 + len(features), {"type": "cell", "criteria": "==", "value": '"Yes"',
                                                                      "format": self.scores[3]})
-        sheet.set_row(3, 48)
+        sheet.set_row(3, 45)
 
     def heat_map(self) -> None:
         table = score_table(self.s.spec)
@@ -307,10 +308,18 @@ class _Writer:
             sheet.conditional_format(4, 3, end - 1, 3, {"type": "cell", "criteria": "==", "value": n, "format": self.scores[n]})
 
     def compliance(self) -> None:
-        sheet = self._sheet("Compliance", "Compliance with the Partnership Policy", [10, 36, 30, 16, 70])
-        issues = self.s.compliance()
+        sheet = self._sheet("Compliance", "Compliance with the Partnership Policy", [10, 36, 34, 16, 70])
+        issues = sorted(self.s.compliance(), key=lambda x: (x[1], x[0].name.casefold()))
+        titles = sorted({issue for _, issue, _ in issues})
+        sheet.write_row(3, 1, ["Issue", "Partnerships"], self.f["head"])
+        top = 5 + len(titles)
+        first, last = top + 1, top + max(len(issues), 1)
+        for i, title in enumerate(titles, start=4):
+            sheet.write_string(i, 1, title, self.f["text"])
+            sheet.write_formula(i, 2, f'=COUNTIF($C${first + 1}:$C${last + 1},"{title}")', self.f["number"],
+                                sum(issue == title for _, issue, _ in issues))
         rows = [[row.record.id, row.name, issue, row.officer, detail] for row, issue, detail in issues]
-        self._table(sheet, 3, "Compliance", ["ID", "Partnership", "Issue", "Lead officer", "What the policy asks"], rows,
+        self._table(sheet, top, "Compliance", ["ID", "Partnership", "Issue", "Lead officer", "What the policy asks"], rows,
                     ["text", "wrap", "text", "text", "wrap"], {1: 36, 4: 70})
 
     def finance(self) -> None:
@@ -348,6 +357,7 @@ class _Writer:
         sheet.write_number(threshold_row, 1, self.c.grant_threshold, self.f["money"])
         sheet.conditional_format(top + 1, 3, last, 3, {"type": "cell", "criteria": "==", "value": '"Yes"', "format": self.scores[2]})
         sheet.repeat_rows(top)
+        sheet.set_row(top, 30)
 
     def changes(self) -> None:
         assert self.s.previous is not None

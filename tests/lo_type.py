@@ -14,6 +14,7 @@ with the operations
     ["set", sheet, "B6", "text"]       write through the API, as a tool would (ignores protection)
     ["unprotect", sheet, password]     remove a sheet's protection
     ["insert_rows", sheet, row, n]     insert n rows before 1-based row (needs an unprotected sheet)
+    ["recalc", ""]                     recalculate every formula, as Calc's Ctrl+Shift+F9 does
 For every cell op it records what the cell holds afterwards, and writes
 {"results": [{"out": path, "cells": [[sheet, cell, typed, holds], ...]}]} to stdout as JSON.
 
@@ -88,6 +89,9 @@ class Job(unohelper.Base, XCallback):
             frame = controller.getFrame()
             cells = []
             for op, sheet_name, *args in self.job.get("ops", []):
+                if op == "recalc":
+                    doc.calculateAll()
+                    continue
                 sheet = doc.Sheets.getByName(sheet_name)
                 if op == "unprotect":
                     sheet.unprotect(args[0])

@@ -289,7 +289,7 @@ def test_a_missing_register_is_a_clear_error(tmp_path: Path):
     assert code == 2 and "junk.xlsx" in err
 
 
-@pytest.mark.parametrize("command", ["init", "generate"])
+@pytest.mark.parametrize("command", ["init", "generate", "consolidate", "check", "summary"])
 def test_every_command_has_help(command: str):
     code, out, _ = run_cli(command, "--help")
     assert code == 0 and "Usage:" in out
