@@ -204,7 +204,9 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
         elif baseline and key not in baseline:
             findings.append(Code.UNKNOWN_PARTNERSHIP.at(file=entry.last_path, partnership=pid))
         saved = entry.saved_at or entry.first_seen
-        records[key] = Record(pid, "Active", dict(entry.answers), returned=True,
+        returned_forms = {item.split("@")[0] for item in entry.metadata.get("forms", "").split(",") if item}
+        kept = {k: v for k, v in records[key].values.items() if k.split("_")[0] not in returned_forms} if key in records else {}
+        records[key] = Record(pid, "Active", {**kept, **entry.answers}, returned=True,
                               latest_return=dt.date.fromisoformat(saved[:10]), source=entry.last_path)
     for record in records.values():
         end = record.get(cell_name("info", "end_date"))

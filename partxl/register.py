@@ -27,6 +27,8 @@ from .spec import Field, Form, Spec, Table, cell_name
 from .xlsx import BOOK_OPTIONS, wrapped_height, write_value
 
 MAIN_SHEET = "Register"
+CEASED_SHEET = "Ceased"  # ended, evaluation still to come back
+CLOSED_SHEET = "Closed"  # ended and evaluated
 ID_COLUMN = "Partnership ID"
 STATUS_COLUMN = "Status"
 ROW_COLUMN = "Row"
@@ -103,12 +105,17 @@ def read_register(path: Path, spec: Spec, choices: dict[str, tuple[str, ...]]) -
     if not rows:
         raise RegisterError(f"{path}: has no '{MAIN_SHEET}' sheet with a header row")
     reader = _Reader(path, spec, choices)
-    records = reader.main(rows)
+    records: dict[str, Record] = {}
+    for sheet in (MAIN_SHEET, CEASED_SHEET, CLOSED_SHEET):
+        sheet_rows = rows if sheet == MAIN_SHEET else _rows(book, sheet)
+        if sheet_rows:
+            reader.main(sheet_rows, sheet, records)
+    records_list = list(records.values())
     for form, table in table_fields(spec):
         table_rows = _rows(book, table.register or "")
         if table_rows:
-            reader.table(form, table, table_rows, {r.id: r for r in records})
-    return RegisterFile(path, records, reader.findings)
+            reader.table(form, table, table_rows, {r.id: r for r in records_list})
+    return RegisterFile(path, records_list, reader.findings)
 
 
 class _Reader:
@@ -116,23 +123,23 @@ class _Reader:
         self.path, self.spec, self.choices = path, spec, choices
         self.findings: list[Finding] = []
 
-    def main(self, rows: list[list[Any]]) -> list[Record]:
+    def main(self, rows: list[list[Any]], sheet: str, records: dict[str, Record]) -> None:
+        """Read one sheet of partnerships (Register, Ceased or Closed) into ``records``."""
         header = [_key(h) for h in rows[0]]
         if _key(ID_COLUMN) not in header:
-            raise RegisterError(f"{self.path}: the '{MAIN_SHEET}' sheet has no '{ID_COLUMN}' column in row 1")
+            raise RegisterError(f"{self.path}: the '{sheet}' sheet has no '{ID_COLUMN}' column in row 1")
         columns = {_key(f.register): (form, f) for form, f in scalar_fields(self.spec)}
         id_col = header.index(_key(ID_COLUMN))
         status_col = header.index(_key(STATUS_COLUMN)) if _key(STATUS_COLUMN) in header else None
-        records: dict[str, Record] = {}
         for number, row in enumerate(rows[1:], start=2):
             if all(_empty(v) for v in row):
                 continue
             pid = TYPES["text"].parse(row[id_col]) if not _empty(row[id_col]) else ""
             if not pid:
-                self.findings.append(Code.REGISTER_MISSING_ID.at(file=str(self.path), sheet=MAIN_SHEET, row=number))
+                self.findings.append(Code.REGISTER_MISSING_ID.at(file=str(self.path), sheet=sheet, row=number))
                 continue
             if pid.casefold() in records:  # case-blind: P1 and p1 would be one file on Windows
-                self.findings.append(Code.REGISTER_DUPLICATE_ID.at(file=str(self.path), sheet=MAIN_SHEET,
+                self.findings.append(Code.REGISTER_DUPLICATE_ID.at(file=str(self.path), sheet=sheet,
                                                                    partnership=pid, row=number))
                 continue
             record = Record(pid, status=str(row[status_col]).strip() if status_col is not None and
@@ -140,10 +147,9 @@ class _Reader:
             for col, heading in enumerate(header):
                 if heading in columns and col < len(row) and not _empty(row[col]):
                     form, fld = columns[heading]
-                    self.put(record, cell_name(form.id, fld.id), fld, row[col], MAIN_SHEET)
+                    self.put(record, cell_name(form.id, fld.id), fld, row[col], sheet)
             self._return_columns(record, header, row)
             records[pid.casefold()] = record
-        return list(records.values())
 
     @staticmethod
     def _return_columns(record: Record, header: list[str], row: list[Any]) -> None:
@@ -328,7 +334,6 @@ def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.dat
     import io
 
     import xlsxwriter
-    from xlsxwriter.utility import xl_col_to_name
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
@@ -337,7 +342,35 @@ def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.dat
     styles = _register_styles(book)
     records = sorted(records, key=sort_key)
     columns = register_columns(spec, config)
-    main = book.add_worksheet(MAIN_SHEET)
+    staged: dict[str, list[Record]] = {MAIN_SHEET: [], CEASED_SHEET: [], CLOSED_SHEET: []}
+    for record in records:
+        staged[stage(record)].append(record)
+    main = _partnership_sheet(book, styles, MAIN_SHEET, "PartnershipRegister", staged[MAIN_SHEET], columns, spec, config, as_of)
+    _partnership_sheet(book, styles, CEASED_SHEET, "CeasedPartnerships", staged[CEASED_SHEET], columns, spec, config, as_of)
+    _partnership_sheet(book, styles, CLOSED_SHEET, "ClosedPartnerships", staged[CLOSED_SHEET], columns, spec, config, as_of)
+    for form, table in table_fields(spec):
+        _table_sheet(book, styles, form, table, records)
+    _answers_sheet(book, styles, spec, records)
+    _about_sheet(book, styles, config, as_of, len(records))
+    main.activate()
+    book.close()
+    return buffer.getvalue()
+
+
+def stage(record: Record) -> str:
+    """Which sheet a partnership belongs on: ended ones move to Ceased until their evaluation comes back."""
+    if record.status != "Ended":
+        return MAIN_SHEET
+    evaluated = record.get(_n("evaluation", "reason")) == "Partnership concluded" and record.get(_n("evaluation", "lessons"))
+    return CLOSED_SHEET if evaluated else CEASED_SHEET
+
+
+def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name: str, records: list[Record],
+                       columns: list[Column], spec: Spec, config: Any, as_of: dt.date) -> Any:
+    """One row per partnership: the register itself, and the same layout for ceased and closed ones."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    sheet = book.add_worksheet(name)
     grant_col = next(i for i, c in enumerate(columns) if c.heading == "Annual grant (£)")
     for r, record in enumerate(records, start=1):
         known = facts(record, spec, config, as_of)
@@ -346,32 +379,28 @@ def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.dat
                 grant = f"{xl_col_to_name(grant_col)}{r + 1}"
                 value = record.get(_n("significance", "annual_grant"))
                 cached = "" if not isinstance(value, (int, float)) else ("Yes" if value >= config.grant_threshold else "No")
-                main.write_formula(r, c, f'=IF(ISNUMBER({grant}),IF({grant}>={THRESHOLD_NAME},"Yes","No"),"")',
-                                   styles["text"], cached)
+                sheet.write_formula(r, c, f'=IF(ISNUMBER({grant}),IF({grant}>={THRESHOLD_NAME},"Yes","No"),"")',
+                                    styles["text"], cached)
             else:
-                write_value(main, r, c, column.value(record, known), styles.get(column.kind, styles["text"]))
-    main.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
-        "name": "PartnershipRegister", "style": "Table Style Medium 2",
+                write_value(sheet, r, c, column.value(record, known), styles.get(column.kind, styles["text"]))
+    sheet.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
+        "name": table_name, "style": "Table Style Medium 2",
         "columns": [{"header": c.heading, "header_format": styles["head"]} for c in columns]})
     for c, column in enumerate(columns):
-        main.set_column(c, c, column.width)
-    main.set_row(0, 45)
-    main.freeze_panes(1, 2)
-    main.set_landscape()
-    main.set_paper(8)  # A3: the reader's columns, up to Status, print on one page width
+        sheet.set_column(c, c, column.width)
+    sheet.set_row(0, 45)
+    sheet.freeze_panes(1, 2)
+    sheet.set_landscape()
+    sheet.set_paper(8)  # A3: the reader's columns, up to Status, print on one page width
     status_col = next(i for i, c in enumerate(columns) if c.heading == STATUS_COLUMN)
-    main.print_area(0, 0, max(len(records), 1), status_col)
-    main.fit_to_pages(1, 0)
-    main.repeat_rows(0)
-    main.set_header(f"&L{config.council.replace('&', '&&')}&CPartnership Register&R{config.cycle.replace('&', '&&')}")
-    main.set_footer("&RPage &P of &N")
-    for form, table in table_fields(spec):
-        _table_sheet(book, styles, form, table, records)
-    _answers_sheet(book, styles, spec, records)
-    _about_sheet(book, styles, config, as_of, len(records))
-    main.activate()
-    book.close()
-    return buffer.getvalue()
+    sheet.print_area(0, 0, max(len(records), 1), status_col)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    title = {MAIN_SHEET: "Partnership Register", CEASED_SHEET: "Ceased partnerships (evaluation due)",
+             CLOSED_SHEET: "Closed partnerships (evaluated)"}[name]
+    sheet.set_header(f"&L{config.council.replace('&', '&&')}&C{title}&R{config.cycle.replace('&', '&&')}")
+    sheet.set_footer("&RPage &P of &N")
+    return sheet
 
 
 def _register_styles(book: Any) -> dict[str, Any]:
@@ -444,6 +473,8 @@ def _about_sheet(book: Any, styles: dict[str, Any], config: Any, as_of: dt.date,
         ("Order", "Statutory partnerships, then community-based partnerships, then network groups / forums. "
                   "Contractual arrangements and shared services are not partnerships and are left out (see the validation report)."),
         ("Grant column", "A live formula: Yes when the annual grant is at or above the threshold above (named GrantThreshold)."),
+        ("Ceased and Closed", "An ended partnership moves from the Register to Ceased, and stays there until its "
+                              "evaluation (Partnership Policy, Appendix 4) comes back; then it moves to Closed."),
         ("Detail sheets", "Representatives, Assessment and Agreement hold the table answers; "
                           "All answers holds every answer of every partnership."),
         ("Built by", "partxl consolidate, from the accepted returns recorded in its ledger."),

@@ -405,7 +405,7 @@ class _Writer:
         rows = s.rows
         grant = [r.get(cell_name("significance", "annual_grant")) or 0 for r in rows]
         headline = [
-            ("Partnerships on the register", f"=COUNTA({self._col('ID')})", len(rows), "big"),
+            ("Partnerships (active and ended)", f"=COUNTA({self._col('ID')})", len(rows), "big"),
             ("Significant partnerships", f'=COUNTIF({self._col("Significant")},"Yes")',
              sum(r.facts.significant == "Yes" for r in rows), "big"),
             ("Returns received this cycle", f'=COUNTIF({self._col("Returned")},"Yes")', sum(r.record.returned for r in rows), "big"),

@@ -42,7 +42,12 @@ def _rows(path: Path, sheet: str, header_row: int = 1) -> list[dict]:
 
 
 def _register(outputs: Path) -> list[dict]:
-    return _rows(outputs / "register.xlsx", "Register")
+    return _all_partnerships(outputs / "register.xlsx")
+
+
+def _all_partnerships(path: Path) -> list[dict]:
+    """Every partnership: on the Register, or moved to Ceased or Closed once ended."""
+    return [r for sheet in ("Register", "Ceased", "Closed") for r in _rows(path, sheet)]
 
 
 def _overview(path: Path) -> dict[str, object]:
@@ -53,7 +58,7 @@ def _overview(path: Path) -> dict[str, object]:
 def expected_overview(register: list[dict], threshold: float) -> dict[str, object]:
     scores = [v for r in register for k, v in r.items() if re.match(r"^\d+\. ", str(k)) and isinstance(v, int)]
     figures = {
-        "Partnerships on the register": len(register),
+        "Partnerships (active and ended)": len(register),
         "Significant partnerships": sum(r["Significant"] == "Yes" for r in register),
         "Returns received this cycle": sum(r["Returned"] == "Returned" for r in register),
         f"Grants of £{threshold:,.0f} or more": sum((r["Annual grant (£)"] or 0) >= threshold for r in register),
@@ -70,7 +75,7 @@ def expected_overview(register: list[dict], threshold: float) -> dict[str, objec
 
 
 def actual_overview(overview: dict[str, object], threshold: float) -> dict[str, object]:
-    figures = {k: overview[k][0] for k in ("Partnerships on the register", "Significant partnerships",
+    figures = {k: overview[k][0] for k in ("Partnerships (active and ended)", "Significant partnerships",
                                            "Returns received this cycle", f"Grants of £{threshold:,.0f} or more",
                                            "Total annual grants (£)", "Council funding committed (£ a year)")}
     for category in CATEGORIES:
@@ -85,7 +90,7 @@ def actual_overview(overview: dict[str, object], threshold: float) -> dict[str, 
 def test_overview_figures_equal_the_register(outputs: Path, config, name: str):
     expected = expected_overview(_register(outputs), config.grant_threshold)
     assert actual_overview(_overview(outputs / name), config.grant_threshold) == expected
-    assert expected["Partnerships on the register"] == 35 and expected["score 1"] > 0
+    assert expected["Partnerships (active and ended)"] == 35 and expected["score 1"] > 0
 
 
 @pytest.mark.libreoffice
@@ -172,7 +177,7 @@ def test_priority_compliance_and_finance_follow_the_register(outputs: Path, conf
 
 def test_changes_since_last_year(outputs: Path):
     now = {r["Partnership ID"]: r for r in _register(outputs)}
-    before = {r["Partnership ID"]: r for r in _rows(SAMPLE_REGISTER, "Register")
+    before = {r["Partnership ID"]: r for r in _all_partnerships(SAMPLE_REGISTER)
               if r["Category"] not in ("Contractual arrangement", "Shared service")}
     changes = {(c["ID"], c["Change"]) for c in _rows(outputs / "summary.xlsx", "Changes", 4)}
     assert {pid for pid, change in changes if change == "New partnership"} == set(now) - set(before)
