@@ -51,6 +51,7 @@ class Code(enum.Enum):
         "only the first {room} were copied (the register keeps them all).")
     REGISTER_UNKNOWN_ROW = (
         WARNING, "{partnership}: '{field}' has a row {value!r} that the form does not have; it was not copied.")
+    CLOSED_NOT_ISSUED = (INFO, "{partnership} has ended and been evaluated (Closed), so no workbook was issued.")
     REGISTER_ORPHAN_ROW = (
         WARNING, "Sheet {sheet} row {row} is for partnership {partnership}, which is not on the Register sheet; it was ignored.")
 

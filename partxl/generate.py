@@ -22,7 +22,7 @@ from .fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, EXCEL_EPOCH, MONEY
 from .files import replace_keeping_copy, safe_filename
 from .findings import Code, Finding
 from .metadata import META_SHEET, Metadata, make_issue_id, sign
-from .register import Record, read_register
+from .register import CEASED_SHEET, CLOSED_SHEET, Record, read_register, stage
 from .spec import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
 from .xlsx import BOOK_OPTIONS, lock_structure, write_value
 
@@ -55,9 +55,12 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
     reg = read_register(register or config.register, spec, choices)
     result = GenerateResult(findings=list(reg.findings))
     wanted = {o.casefold() for o in only}
-    kind = spec.workbooks["annual"]
     for record in reg.records:
         if wanted and record.id.casefold() not in wanted:
+            continue
+        kind = _kind_for(record, spec)
+        if kind is None:
+            result.findings.append(Code.CLOSED_NOT_ISSUED.at(file=str(reg.path), partnership=record.id))
             continue
         officer = str(record.get(cell_name("info", "lead_officer"), "") or "")
         if officer and config.officer(officer) is None:
@@ -70,6 +73,17 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
         target = out_dir / "New partnership proposal.xlsx"
         result.files[target] = replace_keeping_copy(target, build_workbook(config, spec.workbooks["proposal"], Record(NEW_ID)))
     return result
+
+
+def _kind_for(record: Record, spec: Spec) -> WorkbookKind | None:
+    """Roll forward: the annual return, the evaluation for a ceased partnership, nothing for a closed one."""
+    where = stage(record)
+    if where == CLOSED_SHEET:
+        return None
+    if where == CEASED_SHEET:
+        record.values.setdefault(cell_name("evaluation", "reason"), "Partnership concluded")
+        return spec.workbooks["ended"]
+    return spec.workbooks["annual"]
 
 
 def _unused(out_dir: Path, stem: str, taken: dict[Path, str]) -> Path:
@@ -361,7 +375,7 @@ def _write_start(sheet: Any, s: _Styles, config: Config, kind: WorkbookKind, met
     sheet.write_datetime(row + 1, 1, _datetime(config.issue_date), s.date_long)
     row += 3
     sheet.merge_range(row, 0, row, 2, "What to do", s.section)
-    steps = _steps(config, proposal)
+    steps = _steps(config, kind)
     for number, step in enumerate(steps, start=1):
         row += 1
         sheet.write_string(row, 0, f"Step {number}", s.key)
@@ -395,26 +409,9 @@ def _write_start(sheet: Any, s: _Styles, config: Config, kind: WorkbookKind, met
     sheet.protect(config.protection_password, PROTECT_OPTIONS)
 
 
-def _steps(config: Config, proposal: bool) -> list[str]:
+def _steps(config: Config, kind: WorkbookKind) -> list[str]:
     deadline = config.deadline.strftime("%A %d %B %Y").replace(" 0", " ")
-    if proposal:
-        first = [
-            "Use this workbook to propose that the Council enters into, or joins, a partnership. "
-            "SMT must support it before the Council commits any resources.",
-            "Fill in every yellow cell on the Information, Significance and Agreement sheets.",
-        ]
-    else:
-        first = [
-            "Check the answers already filled in from the Partnership Register and correct anything that has changed.",
-            "Fill in every yellow cell. Select a cell to see guidance; cells with a list show an arrow to choose from.",
-            "Score each feature on the Assessment sheet from 1 to 4 and say where the evidence is.",
-            "If the partnership has ended, or is being reviewed, complete the Evaluation sheet.",
-        ]
-    return first + [
-        "The table below counts the answers still needed on each sheet: it should read 0 before you return the workbook.",
-        f"Save the workbook as an Excel file (.xlsx) and e-mail it to {config.mio_name} ({config.mio_email}) "
-        f"by {deadline}, with a copy of the partnership agreement or terms of reference if it has changed.",
-    ]
+    return [step.format(mio_name=config.mio_name, mio_email=config.mio_email, deadline=deadline) for step in kind.steps]
 
 
 def _serial(day: dt.date) -> int:

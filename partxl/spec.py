@@ -185,6 +185,7 @@ class WorkbookKind:
     id: str
     title: str
     forms: tuple[Form, ...]
+    steps: tuple[str, ...] = ()  # what the Start here sheet asks; {mio_name}, {mio_email}, {deadline}
 
 
 @dataclass(frozen=True)
@@ -531,13 +532,20 @@ def _load_workbooks(path: Path, forms: dict[str, Form]) -> dict[str, WorkbookKin
     kinds: dict[str, WorkbookKind] = {}
     for kind_id, raw in r.get("workbooks", dict).items():
         k = _Reader(path, f"workbook '{kind_id}'", raw)
-        k.only({"title", "forms"})
+        k.only({"title", "forms", "steps"})
         ids = k.get("forms", list)
         for form_id in ids:
             if form_id not in forms:
                 raise k.fail(f"lists form {form_id!r}, but no definition file has that id")
-        kinds[kind_id] = WorkbookKind(id=kind_id, title=k.get("title", str), forms=tuple(forms[f] for f in ids))
-    for needed in ("annual", "proposal"):
+        steps = tuple(str(step) for step in k.get("steps", list, []))
+        for step in steps:
+            try:
+                step.format(mio_name="", mio_email="", deadline="")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise k.fail(f"step {step[:40]!r}… uses an unknown placeholder ({exc}); "
+                             "use {mio_name}, {mio_email} or {deadline}") from None
+        kinds[kind_id] = WorkbookKind(id=kind_id, title=k.get("title", str), forms=tuple(forms[f] for f in ids), steps=steps)
+    for needed in ("annual", "proposal", "ended"):
         if needed not in kinds:
             raise r.fail(f"needs a workbook '{needed}'")
     return kinds

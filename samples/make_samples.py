@@ -262,6 +262,9 @@ def completed(record: Record, spec, rnd: random.Random) -> dict[str, object]:
     from partxl.layout import layout_form
     from tests.returns import FRESH_REVIEW
 
+    if record.status == "Ended":  # issued the evaluation only
+        return {"evaluation_reason": "Partnership concluded", "evaluation_outcomes": "Delivered its action plan.",
+                "evaluation_lessons": "Agree an exit strategy at the start."}
     typed: dict[str, object] = {} if record.id in STILL_OVERDUE else dict(FRESH_REVIEW)
     for form in spec.workbooks["annual"].forms:
         for cell in layout_form(form).inputs:
@@ -273,9 +276,6 @@ def completed(record: Record, spec, rnd: random.Random) -> dict[str, object]:
                 typed[cell.name] = "Not yet agreed"
             elif cell.field.type in ("text", "longtext"):
                 typed[cell.name] = f"{rnd.choice(EVIDENCE)} {rnd.randint(2025, 2026)}"
-    if record.status == "Ended":
-        typed.update({"evaluation_reason": "Partnership concluded", "evaluation_outcomes": "Delivered its action plan.",
-                      "evaluation_lessons": "Agree an exit strategy at the start."})
     return typed
 
 
