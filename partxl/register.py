@@ -251,6 +251,8 @@ class Facts:
     scores: dict[str, int]  # assessment feature id -> score
     mean_score: float | None
     ones: int | None
+    representatives: str  # those without a finish date
+    representative_changes: str  # who finished or started within the review interval
 
 
 def facts(record: Record, spec: Spec, config: Any, as_of: dt.date) -> Facts:
@@ -268,13 +270,33 @@ def facts(record: Record, spec: Spec, config: Any, as_of: dt.date) -> Facts:
     due = add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
     table = score_table(spec)
     scores = {k: v for k in table.row_keys() if isinstance(v := record.get(cell_name("assessment", table.id, k, "score")), int)}
+    current, changes = _representatives(record, spec, add_months(as_of, -config.review_interval_months), as_of)
     return Facts(
         significant=computed[_n("significance", "significant")], features=tuple(held),
         grant_over_threshold=computed[_n("significance", "grant_over_threshold")], review_due=due,
         review_overdue="" if due is None else ("Yes" if due < as_of else "No"), scores=scores,
         mean_score=round(sum(scores.values()) / len(scores), 2) if scores else None,
         ones=sum(1 for v in scores.values() if v == 1) if scores else None,
+        representatives=current, representative_changes=changes,
     )
+
+
+def _representatives(record: Record, spec: Spec, since: dt.date, as_of: dt.date) -> tuple[str, str]:
+    table = spec.form("info").item("reps")
+    assert isinstance(table, Table)
+    current, changes = [], []
+    for key in table.row_keys():
+        name = record.get(cell_name("info", "reps", key, "name"))
+        if not name:
+            continue
+        started, finished = (record.get(cell_name("info", "reps", key, c)) for c in ("started", "finished"))
+        if not isinstance(finished, dt.date):
+            current.append(str(name))
+        if isinstance(finished, dt.date) and since <= finished <= as_of:
+            changes.append(f"{name} finished {finished:%d/%m/%Y}")
+        if isinstance(started, dt.date) and since <= started <= as_of:
+            changes.append(f"{name} started {started:%d/%m/%Y}")
+    return "; ".join(current), "; ".join(changes)
 
 
 def score_table(spec: Spec) -> Table:
@@ -316,6 +338,8 @@ def register_columns(spec: Spec, config: Any) -> list[Column]:
         Column("Review overdue", 10, "yesno", lambda r, f: f.review_overdue),
         field_column(_n("info", "date_formed")), field_column(_n("info", "end_date")),
         Column(STATUS_COLUMN, 10, "text", lambda r, f: r.status),
+        Column("Representatives", 30, "text", lambda r, f: f.representatives),
+        Column("Representative changes", 40, "text", lambda r, f: f.representative_changes),
     ]
     first += [Column(scores.row_label(k), 10, "score", lambda r, f, k=k: f.scores.get(k)) for k in scores.row_keys()]
     first += [

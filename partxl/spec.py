@@ -31,11 +31,11 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FORM_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 RESERVED_FORM_IDS = {"meta", "list", "cfg"}
 CHOICE_SOURCES = {"strategic_objectives", "officers"}
-RULE_KINDS = {"not_before", "required_if", "implies", "flag", "overdue", "past", "current_row"}
+RULE_KINDS = {"not_before", "required_if", "implies", "flag", "overdue", "past", "current_row", "recent"}
 RULE_DEFAULTS = {  # kind: (finding code, severity) unless the rule says otherwise
     "not_before": ("DATE_ORDER", "error"), "required_if": ("MISSING_CONDITIONAL", "error"),
     "implies": ("INCONSISTENT", "warning"), "flag": ("FLAGGED", "warning"), "overdue": ("OVERDUE", "warning"),
-    "past": ("PAST_DATE", "warning"), "current_row": ("NO_CURRENT_ROW", "warning"),
+    "past": ("PAST_DATE", "warning"), "current_row": ("NO_CURRENT_ROW", "warning"), "recent": ("RECENT_DATE", "warning"),
 }
 MONTHS_FROM = {"review_interval_months"}
 COMPUTED_KINDS = {"at_least", "any_yes"}
@@ -126,6 +126,7 @@ class Rule:
     overdue: the date ``field`` is more than ``months`` (or the configured ``months_from``) ago.
     past: the date ``field`` has passed, ``unless`` another answer says it was dealt with.
     current_row: a repeating table has rows but none with ``field`` (a column) empty.
+    recent: the date ``field`` falls within the last ``months`` (or ``months_from``): a reminder.
     """
 
     kind: str
@@ -388,7 +389,8 @@ def _rule(path: Path, where: str, data: Any) -> Rule:
     if rule.months_from and rule.months_from not in MONTHS_FROM:
         raise r.fail(f"months_from {rule.months_from!r} is not a setting; use {', '.join(sorted(MONTHS_FROM))}")
     needs = {"not_before": ("other",), "required_if": ("when_field",), "implies": ("when_field", "equals"),
-             "flag": ("equals",), "overdue": ("months_from" if rule.months is None else "months",)}
+             "flag": ("equals",), "overdue": ("months_from" if rule.months is None else "months",),
+             "recent": ("months_from" if rule.months is None else "months",)}
     for attr in needs.get(kind, ()):
         if getattr(rule, attr) is None:
             raise r.fail(f"a {kind} rule needs '{attr.replace('when_field', 'when')}'")

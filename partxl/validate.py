@@ -279,9 +279,11 @@ def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_o
         return other(rule.when_field) == rule.when_equals and value is not None and str(value) != rule.equals
     if rule.kind == "flag":
         return value is not None and str(value) == rule.equals
-    if rule.kind == "overdue":
+    if rule.kind in ("overdue", "recent"):
         months = rule.months if rule.months is not None else getattr(config, rule.months_from or "")
-        return isinstance(value, dt.date) and add_months(value, months) < as_of
+        if not isinstance(value, dt.date):
+            return False
+        return add_months(value, months) < as_of if rule.kind == "overdue" else value <= as_of <= add_months(value, months)
     if rule.kind == "past":
         dealt_with = rule.unless_field and other(rule.unless_field) == rule.unless_equals
         return isinstance(value, dt.date) and value < as_of and not dealt_with

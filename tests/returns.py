@@ -70,7 +70,8 @@ def plan() -> list[Return]:
         Return("P015", "P015 corrected", {**FRESH_REVIEW, "info_reviewed_by": "New Reviewer"}, pause=1.2),
         Return("P019", "P019 return", {**FRESH_REVIEW, "info_reps_1_finished": dt.date(2026, 9, 30),
                                        "info_reps_2_name": "Cllr New Person", "info_reps_2_role": "Cabinet Member",
-                                       "info_reps_2_started": dt.date(2026, 10, 1)}),
+                                       "info_reps_2_started": dt.date(2026, 10, 1)},
+               {("REPRESENTATIVE_CHANGED", "info_reps_1_finished")}),  # the handover reminder
     ]
 
 

@@ -144,6 +144,9 @@ def test_every_typed_value_is_in_the_register(run: Run):
             assert main[pid]["Returned"] == "Not yet returned", pid
             assert main[pid]["Accountable body"] == previous[pid]["Accountable body"]
     assert main["P001"]["Comments"].startswith("=HYPERLINK")  # kept as text, never a formula
+    changes = main["P019"]["Representative changes"]
+    assert "finished 30/09/2026" in changes and "Cllr New Person started 01/10/2026" in changes
+    assert main["P019"]["Representatives"] == "Cllr New Person"
 
 
 def _main_register(path: Path) -> dict[str, dict[str, Any]]:
