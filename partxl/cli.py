@@ -223,5 +223,87 @@ def summary(ctx: click.Context, register: Path, out_file: Path, previous: Path |
         raise Fatal(str(exc)) from None
 
 
+def _collect(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
+             as_of: Any) -> tuple[Any, Config]:
+    import datetime as dt
+
+    from .consolidate import collect
+    from .register import RegisterError
+
+    config, spec = _load(ctx)
+    try:
+        result = collect(config, spec, returns_dir, out_dir, previous=previous, ledger_path=ledger_path,
+                         as_of=as_of.date() if as_of else dt.date.today())
+    except (*CANNOT_RUN, RegisterError) as exc:
+        raise Fatal(str(exc)) from None
+    return result, config
+
+
+def _cycle_options(command: Any) -> Any:
+    """The options status and chase share with consolidate: where the returns, outputs and ledger are."""
+    for option in reversed([
+        click.argument("returns_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)),
+        click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+                     help="The consolidate output folder (its ledger saves re-reading files)."),
+        click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Last cycle's register (default: [paths] register in the configuration)."),
+        click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="The SQLite ledger (default: OUT/ledger.sqlite)."),
+        click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge lateness as at this date."),
+    ]):
+        command = option(command)
+    return command
+
+
+@main.command()
+@_cycle_options
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
+           as_of: Any, as_json: bool) -> None:
+    """Per officer: which partnerships have returned, are outstanding or late, or came back with errors."""
+    from .chase import NEEDS_ACTION, officer_status
+
+    result, config = _collect(ctx, returns_dir, out_dir, previous, ledger_path, as_of)
+    statuses = officer_status(result, config)
+    if as_json:
+        _echo_json([{"officer": o.officer, "email": o.email,
+                     "partnerships": [{"id": p.id, "name": p.name, "state": p.state, "files": p.files} for p in o.partnerships]}
+                    for o in statuses])
+    else:
+        for o in statuses:
+            click.echo(f"{o.officer} <{o.email or 'no e-mail in configuration'}>")
+            for p in o.partnerships:
+                click.echo(f"  {p.state:<13} {p.id:<10} {p.name}")
+    sys.exit(EXIT_FINDINGS if any(o.count(*NEEDS_ACTION) for o in statuses) else 0)
+
+
+@main.command()
+@_cycle_options
+@click.option("--to", "to_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/reminders"), show_default=True,
+              help="Folder for the .eml files, one per officer.")
+@click.option("--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("out/workbooks"), show_default=True,
+              help="Where partxl generate wrote the workbooks, to attach to reminders.")
+@click.option("--send", is_flag=True, help="Also send them through the SMTP server in the configuration.")
+@click.pass_context
+def chase(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
+          as_of: Any, to_dir: Path, workbooks: Path, send: bool) -> None:
+    """Write (and with --send, send) one reminder per officer with something outstanding, late or to correct."""
+    from .chase import ChaseError, officer_status, reminders, write_reminders
+    from .chase import send as deliver
+
+    result, config = _collect(ctx, returns_dir, out_dir, previous, ledger_path, as_of)
+    messages = reminders(officer_status(result, config), config, result.as_of, returns_dir, workbooks)
+    for path in write_reminders(messages, to_dir):
+        click.echo(f"wrote {path}")
+    if send and messages:
+        try:
+            click.echo(f"sent {deliver(messages, config)} reminder(s) through {config.smtp.host}:{config.smtp.port}")
+        except ChaseError as exc:
+            raise Fatal(str(exc)) from None
+    if not messages:
+        click.echo("nothing to chase: every partnership has returned")
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))

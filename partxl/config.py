@@ -34,6 +34,16 @@ class Officer:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int
+    starttls: bool
+    username: str
+    password_env: str
+    cafile: str
+
+
+@dataclass(frozen=True)
 class Config:
     council: str
     cycle: str
@@ -49,6 +59,7 @@ class Config:
     integrity_key: str
     strategic_objectives: tuple[str, ...]
     officers: tuple[Officer, ...]
+    smtp: Smtp
     source: Path | None = None  # the file read, or None for the defaults
 
     def officer(self, name: str) -> Officer | None:
@@ -134,6 +145,10 @@ def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Co
         integrity_key=_typed(data, "integrity", "key", str, where),
         strategic_objectives=tuple(str(x) for x in data["lists"]["strategic_objectives"]),
         officers=officers,
+        smtp=Smtp(host=_typed(data, "smtp", "host", str, where), port=_typed(data, "smtp", "port", int, where),
+                  starttls=_typed(data, "smtp", "starttls", bool, where), username=_typed(data, "smtp", "username", str, where),
+                  password_env=_typed(data, "smtp", "password_env", str, where),
+                  cafile=str(base / c) if (c := _typed(data, "smtp", "cafile", str, where)) else ""),
         source=path,
     )
 

@@ -57,6 +57,8 @@ class ConsolidateResult:
     records: list[Record]
     excluded: list[Record]
     outputs: dict[Path, str]
+    previous: list[Record] = field(default_factory=list)  # last cycle's partnerships
+    as_of: dt.date = field(default_factory=dt.date.today)
     seconds: float = 0.0
 
     def count(self, outcome: str) -> int:
@@ -104,8 +106,27 @@ def _code_version() -> str:
 def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
                 ledger_path: Path | None = None, as_of: dt.date | None = None,
                 progress: Callable[[str], None] | None = None) -> ConsolidateResult:
+    """Collect, then write the register, the validation report and the committee summary."""
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
+    result = collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of, progress=progress)
+    summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
+                            counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
+    contents = {  # all built before any is written: a failure leaves the old set as it was
+        out_dir / "register.xlsx": register_bytes(result.records, spec, config, as_of),
+        out_dir / "validation_report.xlsx": report_bytes(result, config, as_of),
+        out_dir / "committee_summary.xlsx": summary_bytes(summary),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path, data in contents.items():
+        result.outputs[path] = replace_keeping_copy(path, data)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
+            ledger_path: Path | None = None, as_of: dt.date, progress: Callable[[str], None] | None = None) -> ConsolidateResult:
+    """Read and check every file (through the ledger) and work out the register, writing no output."""
     files = list_returns(folder, exclude=out_dir)
     fingerprint = checker_fingerprint(spec, config, as_of)
     results: list[FileResult] = []
@@ -123,19 +144,7 @@ def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, prev
         if r.outcome == ACCEPTED and r.sha256 not in newest:
             r.outcome = SUPERSEDED
     findings += [f for r in results for f in r.findings] + register_findings
-    result = ConsolidateResult(results, findings, records, excluded, {})
-    summary = build_summary(records, spec, config, as_of, previous=_kept(baseline.values()),
-                            counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
-    contents = {  # all built before any is written: a failure leaves the old set as it was
-        out_dir / "register.xlsx": register_bytes(records, spec, config, as_of),
-        out_dir / "validation_report.xlsx": report_bytes(result, config, as_of),
-        out_dir / "committee_summary.xlsx": summary_bytes(summary),
-    }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path, data in contents.items():
-        result.outputs[path] = replace_keeping_copy(path, data)
-    result.seconds = time.perf_counter() - started
-    return result
+    return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of)
 
 
 def _one_file(path: Path, folder: Path, ledger: Ledger, run_id: int, fingerprint: str, spec: Spec,

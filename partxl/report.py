@@ -59,6 +59,12 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date) -> b
                 for r in result.excluded]
     _table(book, s, "Excluded", [("Partnership ID", 14), ("Name", 40), ("Category", 24), ("Lead officer", 18), ("Why", 80)],
            excluded, wrap={4})
+    from .chase import officer_status  # the status module needs consolidate's results, which import this one
+
+    status = [[o.officer, o.email, p.id, p.name, p.state, "; ".join(p.files)]
+              for o in officer_status(result, config) for p in o.partnerships]
+    _table(book, s, "Status by officer", [("Lead officer", 18), ("E-mail", 34), ("Partnership", 12), ("Name", 40),
+                                          ("State", 13), ("Files received", 50)], status)
     book.close()
     return buffer.getvalue()
 

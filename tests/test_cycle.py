@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -60,3 +63,138 @@ def test_roll_forward_issues_next_cycle_from_this_cycles_register(cycle: Path, t
         assert books[pid][cell.sheet][cell.address].value == "Partnership concluded"
     proposal = next(pid for pid in active if pid.startswith("NEW-"))
     assert proposal in books  # a proposal accepted this cycle is issued next cycle under its provisional id
+
+
+NOT_RETURNED = {"P005", "P014", "P021", "P027", "P033", "P036", "P040"}  # as samples/make_samples.py leaves them
+
+
+def test_status_per_officer_and_in_the_report(cycle: Path, tmp_path: Path):
+    code, out, err = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path), "--previous",
+                             str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--json")
+    assert code == 1, err  # some partnerships need action
+    states = {p["id"]: (o["officer"], p["state"]) for o in json.loads(out) for p in o["partnerships"]}
+    register = {r["Partnership ID"]: r for sheet in ("Register", "Ceased") for r in _sheet_rows(cycle / "register.xlsx", sheet)}
+    assert set(states) == set(register)
+    for pid, (officer, state) in states.items():
+        assert officer == register[pid]["Lead officer"]
+        if register[pid]["Returned"] == "Returned":
+            assert state == "returned", pid
+        elif pid in NOT_RETURNED:
+            assert state == "late", pid  # nothing received, and the deadline has passed
+    assert states["P002"][1] == "with errors" and states["P009"][1] == "with errors"
+    code, out, _ = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path), "--previous",
+                           str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json")
+    assert {p["state"] for o in json.loads(out) for p in o["partnerships"] if p["id"] in NOT_RETURNED} == {"outstanding"}
+    sheet = _sheet_rows(cycle / "validation_report.xlsx", "Status by officer")
+    assert {(r["Partnership"], r["State"]) for r in sheet} >= {("P002", "with errors"), ("P005", "outstanding")}
+
+
+def _reminders(folder: Path) -> dict[str, object]:
+    from email import policy
+    from email.parser import BytesParser
+
+    return {p.stem: BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))}
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("issued")
+    code, _, err = run_cli("generate", "--register", str(SAMPLE_REGISTER), "--out", str(out))
+    assert code == 0, err
+    return out
+
+
+def test_chase_writes_one_polite_specific_reminder_per_officer(cycle: Path, issued: Path, tmp_path: Path, config):
+    code, _, err = run_cli("chase", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"), "--previous",
+                           str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--to", str(tmp_path / "mail"), "--workbooks", str(issued))
+    assert code == 0, err
+    messages = _reminders(tmp_path / "mail")
+    code, out, _ = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"), "--previous",
+                           str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--json")
+    status = json.loads(out)
+    needing = {o["officer"]: o for o in status if any(p["state"] in ("late", "outstanding", "with errors") for p in o["partnerships"])}
+    assert set(messages) == set(needing)
+    for officer, message in messages.items():
+        entry = needing[officer]
+        assert message["To"].addresses[0].addr_spec == config.officer(officer).email
+        assert message["From"].addresses[0].addr_spec == config.mio_email
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert body.startswith(f"Dear {officer.split()[0]},")
+        attachments = {a.get_filename(): a.get_content() for a in message.iter_attachments()}
+        for p in entry["partnerships"]:
+            if p["state"] in ("late", "outstanding", "with errors"):
+                assert p["id"] in body
+            if p["state"] == "late":
+                issued_file, = issued.glob(f"{p['id']} *.xlsx")
+                assert attachments[issued_file.name] == issued_file.read_bytes()
+            if p["state"] == "with errors":
+                returned = REPO / "samples" / "returns" / p["files"][-1]
+                assert attachments[returned.name] == returned.read_bytes()
+    deborah = messages["Deborah Lane"].get_body(preferencelist=("plain",)).get_content()
+    assert "Information!B12" in deborah and "Better bins" in deborah and "What would be right" in deborah
+
+
+def _certificate(folder: Path) -> tuple[Path, Path]:
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return key, cert
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Path, tmp_path: Path, monkeypatch):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    key, cert = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, envelope.content, session.authenticated))
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == b"mio" and auth_data.password == b"s3cret"
+        return AuthResult(success=ok)
+
+    port = _free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                            authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    try:
+        (tmp_path / "partxl.toml").write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = true\nusername = "mio"\n'
+            f'password_env = "TEST_SMTP_PASSWORD"\ncafile = "{cert}"\n')
+        args = ["--config", str(tmp_path / "partxl.toml"), "chase", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"),
+                "--previous", str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--to", str(tmp_path / "mail"),
+                "--workbooks", str(issued), "--send"]
+        code, _, err = run_cli(*args)
+        assert code == 2 and "TEST_SMTP_PASSWORD" in err and not received  # no password, nothing sent
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
+        code, out, err = run_cli(*args)
+        assert code == 0, err
+    finally:
+        controller.stop()
+    written = _reminders(tmp_path / "mail")
+    assert len(received) == len(written) > 0
+    from email import policy
+    from email.parser import BytesParser
+
+    for rcpt, content, authenticated in received:
+        assert authenticated
+        message = BytesParser(policy=policy.default).parsebytes(content)
+        original = written[message["To"].addresses[0].display_name]
+        assert rcpt == [message["To"].addresses[0].addr_spec]
+        assert [(a.get_filename(), a.get_content()) for a in message.iter_attachments()] == \
+            [(a.get_filename(), a.get_content()) for a in original.iter_attachments()]

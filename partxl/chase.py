@@ -1,0 +1,195 @@
+"""Where each Responsible Officer stands, and the polite, specific reminder the MIO sends them.
+
+The policy asks the MIO to remind Responsible Officers of the deadlines. ``officer_status``
+says, per officer, which partnerships have returned, are outstanding or late, or came back
+with errors; ``reminders`` turns that into one standard MIME e-mail per officer (an ``.eml``
+that Outlook and Thunderbird open), with their workbooks attached; ``send`` delivers them
+through the SMTP server named in the configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from .config import Config
+from .consolidate import ACCEPTED, ERRORS, SUPERSEDED, ConsolidateResult
+from .files import atomic_write, safe_filename
+from .findings import ERROR, Finding
+from .read import Rejected, open_return
+from .register import CLOSED_SHEET, stage
+from .spec import cell_name
+
+RETURNED, RETURNED_LATE, WITH_ERRORS, OUTSTANDING, LATE = "returned", "returned late", "with errors", "outstanding", "late"
+NEEDS_ACTION = (WITH_ERRORS, OUTSTANDING, LATE)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ChaseError(Exception):
+    """Reminders could not be sent (the SMTP server refused, or is unreachable)."""
+
+
+@dataclass
+class PartnershipStatus:
+    id: str
+    name: str
+    state: str
+    files: list[str] = field(default_factory=list)  # returned files, relative to the returns folder
+    errors: list[Finding] = field(default_factory=list)  # of the newest file with errors, for 'with errors'
+
+
+@dataclass
+class OfficerStatus:
+    officer: str
+    email: str
+    partnerships: list[PartnershipStatus]
+
+    def count(self, *states: str) -> int:
+        return sum(p.state in states for p in self.partnerships)
+
+
+def officer_status(result: ConsolidateResult, config: Config) -> list[OfficerStatus]:
+    """Every partnership that owes a return this cycle (not the closed ones), grouped by its lead officer."""
+    by_partnership: dict[str, list] = {}
+    for f in result.files:
+        if f.partnership:
+            by_partnership.setdefault(f.partnership.casefold(), []).append(f)
+    officers: dict[str, OfficerStatus] = {}
+    for record in result.records:
+        if stage(record) == CLOSED_SHEET:
+            continue
+        files = by_partnership.get(record.id.casefold(), [])
+        if record.returned:
+            late = record.latest_return is not None and record.latest_return > config.deadline
+            state, errors = (RETURNED_LATE if late else RETURNED), []
+        elif any(f.outcome == ERRORS for f in files):
+            state = WITH_ERRORS
+            errors = [x for x in [f for f in files if f.outcome == ERRORS][-1].findings if x.severity == ERROR]
+        else:
+            state, errors = (LATE if result.as_of > config.deadline else OUTSTANDING), []
+        name = str(record.get(cell_name("info", "name")) or record.id)
+        officer_name = str(record.get(cell_name("info", "lead_officer")) or "(no lead officer)")
+        known = config.officer(officer_name)
+        entry = officers.setdefault(officer_name, OfficerStatus(officer_name, known.email if known else "", []))
+        entry.partnerships.append(PartnershipStatus(record.id, name, state,
+                                                    [f.path for f in files if f.outcome in (ACCEPTED, SUPERSEDED, ERRORS)],
+                                                    errors))
+    return sorted(officers.values(), key=lambda o: o.officer.casefold())
+
+
+# ---------------------------------------------------------------- reminders
+
+
+def issued_workbooks(folder: Path | None) -> dict[str, Path]:
+    """The workbooks ``partxl generate`` wrote, by partnership id (read from their metadata, not their names)."""
+    found: dict[str, Path] = {}
+    if folder is None or not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.xlsx")):
+        try:
+            meta = open_return(path).metadata() or {}
+        except Rejected:
+            continue
+        if meta.get("partnership_id"):
+            found[meta["partnership_id"].casefold()] = path
+    return found
+
+
+def reminders(statuses: list[OfficerStatus], config: Config, as_of: dt.date, returns_dir: Path,
+              workbooks: Path | None = None) -> list[EmailMessage]:
+    issued = issued_workbooks(workbooks)
+    messages = []
+    for officer in statuses:
+        if not officer.email or not officer.count(*NEEDS_ACTION):
+            continue
+        message = EmailMessage()
+        message["From"] = formataddr((config.mio_name, config.mio_email))
+        message["To"] = formataddr((officer.officer, officer.email))
+        to_send, to_fix = officer.count(OUTSTANDING, LATE), officer.count(WITH_ERRORS)
+        parts = ([f"{to_send} to send"] if to_send else []) + ([f"{to_fix} to correct"] if to_fix else [])
+        message["Subject"] = f"Partnership returns {config.cycle}: {' and '.join(parts)}"
+        message["Date"] = format_datetime(dt.datetime.combine(as_of, dt.time(9, 0)).astimezone())
+        digest = hashlib.sha256(f"{officer.officer}|{config.cycle}|{as_of}".encode()).hexdigest()[:20]
+        message["Message-ID"] = f"<partxl-{digest}@{config.mio_email.split('@')[-1]}>"
+        message.set_content(_body(officer, config, as_of))
+        for p in officer.partnerships:
+            attachment = issued.get(p.id.casefold()) if p.state in (OUTSTANDING, LATE) else \
+                (returns_dir / p.files[-1] if p.state == WITH_ERRORS and p.files else None)
+            if attachment is not None and attachment.is_file():
+                kind = mimetypes.guess_type(attachment.name)[0] or XLSX_TYPE
+                maintype, subtype = kind.split("/", 1)
+                message.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name)
+        messages.append(message)
+    return messages
+
+
+def _body(officer: OfficerStatus, config: Config, as_of: dt.date) -> str:
+    first = officer.officer.split()[0] if officer.officer else "colleague"
+    deadline = f"{config.deadline:%d %B %Y}".lstrip("0")
+    lines = [f"Dear {first},", "",
+             f"Thank you for your help with the Partnership Register for {config.cycle}. "
+             f"As at {as_of:%d %B %Y}".replace(" 0", " ") + ", this is where your partnerships stand.", ""]
+    waiting = [p for p in officer.partnerships if p.state in (OUTSTANDING, LATE)]
+    if waiting:
+        overdue = any(p.state == LATE for p in waiting)
+        lines.append(f"Still to send ({'the deadline was' if overdue else 'due by'} {deadline}):")
+        lines += [f"  - {p.id} {p.name}: your workbook is attached." for p in waiting]
+        lines.append("")
+    fixing = [p for p in officer.partnerships if p.state == WITH_ERRORS]
+    if fixing:
+        lines.append("Received, but not yet accepted, because of these problems:")
+        for p in fixing:
+            lines.append(f"  - {p.id} {p.name} ({p.files[-1] if p.files else 'your return'}, attached):")
+            for f in p.errors:
+                where = f"{f.sheet}!{f.cell}: " if f.cell else (f"{f.sheet}: " if f.sheet else "")
+                lines.append(f"      * {where}{f.message}")
+                if f.hint and f.hint != f.message:
+                    lines.append(f"        What would be right: {f.hint}")
+        lines.append("")
+    done = [p for p in officer.partnerships if p.state in (RETURNED, RETURNED_LATE)]
+    if done:
+        lines.append("Already received, with thanks: " + "; ".join(f"{p.id} {p.name}" for p in done) + ".")
+        lines.append("")
+    lines += ["Please reply with the completed workbook(s). If a partnership has ended, or you are no longer its lead "
+              "officer, just reply to let me know and I will update the register.", "",
+              "With thanks,", config.mio_name, f"Management Information Officer, {config.council}", config.mio_email]
+    return "\n".join(lines) + "\n"
+
+
+def write_reminders(messages: list[EmailMessage], out_dir: Path) -> list[Path]:
+    written = []
+    for message in messages:
+        name = safe_filename(str(message["To"]).split("<")[0].strip().strip('"') or "officer")
+        path = out_dir / f"{name}.eml"
+        data = bytes(message)
+        atomic_write(path, lambda tmp, data=data: tmp.write_bytes(data))
+        written.append(path)
+    return written
+
+
+def send(messages: list[EmailMessage], config: Config) -> int:
+    """Send every message through the configured SMTP server; STARTTLS and login when configured."""
+    smtp = config.smtp
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
+            if smtp.starttls:
+                context = ssl.create_default_context(cafile=smtp.cafile or None)
+                server.starttls(context=context)
+            if smtp.username:
+                password = os.environ.get(smtp.password_env, "")
+                if not password:
+                    raise ChaseError(f"the SMTP password is read from the environment variable {smtp.password_env}, which is not set")
+                server.login(smtp.username, password)
+            for message in messages:
+                server.send_message(message)
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+        raise ChaseError(f"could not send through {smtp.host}:{smtp.port}: {exc}") from None
+    return len(messages)
