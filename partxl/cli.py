@@ -305,5 +305,27 @@ def chase(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path |
         click.echo("nothing to chase: every partnership has returned")
 
 
+@main.command()
+@click.argument("register", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/public"), show_default=True,
+              help="Folder for register.csv and index.html.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the page says it is as at.")
+@click.pass_context
+def publish(ctx: click.Context, register: Path, out_dir: Path, as_of: Any) -> None:
+    """Write the public register: a CSV safe to open in Excel and an accessible web page, public fields only."""
+    import datetime as dt
+
+    from .publish import PublishError
+    from .publish import publish as run
+    from .register import RegisterError
+
+    config, spec = _load(ctx)
+    try:
+        done = run(register, out_dir, spec, config, as_of.date() if as_of else dt.date.today())
+    except (PublishError, RegisterError, *CANNOT_RUN) as exc:
+        raise Fatal(str(exc)) from None
+    click.echo(f"{done.rows} partnerships, {len(done.columns)} public fields: wrote {done.csv} and {done.html}")
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -60,6 +60,7 @@ class Config:
     strategic_objectives: tuple[str, ...]
     officers: tuple[Officer, ...]
     smtp: Smtp
+    public_fields: tuple[str, ...] = ()
     source: Path | None = None  # the file read, or None for the defaults
 
     def officer(self, name: str) -> Officer | None:
@@ -149,6 +150,7 @@ def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Co
                   starttls=_typed(data, "smtp", "starttls", bool, where), username=_typed(data, "smtp", "username", str, where),
                   password_env=_typed(data, "smtp", "password_env", str, where),
                   cafile=str(base / c) if (c := _typed(data, "smtp", "cafile", str, where)) else ""),
+        public_fields=tuple(str(x) for x in data["publish"]["fields"]),
         source=path,
     )
 

@@ -198,3 +198,106 @@ def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Pat
         assert rcpt == [message["To"].addresses[0].addr_spec]
         assert [(a.get_filename(), a.get_content()) for a in message.iter_attachments()] == \
             [(a.get_filename(), a.get_content()) for a in original.iter_attachments()]
+
+
+HOSTILE = {"Partnership name": "<script>alert(1)</script>", "Accountable body": "=cmd|' /C calc'!A0",
+           "Main purpose": "+44 1234 567890 is the helpline", "Member organisations": "@everyone\nand\tothers"}
+
+
+@pytest.fixture(scope="module")
+def published(cycle: Path, tmp_path_factory) -> Path:
+    """The consolidated sample register with hostile text planted in P001, published."""
+    folder = tmp_path_factory.mktemp("public")
+    book = openpyxl.load_workbook(cycle / "register.xlsx")
+    sheet = book["Register"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "P001")
+    for heading, text in HOSTILE.items():
+        row[header.index(heading)].value = text
+        row[header.index(heading)].data_type = "s"
+    book.save(folder / "register.xlsx")
+    code, _, err = run_cli("publish", str(folder / "register.xlsx"), "--out", str(folder / "site"), "--as-of", AS_OF)
+    assert code == 0, err
+    return folder
+
+
+def test_the_public_csv_is_safe_in_excel_and_holds_public_fields_only(published: Path, config):
+    raw = (published / "site" / "register.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "£".encode() in raw
+    rows = list(__import__("csv").reader(raw.decode("utf-8-sig").splitlines(keepends=True)))
+    header, body = rows[0], rows[1:]
+    assert header == list(config.public_fields)
+    for row in body:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    p001 = next(r for r in body if r[0] == "P001")
+    assert p001[header.index("Accountable body")] == "'=cmd|' /C calc'!A0"
+    assert p001[header.index("Partnership name")] == "<script>alert(1)</script>"
+    text = raw.decode("utf-8-sig")
+    register = _sheet_rows(published / "register.xlsx", "Register")
+    for officer in config.officers:
+        assert officer.email not in text
+    for r in register:
+        if r["Risks for the Authority"]:
+            assert r["Risks for the Authority"] not in text
+    assert {r[0] for r in body} == {r["Partnership ID"] for r in register}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    import shutil as sh
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not (sh.which("chromium") and sh.which("chromedriver")):
+        message = "Chromium and chromedriver are needed: apt-get install chromium chromium-driver"
+        if __import__("os").environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    options = webdriver.ChromeOptions()
+    options.binary_location = sh.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(sh.which("chromedriver")))
+    yield driver
+    driver.quit()
+
+
+def test_the_public_page_searches_sorts_and_shows_hostile_text_as_text(published: Path, browser, tmp_path: Path):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    browser.get((published / "site" / "index.html").as_uri())
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - the script in the name never ran
+    rows = browser.find_elements(By.CSS_SELECTOR, "#register tbody tr")
+    assert len(rows) == 32
+    p001 = next(r for r in rows if r.find_elements(By.TAG_NAME, "td")[0].text == "P001")
+    assert p001.find_elements(By.TAG_NAME, "td")[1].text == "<script>alert(1)</script>"
+    assert browser.execute_script("return document.querySelectorAll('tbody script').length") == 0
+    search = browser.find_element(By.ID, "search")
+    search.send_keys("flood")
+    visible = [r for r in rows if r.is_displayed()]
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in visible] == ["P006"]
+    assert browser.find_element(By.ID, "count").text == "1 of 32 partnerships shown"
+    search.clear()
+    search.send_keys(" ")
+    search.send_keys("\b")
+    header = browser.find_element(By.XPATH, "//th[normalize-space()='Annual grant (£)']")
+    header.find_element(By.TAG_NAME, "button").click()
+    header.find_element(By.TAG_NAME, "button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    grants = [r.find_elements(By.TAG_NAME, "td")[10].get_attribute("data-sort") or "" for r in
+              browser.find_elements(By.CSS_SELECTOR, "#register tbody tr")]
+    assert grants == sorted(grants, reverse=True) and grants[0] > grants[-1]
+    browser.save_screenshot(str(tmp_path / "public-register.png"))
+    assert (tmp_path / "public-register.png").stat().st_size > 10_000
+
+
+def test_the_public_page_works_without_javascript(published: Path):
+    page = (published / "site" / "index.html").read_text()
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr>") == 32 and "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert '<th scope="col"' in page and "<caption" in page and 'lang="en-GB"' in page and "@media print" in page

@@ -296,7 +296,7 @@ def test_a_missing_register_is_a_clear_error(tmp_path: Path):
     assert code == 2 and "junk.xlsx" in err
 
 
-@pytest.mark.parametrize("command", ["init", "generate", "consolidate", "check", "summary"])
+@pytest.mark.parametrize("command", ["init", "generate", "consolidate", "check", "summary", "status", "chase", "publish"])
 def test_every_command_has_help(command: str):
     code, out, _ = run_cli(command, "--help")
     assert code == 0 and "Usage:" in out
