@@ -139,6 +139,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         ledger.finish_run(run_id, len(results), dt.datetime.now())
         accepted = ledger.accepted(config.cycle)
     baseline, findings = _baseline(previous or config.register, spec, config)
+    _same_and_misnamed(results, baseline)
     records, excluded, register_findings, newest = _build(baseline, accepted, config, as_of)
     for r in results:
         if r.outcome == ACCEPTED and r.sha256 not in newest:
@@ -175,6 +176,23 @@ def _one_file(path: Path, folder: Path, ledger: Ledger, run_id: int, fingerprint
     entry.findings = [_refile(f, display) for f in entry.findings]
     ledger.record(entry, run_id, display)
     return FileResult(display, entry.outcome, sha, size, entry.partnership, entry.saved_at, list(entry.findings), cached)
+
+
+def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -> None:
+    """Notes for the MIO: the very same file twice, and a file whose name claims another partnership."""
+    first: dict[str, str] = {}
+    for r in results:
+        if not r.sha256:
+            continue
+        if r.sha256 in first:
+            r.findings.append(Code.SAME_FILE_TWICE.at(file=r.path, partnership=r.partnership, other=first[r.sha256]))
+        else:
+            first[r.sha256] = r.path
+        claimed = Path(r.path).name.split(" ")[0].casefold()
+        if r.partnership and claimed in baseline and claimed != r.partnership.casefold():
+            r.findings.append(Code.FILENAME_MISMATCH.at(
+                file=r.path, partnership=r.partnership, claimed=baseline[claimed].id,
+                hint="Nothing to do if the right workbook was sent; rename the file to avoid confusion."))
 
 
 def _refile(finding: Finding, display: str) -> Finding:

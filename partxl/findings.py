@@ -78,6 +78,11 @@ class Code(enum.Enum):
     PROTECTION_REMOVED = (WARNING, "Sheet '{sheet}' is no longer protected.")
     STRUCTURE_MOVED = (WARNING, "On sheet '{sheet}', {count} answer cell(s) are no longer where the form put them "
                                 "(rows or columns were inserted, deleted or moved); they were read by their names.")
+    SHEET_RENAMED = (WARNING, "Sheet '{expected}' has been renamed '{sheet}'; its answers were read by their names.")
+    SHEET_HIDDEN = (WARNING, "Sheet '{sheet}' has been hidden.")
+    ANSWER_CELL_DELETED = (ERROR, "The answer cell for '{field}' on sheet '{sheet}' has been deleted (with its row or column), "
+                                  "so that answer is lost.")
+    IDENTITY_MISMATCH = (WARNING, "The workbook was issued for {partnership} '{issued}', but its name answer reads {value!r}.")
     NAME_MISSING = (WARNING, "The answer cell '{name}' has lost its name; it was read from {cell}, where the form put it.")
     NAMES_UNAVAILABLE = (WARNING, "A {kind} file does not keep the names of answer cells; answers were read from where the form put them.")
     # Answers
@@ -89,6 +94,9 @@ class Code(enum.Enum):
     TOO_FEW_ROWS = (ERROR, "'{field}' needs at least {count} row(s) filled in.")
     FORMULA_IN_INPUT = (WARNING, "'{field}' holds a formula; its value {value!r} was used.")
     # Across returns
+    SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.")
+    FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook is {partnership}'s; "
+                                  "it was read as {partnership}.")
     DUPLICATE_RETURN = (WARNING, "Another return for {partnership} ({newer}) is newer, so this one was kept in the history only.")
     NEW_PROPOSAL = (WARNING, "A new partnership proposal ('{value}'); it was added to the register as {partnership}, "
                              "pending SMT approval.")

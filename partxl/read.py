@@ -43,9 +43,9 @@ class Opened:
     visibility: dict[str, str]  # sheet -> visible / hidden / veryhidden
     names: dict[str, tuple[str, str]] | None  # defined name -> (sheet, A1); None where the format hides them
     protected: dict[str, bool] | None  # sheet -> protection on; None where unknown
-    saved_at: dt.datetime | None
+    formulas: dict[str, set[str]] = field(default_factory=dict)  # sheet -> A1 cells holding a formula (xlsx only)
+    saved_at: dt.datetime | None = None
     has_macros: bool = False
-    notes: list[str] = field(default_factory=list)
 
     def cell(self, sheet: str, address: str) -> Any:
         """The value at ``address`` on ``sheet`` ('' when empty or outside the used area)."""
@@ -93,6 +93,7 @@ def open_return(path: Path) -> Opened:
     if suffix == ".xls" and not head.startswith(OLE_MAGIC) or suffix != ".xls" and not head.startswith(ZIP_MAGIC):
         raise Rejected("FILE_NOT_WORKBOOK", f"its content is not a {suffix} workbook")
     names = protected = saved_at = None
+    formulas: dict[str, set[str]] = {}
     has_macros = False
     if suffix != ".xls":
         with _safe_zip(path) as archive:
@@ -100,11 +101,11 @@ def open_return(path: Path) -> Opened:
                 names, protected = _ods_names_and_protection(archive)
                 saved_at = _xml_date(archive, "meta.xml", "date")
             else:
-                names, protected = _xlsx_names_and_protection(archive)
+                names, protected, formulas = _xlsx_structure(archive)
                 saved_at = _xml_date(archive, "docProps/core.xml", "modified")
                 has_macros = any(n.lower().endswith("vbaproject.bin") for n in archive.namelist())
     grids, visibility = _values(path)
-    return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, saved_at, has_macros)
+    return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, formulas, saved_at, has_macros)
 
 
 def _safe_zip(path: Path) -> zipfile.ZipFile:
@@ -119,7 +120,25 @@ def _safe_zip(path: Path) -> zipfile.ZipFile:
         if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or (ratio > MAX_RATIO and info.file_size > 5_000_000):
             archive.close()
             raise Rejected("FILE_TOO_LARGE", f"part {info.filename} would inflate to {info.file_size:,} bytes")
+    for info in archive.infolist():
+        if info.filename.lower().endswith((".xml", ".rels")) and _declares_entities(archive, info):
+            archive.close()
+            raise Rejected("FILE_HOSTILE_XML", f"part {info.filename} declares a document type or entities")
     return archive
+
+
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """A DTD can only stand before the root element, so the first few kilobytes tell (and cost nothing to inflate).
+
+    Spreadsheet parts never declare one; an entity bomb or an external entity (XXE) must. This
+    covers the parts calamine parses itself (sheets, shared strings) as well as those we parse.
+    """
+    try:
+        with archive.open(info) as part:
+            head = part.read(4096)
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
+        raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
+    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
 def _parse(archive: zipfile.ZipFile, part: str) -> Any:
@@ -158,7 +177,11 @@ def _split_ref(text: str, sep: str) -> tuple[str, str] | None:
     return (sheet, ref) if _A1.match(ref) else None
 
 
-def _xlsx_names_and_protection(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool]]:
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<(?:\w+:)?f\b')
+
+
+def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, set[str]]]:
+    """Defined names, which sheets are protected, and which cells hold formulas."""
     book = _parse(archive, "xl/workbook.xml")
     if book is None:
         raise Rejected("FILE_DAMAGED", "it has no xl/workbook.xml")
@@ -169,7 +192,7 @@ def _xlsx_names_and_protection(archive: zipfile.ZipFile) -> tuple[dict[str, tupl
             names[dn.get("name", "")] = target
     rels = _parse(archive, "xl/_rels/workbook.xml.rels")
     parts = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
-    protected = {}
+    protected, formulas = {}, {}
     for sheet in book.iter(f"{_MAIN}sheet"):
         target = parts.get(sheet.get(f"{_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
@@ -179,7 +202,8 @@ def _xlsx_names_and_protection(archive: zipfile.ZipFile) -> tuple[dict[str, tupl
             continue
         match = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*?\bsheet=\"(1|true)\"", data)
         protected[sheet.get("name", "")] = bool(match)
-    return names, protected
+        formulas[sheet.get("name", "")] = {m.decode() for m in _FORMULA_CELL.findall(data)}
+    return names, protected, formulas
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import layout as lay
 from .config import Config
-from .fieldtypes import EXCEL_CELL_LIMIT, MONEY_MAX, TYPES, Unreadable
+from .fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, MONEY_MAX, TYPES, Unreadable
 from .findings import ERROR, Code, Finding
 from .metadata import Metadata, verify
 from .read import Opened, Rejected, open_return
@@ -93,6 +93,7 @@ class _Checker:
         if forms is not None:
             for form, version in forms:
                 self._read_form(form, version)
+            self._identity()
             for form, _version in forms:
                 for rule in form.rules:
                     self._rule(form, rule)
@@ -130,6 +131,15 @@ class _Checker:
             forms.append((form, version))
         return forms
 
+    def _identity(self) -> None:
+        """Issue details copied from another partnership's workbook carry a valid signature but the wrong name."""
+        issued, answered = self.meta.get("partnership_name", ""), self.values.get(cell_name("info", "name"))
+        if issued and answered and " ".join(issued.split()).casefold() != " ".join(str(answered).split()).casefold():
+            sheet, address = self.where.get(cell_name("info", "name"), ("", ""))
+            self.add(Code.IDENTITY_MISMATCH, sheet=sheet, cell=address, field="Name of partnership", value=answered,
+                     issued=issued, hint="If the partnership has been renamed, tell the MIO; if the workbook's hidden "
+                                         "details were copied from another workbook, return the one you were sent.")
+
     # ------------------------------------------------------------ reading answers
 
     def _read_form(self, form: Form, version: int) -> None:
@@ -142,19 +152,27 @@ class _Checker:
         if self.opened.protected is not None and not self.opened.protected.get(sheet, True):
             self.add(Code.PROTECTION_REMOVED, sheet=sheet, form=form.title,
                      hint="Answers were still read; please do not unprotect the sheets.")
+        if sheet != form.sheet:
+            self.add(Code.SHEET_RENAMED, sheet=sheet, form=form.title, expected=form.sheet,
+                     hint="Answers were still read; please keep the sheet names as issued.")
+        if self.opened.visibility.get(sheet, "visible") != "visible":
+            self.add(Code.SHEET_HIDDEN, sheet=sheet, form=form.title, hint="Its answers were still read.")
         if self.opened.names is None:
             self.add(Code.NAMES_UNAVAILABLE, kind=self.opened.kind, sheet=sheet, form=form.title,
                      hint="Save the workbook as .xlsx to keep its structure.")
-        moved = 0
+        located = {cell.name: self._named(cell) for cell in sheet_layout.inputs}
+        moved = sum(1 for cell in sheet_layout.inputs if located[cell.name] not in (None, (form.sheet, cell.a1)))
         raw: dict[str, Any] = {}
         for cell in sheet_layout.inputs:
-            location = self._locate(cell, sheet, form, version)
-            if location is None:  # a question added since this workbook's version: empty
+            location = located[cell.name] or self._unnamed(cell, sheet, form, version, trust_layout=not moved)
+            if location is None:  # a question added since this workbook's version, or a deleted answer cell: empty
                 self.where[cell.name], raw[cell.name] = (sheet, ""), ""
                 continue
-            moved += location != (form.sheet, cell.a1)
             self.where[cell.name] = location
             raw[cell.name] = self.opened.cell(*location)
+            if location[1] in self.opened.formulas.get(location[0], ()):
+                self.add(Code.FORMULA_IN_INPUT, sheet=location[0], cell=location[1], field=_label(cell), form=form.title,
+                         value=_shown(raw[cell.name]), hint="Type the answer itself rather than a formula.")
         if moved:
             self.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved,
                      hint="Answers were still read by name; please do not insert, delete or move rows.")
@@ -178,15 +196,22 @@ class _Checker:
                 return target[0]
         return None
 
-    def _locate(self, cell: lay.InputCell, sheet: str, form: Form, version: int) -> tuple[str, str] | None:
-        names = self.opened.names
-        if names is None:
+    def _named(self, cell: lay.InputCell) -> tuple[str, str] | None:
+        """Where the workbook's own defined name puts this answer, if it still has one."""
+        target = (self.opened.names or {}).get(cell.name)
+        return target if target and target[0] in self.opened.grids else None
+
+    def _unnamed(self, cell: lay.InputCell, sheet: str, form: Form, version: int, trust_layout: bool) -> tuple[str, str] | None:
+        """An answer without a usable name: where the form put it, unless the sheet's rows have moved."""
+        if self.opened.names is None:
             return sheet, cell.a1
-        if cell.name in names and names[cell.name][0] in self.opened.grids:
-            return names[cell.name]
         if version < form.version:
             return None  # a question added since that version: reported as missing if required
-        self.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=cell.field.label, form=form.title)
+        if not trust_layout:  # its row was deleted: reading the form's address would take another answer
+            self.add(Code.ANSWER_CELL_DELETED, sheet=sheet, field=_label(cell), form=form.title,
+                     hint="Return the workbook with its rows as issued; ask the MIO for a new copy if needed.")
+            return None
+        self.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=_label(cell), form=form.title)
         return sheet, cell.a1
 
     def _answer(self, cell: lay.InputCell, raw: Any, used_rows: dict[str, set[str]]) -> None:
@@ -224,6 +249,10 @@ class _Checker:
                 self.add(Code.OUT_OF_RANGE, value=shown, low=f"{low:,}", high=f"{high:,}",
                          hint=f"Enter {TYPES[fld.type].right}.", **where)
                 return "range"
+        if fld.type == "date" and not DATE_MIN <= value <= DATE_MAX:
+            self.add(Code.OUT_OF_RANGE, value=value.strftime("%d/%m/%Y"), low=DATE_MIN.strftime("%d/%m/%Y"),
+                     high=DATE_MAX.strftime("%d/%m/%Y"), hint="Enter the date in full, such as 31/03/2025.", **where)
+            return "range"
         if fld.type in ("text", "longtext"):
             limit = min(fld.max_length or EXCEL_CELL_LIMIT, EXCEL_CELL_LIMIT)
             if len(value) > limit:
