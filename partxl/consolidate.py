@@ -161,13 +161,14 @@ def _one_file(path: Path, folder: Path, ledger: Ledger, run_id: int, fingerprint
         finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc),
                                           hint="Check the file's permissions and that it is not open elsewhere, then run again.")
         return FileResult(display, REJECTED, findings=[finding])
-    entry = ledger.get(sha)
+    suffix = path.suffix.lower()
+    entry = ledger.get(sha, suffix)
     cached = entry is not None and entry.checker == fingerprint
     if not cached:
         checked = check_file(path, spec, config, as_of, display)
         meta = checked.metadata or {}
         outcome = ACCEPTED if checked.accepted else (ERRORS if checked.metadata is not None else REJECTED)
-        entry = Entry(sha, size, (entry.first_seen if entry else dt.datetime.now().isoformat(timespec="seconds")),
+        entry = Entry(sha, suffix, size, (entry.first_seen if entry else dt.datetime.now().isoformat(timespec="seconds")),
                       display, fingerprint, outcome, checked.partnership_id, checked.workbook_kind, meta.get("cycle", ""),
                       checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
                       checked.values, checked.findings)

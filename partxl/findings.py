@@ -92,6 +92,7 @@ class Code(enum.Enum):
     OUT_OF_RANGE = (ERROR, "'{field}' is {value}, outside the allowed range {low} to {high}.")
     TOO_LONG = (ERROR, "'{field}' is {length:,} characters long; the most allowed is {limit:,}.")
     TOO_FEW_ROWS = (ERROR, "'{field}' needs at least {count} row(s) filled in.")
+    ERROR_VALUE = (ERROR, "'{field}' shows the spreadsheet error {value}, not an answer.")
     FORMULA_IN_INPUT = (WARNING, "'{field}' holds a formula; its value {value!r} was used.")
     # Across returns
     SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.")

@@ -22,7 +22,8 @@ from .findings import Finding
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
-    sha256      TEXT PRIMARY KEY,
+    sha256      TEXT NOT NULL,
+    suffix      TEXT NOT NULL,       -- how it is read depends on its extension as well as its bytes
     size        INTEGER NOT NULL,
     first_seen  TEXT NOT NULL,
     last_path   TEXT NOT NULL,
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS files (
     saved_at    TEXT,
     metadata    TEXT NOT NULL,       -- JSON
     answers     TEXT NOT NULL,       -- JSON: cell name -> value (dates as ISO text)
-    findings    TEXT NOT NULL        -- JSON list
+    findings    TEXT NOT NULL,       -- JSON list
+    PRIMARY KEY (sha256, suffix)
 );
 CREATE TABLE IF NOT EXISTS runs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,6 +61,7 @@ class Entry:
     """What the ledger knows of one file."""
 
     sha256: str
+    suffix: str
     size: int
     first_seen: str
     last_path: str
@@ -119,8 +122,8 @@ class Ledger:
     def finish_run(self, run_id: int, files: int, now: dt.datetime) -> None:
         self.db.execute("UPDATE runs SET files = ?, finished = ? WHERE id = ?", (files, now.isoformat(timespec="seconds"), run_id))
 
-    def get(self, sha256: str) -> Entry | None:
-        with closing(self.db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,))) as cursor:
+    def get(self, sha256: str, suffix: str) -> Entry | None:
+        with closing(self.db.execute("SELECT * FROM files WHERE sha256 = ? AND suffix = ?", (sha256, suffix))) as cursor:
             row = cursor.fetchone()
             names = [d[0] for d in cursor.description]
         return _entry(dict(zip(names, row, strict=True))) if row else None
@@ -130,11 +133,11 @@ class Ledger:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
-                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO UPDATE SET "
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256, suffix) DO UPDATE SET "
                 "last_path=excluded.last_path, checker=excluded.checker, outcome=excluded.outcome, "
                 "partnership=excluded.partnership, workbook=excluded.workbook, cycle=excluded.cycle, "
                 "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings",
-                (entry.sha256, entry.size, entry.first_seen, entry.last_path, entry.checker, entry.outcome, entry.partnership,
+                (entry.sha256, entry.suffix, entry.size, entry.first_seen, entry.last_path, entry.checker, entry.outcome, entry.partnership,
                  entry.workbook, entry.cycle, entry.saved_at, json.dumps(entry.metadata, sort_keys=True),
                  json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
                  json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False)))
@@ -151,7 +154,7 @@ class Ledger:
 
 def _entry(row: dict[str, Any]) -> Entry:
     return Entry(
-        sha256=row["sha256"], size=row["size"], first_seen=row["first_seen"], last_path=row["last_path"],
+        sha256=row["sha256"], suffix=row["suffix"], size=row["size"], first_seen=row["first_seen"], last_path=row["last_path"],
         checker=row["checker"], outcome=row["outcome"], partnership=row["partnership"], workbook=row["workbook"],
         cycle=row["cycle"], saved_at=row["saved_at"], metadata=json.loads(row["metadata"]),
         answers={k: _decode(v) for k, v in json.loads(row["answers"]).items()},

@@ -44,6 +44,7 @@ class Opened:
     names: dict[str, tuple[str, str]] | None  # defined name -> (sheet, A1); None where the format hides them
     protected: dict[str, bool] | None  # sheet -> protection on; None where unknown
     formulas: dict[str, set[str]] = field(default_factory=dict)  # sheet -> A1 cells holding a formula (xlsx only)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> A1 -> '#REF!' etc. (xlsx only)
     saved_at: dt.datetime | None = None
     has_macros: bool = False
 
@@ -94,6 +95,7 @@ def open_return(path: Path) -> Opened:
         raise Rejected("FILE_NOT_WORKBOOK", f"its content is not a {suffix} workbook")
     names = protected = saved_at = None
     formulas: dict[str, set[str]] = {}
+    errors: dict[str, dict[str, str]] = {}
     has_macros = False
     if suffix != ".xls":
         with _safe_zip(path) as archive:
@@ -101,11 +103,11 @@ def open_return(path: Path) -> Opened:
                 names, protected = _ods_names_and_protection(archive)
                 saved_at = _xml_date(archive, "meta.xml", "date")
             else:
-                names, protected, formulas = _xlsx_structure(archive)
+                names, protected, formulas, errors = _xlsx_structure(archive)
                 saved_at = _xml_date(archive, "docProps/core.xml", "modified")
                 has_macros = any(n.lower().endswith("vbaproject.bin") for n in archive.namelist())
     grids, visibility = _values(path)
-    return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, formulas, saved_at, has_macros)
+    return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, formulas, errors, saved_at, has_macros)
 
 
 def _safe_zip(path: Path) -> zipfile.ZipFile:
@@ -124,6 +126,11 @@ def _safe_zip(path: Path) -> zipfile.ZipFile:
         if info.filename.lower().endswith((".xml", ".rels")) and _declares_entities(archive, info):
             archive.close()
             raise Rejected("FILE_HOSTILE_XML", f"part {info.filename} declares a document type or entities")
+    try:
+        _inflates_within_limits(archive)
+    except Rejected:
+        archive.close()
+        raise
     return archive
 
 
@@ -139,6 +146,22 @@ def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
         raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
     return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
+
+
+def _inflates_within_limits(archive: zipfile.ZipFile) -> None:
+    """Inflate every part once, counting, so a zip that lies about its sizes is caught before calamine reads it."""
+    total = 0
+    for info in archive.infolist():
+        try:
+            with archive.open(info) as part:
+                size = 0
+                while block := part.read(1 << 16):
+                    size += len(block)
+                    total += len(block)
+                    if size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+                        raise Rejected("FILE_TOO_LARGE", f"part {info.filename} inflates to more than {MAX_MEMBER_BYTES:,} bytes")
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, NotImplementedError) as exc:
+            raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
 
 
 def _parse(archive: zipfile.ZipFile, part: str) -> Any:
@@ -180,8 +203,24 @@ def _split_ref(text: str, sep: str) -> tuple[str, str] | None:
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<(?:\w+:)?f\b')
 
 
-def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, set[str]]]:
-    """Defined names, which sheets are protected, and which cells hold formulas."""
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def _error_cells(data: bytes) -> dict[str, str]:
+    """Cells showing a spreadsheet error (#REF!, #DIV/0! …), which the value reader turns into blanks."""
+    found = {}
+    for attributes, inner in _ERROR_CELL.findall(data):
+        ref, value = _CELL_REF.search(attributes), _VALUE.search(inner)
+        if ref:
+            found[ref.group(1).decode()] = value.group(1).decode() if value else "#N/A"
+    return found
+
+
+def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, set[str]],
+                                                       dict[str, dict[str, str]]]:
+    """Defined names, which sheets are protected, which cells hold formulas, and which show errors."""
     book = _parse(archive, "xl/workbook.xml")
     if book is None:
         raise Rejected("FILE_DAMAGED", "it has no xl/workbook.xml")
@@ -192,7 +231,7 @@ def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]
             names[dn.get("name", "")] = target
     rels = _parse(archive, "xl/_rels/workbook.xml.rels")
     parts = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
-    protected, formulas = {}, {}
+    protected, formulas, errors = {}, {}, {}
     for sheet in book.iter(f"{_MAIN}sheet"):
         target = parts.get(sheet.get(f"{_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
@@ -203,7 +242,8 @@ def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]
         match = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*?\bsheet=\"(1|true)\"", data)
         protected[sheet.get("name", "")] = bool(match)
         formulas[sheet.get("name", "")] = {m.decode() for m in _FORMULA_CELL.findall(data)}
-    return names, protected, formulas
+        errors[sheet.get("name", "")] = _error_cells(data)
+    return names, protected, formulas, errors
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -170,6 +170,12 @@ class _Checker:
                 continue
             self.where[cell.name] = location
             raw[cell.name] = self.opened.cell(*location)
+            error = self.opened.errors.get(location[0], {}).get(location[1])
+            if error:
+                self.add(Code.ERROR_VALUE, sheet=location[0], cell=location[1], field=_label(cell), form=form.title, value=error,
+                         hint=f"Enter {TYPES[cell.field.type].right} instead.")
+                raw[cell.name] = ""
+                continue
             if location[1] in self.opened.formulas.get(location[0], ()):
                 self.add(Code.FORMULA_IN_INPUT, sheet=location[0], cell=location[1], field=_label(cell), form=form.title,
                          value=_shown(raw[cell.name]), hint="Type the answer itself rather than a formula.")
@@ -178,7 +184,7 @@ class _Checker:
                      hint="Answers were still read by name; please do not insert, delete or move rows.")
         used_rows = _used_rows(sheet_layout, raw)
         for cell in sheet_layout.inputs:
-            if cell.name in raw:
+            if cell.name in raw and not self.opened.errors.get(self.where[cell.name][0], {}).get(self.where[cell.name][1]):
                 self._answer(cell, raw[cell.name], used_rows)
         for item in form.items():
             if isinstance(item, Table) and not item.fixed and len(used_rows.get(item.id, ())) < item.min_rows:
