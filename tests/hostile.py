@@ -203,7 +203,7 @@ def cases(other_good: Path) -> list[Case]:
         Case("annual report.pdf", "rejected", {"FILE_NOT_WORKBOOK"}, _bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")),
         Case("minutes.docx", "rejected", {"FILE_NOT_WORKBOOK"}, _docx),
         Case("empty.xlsx", "rejected", {"FILE_EMPTY"}, _bytes(b"")),
-        Case("notes renamed.xlsx", "rejected", {"FILE_NOT_WORKBOOK"}, _bytes("Dear Priya,\nreturn attached.\n".encode())),
+        Case("notes renamed.xlsx", "rejected", {"FILE_NOT_WORKBOOK"}, _bytes(b"Dear Priya,\nreturn attached.\n")),
         Case("word renamed.xlsx", "rejected", {"FILE_DAMAGED"}, _docx),
         Case("returns.csv", "rejected", {"FILE_NOT_WORKBOOK"}, _bytes(b"Partnership,Grant\n=cmd|' /C calc'!A0,100\n")),
         # damaged, encrypted, macro-enabled
