@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ READABLE = {".xlsx", ".xlsm", ".ods", ".xls"}
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, ValueError, EOFError, NotImplementedError)
 
 
 class Rejected(Exception):
@@ -113,7 +115,7 @@ def open_return(path: Path) -> Opened:
 def _safe_zip(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise Rejected("FILE_DAMAGED", str(exc)) from None
     total = 0
     for info in archive.infolist():
@@ -143,7 +145,7 @@ def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     try:
         with archive.open(info) as part:
             head = part.read(4096)
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
     return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
@@ -160,7 +162,7 @@ def _inflates_within_limits(archive: zipfile.ZipFile) -> None:
                     total += len(block)
                     if size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
                         raise Rejected("FILE_TOO_LARGE", f"part {info.filename} inflates to more than {MAX_MEMBER_BYTES:,} bytes")
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, NotImplementedError) as exc:
+        except ZIP_ERRORS as exc:
             raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
 
 
@@ -172,7 +174,7 @@ def _parse(archive: zipfile.ZipFile, part: str) -> Any:
         data = archive.read(part)
     except KeyError:
         return None
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:  # CRC errors, truncation, encryption
+    except ZIP_ERRORS as exc:  # CRC errors, truncation, encryption, corrupt deflate streams
         raise Rejected("FILE_DAMAGED", f"part {part}: {exc}") from None
     try:
         return ElementTree.fromstring(data, forbid_dtd=True)
@@ -237,7 +239,7 @@ def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
         try:
             data = archive.read(part)
-        except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        except (KeyError, *ZIP_ERRORS):
             continue
         match = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*?\bsheet=\"(1|true)\"", data)
         protected[sheet.get("name", "")] = bool(match)
