@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from .register import EXCLUDED_CATEGORIES, Record, read_register, register_bytes
 from .report import report_bytes
 from .spec import Spec, cell_name
 from .summary import ReturnCounts, build_summary, summary_bytes
-from .validate import check_file
+from .validate import Checked, check_file
 
 LEDGER_NAME = "ledger.sqlite"
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
@@ -132,10 +134,17 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     results: list[FileResult] = []
     with Ledger(ledger_path or out_dir / LEDGER_NAME) as ledger:
         run_id = ledger.start_run(folder, dt.datetime.now())
-        for path in files:
-            results.append(_one_file(path, folder, ledger, run_id, fingerprint, spec, config, as_of))
+        screened = [_screen(path, folder, ledger, fingerprint) for path in files]
+        fresh = [s for s in screened if isinstance(s, _Seen) and not s.cached]
+        checked = iter(check_many([s.path for s in fresh], [s.display for s in fresh], spec, config, as_of))
+        for item in screened:
+            if isinstance(item, _Seen):
+                if not item.cached:
+                    item.entry = _entry(item, next(checked), fingerprint)
+                item = _recorded(item, ledger, run_id)
+            results.append(item)
             if progress:
-                progress(results[-1].path)
+                progress(item.path)
         ledger.finish_run(run_id, len(results), dt.datetime.now())
         accepted = ledger.accepted(config.cycle)
     baseline, findings = _baseline(previous or config.register, spec, config)
@@ -148,8 +157,20 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of)
 
 
-def _one_file(path: Path, folder: Path, ledger: Ledger, run_id: int, fingerprint: str, spec: Spec,
-              config: Config, as_of: dt.date) -> FileResult:
+@dataclass
+class _Seen:
+    """A file hashed and looked up in the ledger, waiting to be checked (unless the ledger already knows it)."""
+
+    path: Path
+    display: str
+    sha: str
+    suffix: str
+    size: int
+    entry: Entry | None
+    cached: bool
+
+
+def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileResult | _Seen:
     display = str(path.relative_to(folder))
     if path.name.lower() in SKIP_NAMES or path.name.startswith(("~$", ".~lock")):
         reason = "an Office lock file, left while a workbook is open" if path.name.startswith(("~$", ".~lock")) \
@@ -163,20 +184,49 @@ def _one_file(path: Path, folder: Path, ledger: Ledger, run_id: int, fingerprint
         return FileResult(display, REJECTED, findings=[finding])
     suffix = path.suffix.lower()
     entry = ledger.get(sha, suffix)
-    cached = entry is not None and entry.checker == fingerprint
-    if not cached:
-        checked = check_file(path, spec, config, as_of, display)
-        meta = checked.metadata or {}
-        outcome = ACCEPTED if checked.accepted else (ERRORS if checked.metadata is not None else REJECTED)
-        entry = Entry(sha, suffix, size, (entry.first_seen if entry else dt.datetime.now().isoformat(timespec="seconds")),
-                      display, fingerprint, outcome, checked.partnership_id, checked.workbook_kind, meta.get("cycle", ""),
-                      checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
-                      checked.values, checked.findings)
+    return _Seen(path, display, sha, suffix, size, entry, entry is not None and entry.checker == fingerprint)
+
+
+_WORKER: dict[str, Any] = {}
+PARALLEL_FROM = 24  # fewer files than this are checked in this process: starting workers would cost more
+
+
+def _init_worker(spec: Spec, config: Config, as_of: dt.date) -> None:
+    _WORKER.update(spec=spec, config=config, as_of=as_of)
+
+
+def _check_in_worker(job: tuple[Path, str]) -> Checked:
+    return check_file(job[0], _WORKER["spec"], _WORKER["config"], _WORKER["as_of"], job[1])
+
+
+def check_many(paths: list[Path], displays: list[str], spec: Spec, config: Config, as_of: dt.date) -> Iterator[Checked]:
+    """Check files in order, on every core when there are enough of them (reading is CPU-bound)."""
+    cores = os.cpu_count() or 1
+    if len(paths) < PARALLEL_FROM or cores < 2:
+        yield from (check_file(p, spec, config, as_of, d) for p, d in zip(paths, displays, strict=True))
+        return
+    with ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_init_worker, initargs=(spec, config, as_of)) as pool:
+        yield from pool.map(_check_in_worker, zip(paths, displays, strict=True), chunksize=8)
+
+
+def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
+    meta = checked.metadata or {}
+    outcome = ACCEPTED if checked.accepted else (ERRORS if checked.metadata is not None else REJECTED)
+    first_seen = seen.entry.first_seen if seen.entry else dt.datetime.now().isoformat(timespec="seconds")
+    return Entry(seen.sha, seen.suffix, seen.size, first_seen, seen.display, fingerprint, outcome, checked.partnership_id,
+                 checked.workbook_kind, meta.get("cycle", ""),
+                 checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
+                 checked.values, checked.findings)
+
+
+def _recorded(seen: _Seen, ledger: Ledger, run_id: int) -> FileResult:
+    entry = seen.entry
     assert entry is not None
-    entry.last_path = display
-    entry.findings = [_refile(f, display) for f in entry.findings]
-    ledger.record(entry, run_id, display)
-    return FileResult(display, entry.outcome, sha, size, entry.partnership, entry.saved_at, list(entry.findings), cached)
+    entry.last_path = seen.display
+    entry.findings = [_refile(f, seen.display) for f in entry.findings]
+    ledger.record(entry, run_id, seen.display)
+    return FileResult(seen.display, entry.outcome, seen.sha, seen.size, entry.partnership, entry.saved_at,
+                      list(entry.findings), seen.cached)
 
 
 def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -> None:
@@ -190,7 +240,7 @@ def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -
         else:
             first[r.sha256] = r.path
         claimed = Path(r.path).name.split(" ")[0].casefold()
-        if r.partnership and claimed in baseline and claimed != r.partnership.casefold():
+        if r.outcome == ACCEPTED and claimed in baseline and claimed != r.partnership.casefold():
             r.findings.append(Code.FILENAME_MISMATCH.at(
                 file=r.path, partnership=r.partnership, claimed=baseline[claimed].id,
                 hint="Nothing to do if the right workbook was sent; rename the file to avoid confusion."))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import layout as lay
@@ -24,7 +26,7 @@ from .findings import Code, Finding
 from .metadata import META_SHEET, Metadata, make_issue_id, sign
 from .register import CEASED_SHEET, CLOSED_SHEET, Record, read_register, stage
 from .spec import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
-from .xlsx import BOOK_OPTIONS, lock_structure, write_value
+from .xlsx import BOOK_OPTIONS, LockedWorkbook, write_value
 
 START_SHEET = "Start here"
 NEW_ID = "NEW"
@@ -55,6 +57,7 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
     reg = read_register(register or config.register, spec, choices)
     result = GenerateResult(findings=list(reg.findings))
     wanted = {o.casefold() for o in only}
+    jobs: list[tuple[Path, str, Record]] = []
     for record in reg.records:
         if wanted and record.id.casefold() not in wanted:
             continue
@@ -68,11 +71,36 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
                                                                     field="Lead officer", value=officer))
         name = str(record.get(cell_name("info", "name"), "") or record.id)
         target = _unused(out_dir, safe_filename(f"{record.id} {name}"), result.files)
-        result.files[target] = replace_keeping_copy(target, build_workbook(config, kind, record))
+        result.files[target] = "pending"
+        jobs.append((target, kind.id, record))
+    for (target, _, _), data in zip(jobs, _build_many(config, spec, jobs), strict=True):
+        result.files[target] = replace_keeping_copy(target, data)
     if blank:
         target = out_dir / "New partnership proposal.xlsx"
         result.files[target] = replace_keeping_copy(target, build_workbook(config, spec.workbooks["proposal"], Record(NEW_ID)))
     return result
+
+
+_WORKER: dict[str, Any] = {}
+PARALLEL_FROM = 24  # fewer workbooks than this are built in this process: starting workers would cost more
+
+
+def _init_worker(config: Config, spec: Spec) -> None:
+    _WORKER.update(config=config, spec=spec)
+
+
+def _build_in_worker(job: tuple[str, Record]) -> bytes:
+    return build_workbook(_WORKER["config"], _WORKER["spec"].workbooks[job[0]], job[1])
+
+
+def _build_many(config: Config, spec: Spec, jobs: list[tuple[Path, str, Record]]) -> Iterator[bytes]:
+    """Workbook bytes in order, built on every core when there are enough of them (xlsxwriter is CPU-bound)."""
+    cores = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_FROM or cores < 2:
+        yield from (build_workbook(config, spec.workbooks[kind], record) for _, kind, record in jobs)
+        return
+    with ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_init_worker, initargs=(config, spec)) as pool:
+        yield from pool.map(_build_in_worker, [(kind, record) for _, kind, record in jobs], chunksize=8)
 
 
 def _kind_for(record: Record, spec: Spec) -> WorkbookKind | None:
@@ -113,7 +141,7 @@ def metadata_for(config: Config, kind: WorkbookKind, record: Record) -> Metadata
 def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     """The workbook for one partnership, as bytes (the same inputs always give the same bytes)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book = LockedWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True}, structure_password=config.protection_password)
     meta = metadata_for(config, kind, record)
     book.set_properties({
         "title": f"{kind.title}: {meta.partnership_name or 'new partnership'}",
@@ -123,7 +151,7 @@ def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     })
     styles = _Styles(book)
     start = book.add_worksheet(START_SHEET)
-    layouts = [lay.layout_form(form) for form in kind.forms]
+    layouts = [lay.layout_form(form) for form in kind.forms]  # cached: the same for every partnership
     values = dict(record.values)
     for sheet_layout in layouts:
         values.update(lay.evaluate_all(sheet_layout.form, values, _thresholds(config)))
@@ -137,7 +165,7 @@ def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     hidden.protect(config.protection_password)
     start.activate()
     book.close()
-    return lock_structure(buffer.getvalue(), config.protection_password)
+    return buffer.getvalue()
 
 
 def _thresholds(config: Config) -> dict[str, float]:

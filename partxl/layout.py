@@ -86,7 +86,18 @@ class SheetLayout:
         self.heights[row] = max(wrapped_height(texts_and_widths, LINE_HEIGHT, minimum), self.heights.get(row, 0))
 
 
+_LAYOUTS: dict[int, tuple[Form, SheetLayout]] = {}
+
+
 def layout_form(form: Form) -> SheetLayout:
+    """The layout of ``form``, worked out once per loaded form (generation and reading call this per workbook)."""
+    cached = _LAYOUTS.get(id(form))
+    if cached is None or cached[0] is not form:
+        cached = _LAYOUTS[id(form)] = (form, _layout(form))
+    return cached[1]
+
+
+def _layout(form: Form) -> SheetLayout:
     sheet = SheetLayout(form)
     sheet.widen(LABEL_COL, LABEL_WIDTH)
     sheet.place(0, 0, "title", form.title)

@@ -1,10 +1,11 @@
 """Open a returned workbook and pull out what partxl needs, without trusting it.
 
 Values come from python-calamine (fast, and it reads .xlsx, .xlsm, .ods and .xls alike; it
-never runs macros). What calamine does not see — defined names, sheet protection, the time
-the file was saved — is read from the small XML parts directly, with defusedxml, so an
-entity bomb or an external entity in a part is refused rather than expanded. Archives are
-checked for zip bombs before anything is inflated.
+never runs macros). What calamine does not see — defined names, sheet protection, formulas,
+error values, the time the file was saved — is read from the small XML parts directly.
+Before any parser (ours or calamine's) sees a package, it is checked for zip bombs (declared
+and actual sizes) and every XML part is scanned for a DTD, which spreadsheet parts never have
+and entity bombs and external entities (XXE) need; such a file is refused, not parsed.
 """
 
 from __future__ import annotations
@@ -100,86 +101,75 @@ def open_return(path: Path) -> Opened:
     errors: dict[str, dict[str, str]] = {}
     has_macros = False
     if suffix != ".xls":
-        with _safe_zip(path) as archive:
-            if suffix == ".ods":
-                names, protected = _ods_names_and_protection(archive)
-                saved_at = _xml_date(archive, "meta.xml", "date")
-            else:
-                names, protected, formulas, errors = _xlsx_structure(archive)
-                saved_at = _xml_date(archive, "docProps/core.xml", "modified")
-                has_macros = any(n.lower().endswith("vbaproject.bin") for n in archive.namelist())
+        parts = _inflated_parts(path)
+        if suffix == ".ods":
+            names, protected = _ods_names_and_protection(parts)
+            saved_at = _xml_date(parts, "meta.xml", "date")
+        else:
+            names, protected, formulas, errors = _xlsx_structure(parts)
+            saved_at = _xml_date(parts, "docProps/core.xml", "modified")
+            has_macros = any(n.lower().endswith("vbaproject.bin") for n in parts)
     grids, visibility = _values(path)
     return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, formulas, errors, saved_at, has_macros)
 
 
-def _safe_zip(path: Path) -> zipfile.ZipFile:
+def _inflated_parts(path: Path) -> dict[str, bytes]:
+    """Every part of the package, inflated once and checked on the way, before any parser sees it.
+
+    - declared sizes first: a zip bomb is refused before anything is inflated;
+    - then each part is inflated counting bytes, so a zip that lies about its sizes is caught too;
+    - a part that declares a DTD is refused: spreadsheet parts never do, and an entity bomb or an
+      external entity (XXE) must, wherever it hides (the sheets and shared strings calamine parses too);
+      so the standard library's parser, which never sees a DTD, is safe to use afterwards.
+    The XML parts are kept (a workbook's are small) so that nothing is inflated twice; others are counted only.
+    Any DTD anywhere in an XML part refuses the file (a comment that mentions one is a false alarm worth having).
+    """
     try:
         archive = zipfile.ZipFile(path)
     except ZIP_ERRORS as exc:
         raise Rejected("FILE_DAMAGED", str(exc)) from None
-    total = 0
-    for info in archive.infolist():
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or (ratio > MAX_RATIO and info.file_size > 5_000_000):
-            archive.close()
-            raise Rejected("FILE_TOO_LARGE", f"part {info.filename} would inflate to {info.file_size:,} bytes")
-    for info in archive.infolist():
-        if info.filename.lower().endswith((".xml", ".rels")) and _declares_entities(archive, info):
-            archive.close()
-            raise Rejected("FILE_HOSTILE_XML", f"part {info.filename} declares a document type or entities")
-    try:
-        _inflates_within_limits(archive)
-    except Rejected:
-        archive.close()
-        raise
-    return archive
+    with archive:
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or (ratio > MAX_RATIO and info.file_size > 5_000_000):
+                raise Rejected("FILE_TOO_LARGE", f"part {info.filename} would inflate to {info.file_size:,} bytes")
+        parts: dict[str, bytes] = {}
+        total = 0
+        for info in archive.infolist():
+            keep = info.filename.lower().endswith((".xml", ".rels"))
+            blocks: list[bytes] = []
+            size = 0
+            try:
+                with archive.open(info) as part:
+                    while block := part.read(1 << 16):
+                        size += len(block)
+                        total += len(block)
+                        if size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+                            raise Rejected("FILE_TOO_LARGE", f"part {info.filename} inflates to more than {MAX_MEMBER_BYTES:,} bytes")
+                        if keep:
+                            blocks.append(block)
+            except ZIP_ERRORS as exc:
+                raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
+            parts[info.filename] = b"".join(blocks)
+            if keep and _DTD.search(parts[info.filename]):
+                raise Rejected("FILE_HOSTILE_XML", f"part {info.filename} declares a document type or entities")
+        return parts
 
 
-def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """A DTD can only stand before the root element, so the first few kilobytes tell (and cost nothing to inflate).
-
-    Spreadsheet parts never declare one; an entity bomb or an external entity (XXE) must. This
-    covers the parts calamine parses itself (sheets, shared strings) as well as those we parse.
-    """
-    try:
-        with archive.open(info) as part:
-            head = part.read(4096)
-    except ZIP_ERRORS as exc:
-        raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
-    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def _inflates_within_limits(archive: zipfile.ZipFile) -> None:
-    """Inflate every part once, counting, so a zip that lies about its sizes is caught before calamine reads it."""
-    total = 0
-    for info in archive.infolist():
-        try:
-            with archive.open(info) as part:
-                size = 0
-                while block := part.read(1 << 16):
-                    size += len(block)
-                    total += len(block)
-                    if size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
-                        raise Rejected("FILE_TOO_LARGE", f"part {info.filename} inflates to more than {MAX_MEMBER_BYTES:,} bytes")
-        except ZIP_ERRORS as exc:
-            raise Rejected("FILE_DAMAGED", f"part {info.filename}: {exc}") from None
+def _parse(parts: dict[str, bytes], part: str) -> Any:
+    """Parse one already-checked XML part (no DTD can reach here); None when the package lacks it."""
+    from xml.etree import ElementTree
 
-
-def _parse(archive: zipfile.ZipFile, part: str) -> Any:
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
-
-    try:
-        data = archive.read(part)
-    except KeyError:
+    data = parts.get(part)
+    if data is None:
         return None
-    except ZIP_ERRORS as exc:  # CRC errors, truncation, encryption, corrupt deflate streams
-        raise Rejected("FILE_DAMAGED", f"part {part}: {exc}") from None
     try:
-        return ElementTree.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise Rejected("FILE_HOSTILE_XML", f"part {part}: {type(exc).__name__}") from None
+        return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         raise Rejected("FILE_DAMAGED", f"part {part} is not well-formed XML ({exc})") from None
 
@@ -220,10 +210,10 @@ def _error_cells(data: bytes) -> dict[str, str]:
     return found
 
 
-def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, set[str]],
-                                                       dict[str, dict[str, str]]]:
+def _xlsx_structure(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, set[str]],
+                                                     dict[str, dict[str, str]]]:
     """Defined names, which sheets are protected, which cells hold formulas, and which show errors."""
-    book = _parse(archive, "xl/workbook.xml")
+    book = _parse(parts, "xl/workbook.xml")
     if book is None:
         raise Rejected("FILE_DAMAGED", "it has no xl/workbook.xml")
     names = {}
@@ -231,28 +221,28 @@ def _xlsx_structure(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]
         target = _split_ref(dn.text or "", "!")
         if target and dn.get("localSheetId") is None:
             names[dn.get("name", "")] = target
-    rels = _parse(archive, "xl/_rels/workbook.xml.rels")
-    parts = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
+    rels = _parse(parts, "xl/_rels/workbook.xml.rels")
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
     protected, formulas, errors = {}, {}, {}
     for sheet in book.iter(f"{_MAIN}sheet"):
-        target = parts.get(sheet.get(f"{_REL}id"), "")
+        target = targets.get(sheet.get(f"{_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        try:
-            data = archive.read(part)
-        except (KeyError, *ZIP_ERRORS):
+        data = parts.get(part)
+        if data is None:
             continue
         match = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*?\bsheet=\"(1|true)\"", data)
         protected[sheet.get("name", "")] = bool(match)
-        formulas[sheet.get("name", "")] = {m.decode() for m in _FORMULA_CELL.findall(data)}
-        errors[sheet.get("name", "")] = _error_cells(data)
+        has_formulas = b"<f" in data or b":f>" in data or b":f " in data
+        formulas[sheet.get("name", "")] = {m.decode() for m in _FORMULA_CELL.findall(data)} if has_formulas else set()
+        errors[sheet.get("name", "")] = _error_cells(data) if b't="e"' in data else {}
     return names, protected, formulas, errors
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 
 
-def _ods_names_and_protection(archive: zipfile.ZipFile) -> tuple[dict[str, tuple[str, str]], dict[str, bool]]:
-    content = _parse(archive, "content.xml")
+def _ods_names_and_protection(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]], dict[str, bool]]:
+    content = _parse(parts, "content.xml")
     if content is None:
         raise Rejected("FILE_DAMAGED", "it has no content.xml")
     names = {}
@@ -265,8 +255,8 @@ def _ods_names_and_protection(archive: zipfile.ZipFile) -> tuple[dict[str, tuple
     return names, protected
 
 
-def _xml_date(archive: zipfile.ZipFile, part: str, local_name: str) -> dt.datetime | None:
-    root = _parse(archive, part)
+def _xml_date(parts: dict[str, bytes], part: str, local_name: str) -> dt.datetime | None:
+    root = _parse(parts, part)
     if root is None:
         return None
     for element in root.iter():

@@ -24,7 +24,7 @@ from .fieldtypes import TYPES, Unreadable
 from .files import atomic_write
 from .findings import Code, Finding
 from .spec import Field, Form, Spec, Table, cell_name
-from .xlsx import BOOK_OPTIONS, wrapped_height, write_value
+from .xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 
 MAIN_SHEET = "Register"
 CEASED_SHEET = "Ceased"  # ended, evaluation still to come back
@@ -357,10 +357,9 @@ def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.dat
     """The register workbook: the main table, detail sheets holding every answer, and an About sheet."""
     import io
 
-    import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book = FastWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
     book.set_properties({"title": f"Partnership Register {config.cycle}", "author": config.council,
                          "company": config.council, "created": dt.datetime.combine(as_of, dt.time())})
     styles = _register_styles(book)

@@ -8,12 +8,10 @@ from collections import Counter
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
-
 from .config import Config
 from .findings import SEVERITY_ORDER, Finding
 from .spec import cell_name
-from .xlsx import BOOK_OPTIONS, wrapped_height, write_value
+from .xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 
 if TYPE_CHECKING:
     from .consolidate import ConsolidateResult
@@ -38,7 +36,7 @@ def _cell_key(cell: str) -> tuple[int, str]:
 
 def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book = FastWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
     book.set_properties({"title": f"Validation report {config.cycle}", "author": config.council,
                          "created": dt.datetime.combine(as_of, dt.time())})
     s = _styles(book)

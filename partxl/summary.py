@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .config import Config
 from .register import CATEGORY_ORDER, Facts, Record, facts, read_register, score_table, sort_key
 from .spec import Spec, cell_name
 from .validate import breaks, unfilled_current_row
-from .xlsx import BOOK_OPTIONS, wrapped_height, write_value
+from .xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 
 SCORE_MEANING = {1: "Not in place – priority for action", 2: "Partly in place – action needed",
                  3: "Action identified – being implemented", 4: "Standard met – no action needed"}
@@ -127,7 +126,7 @@ def build_summary(records: list[Record], spec: Spec, config: Config, as_of: dt.d
 
 def summary_bytes(summary: Summary) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book = FastWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
     c = summary.config
     book.set_properties({"title": f"Partnership summary {c.cycle}", "author": c.council, "company": c.council,
                          "created": dt.datetime.combine(summary.as_of, dt.time())})
