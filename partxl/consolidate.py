@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -61,6 +62,7 @@ class ConsolidateResult:
     outputs: dict[Path, str]
     previous: list[Record] = field(default_factory=list)  # last cycle's partnerships
     as_of: dt.date = field(default_factory=dt.date.today)
+    inputs_digest: str = ""
     seconds: float = 0.0
 
     def count(self, outcome: str) -> int:
@@ -111,17 +113,27 @@ def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, prev
     """Collect, then write the register, the validation report and the committee summary."""
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
+    ledger_path = ledger_path or out_dir / LEDGER_NAME
     result = collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of, progress=progress)
-    summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
-                            counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
-    contents = {  # all built before any is written: a failure leaves the old set as it was
-        out_dir / "register.xlsx": register_bytes(result.records, spec, config, as_of),
-        out_dir / "validation_report.xlsx": report_bytes(result, config, as_of),
-        out_dir / "committee_summary.xlsx": summary_bytes(summary),
-    }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path, data in contents.items():
-        result.outputs[path] = replace_keeping_copy(path, data)
+    names = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
+    with Ledger(ledger_path) as ledger:
+        last = ledger.state("outputs") or {}
+        if last.get("inputs") == result.inputs_digest and all(
+                (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in names):
+            result.outputs = {out_dir / name: "unchanged" for name in names}  # same inputs: the same bytes again
+        else:
+            summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
+                                    counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
+            contents = {  # all built before any is written: a failure leaves the old set as it was
+                out_dir / names[0]: register_bytes(result.records, spec, config, as_of),
+                out_dir / names[1]: report_bytes(result, config, as_of),
+                out_dir / names[2]: summary_bytes(summary),
+            }
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for path, data in contents.items():
+                result.outputs[path] = replace_keeping_copy(path, data)
+            ledger.set_state("outputs", {"inputs": result.inputs_digest,
+                                         **{p.name: hashlib.sha256(d).hexdigest() for p, d in contents.items()}})
     result.seconds = time.perf_counter() - started
     return result
 
@@ -154,7 +166,20 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         if r.outcome == ACCEPTED and r.sha256 not in newest:
             r.outcome = SUPERSEDED
     findings += [f for r in results for f in r.findings] + register_findings
-    return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of)
+    digest = _inputs_digest(fingerprint, Path(previous or config.register), results, accepted)
+    return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of,
+                             inputs_digest=digest)
+
+
+def _inputs_digest(fingerprint: str, baseline: Path, results: list[FileResult], accepted: list[Entry]) -> str:
+    """Everything the outputs are made from: when it is unchanged, so are they, and they need not be rebuilt."""
+    digest = hashlib.sha256(fingerprint.encode())
+    digest.update(sha256_of(baseline)[0].encode() if baseline.is_file() else b"-")
+    for r in results:
+        digest.update(json.dumps([r.path, r.sha256, r.outcome, [f.as_dict() for f in r.findings]], sort_keys=True).encode())
+    for entry in accepted:
+        digest.update(f"{entry.sha256}:{entry.last_path}".encode())
+    return digest.hexdigest()
 
 
 @dataclass

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS sightings (
     sha256      TEXT NOT NULL,
     PRIMARY KEY (run_id, path)
 );
+CREATE TABLE IF NOT EXISTS state (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL        -- JSON
+);
 CREATE VIEW IF NOT EXISTS accepted_versions AS
     SELECT partnership, cycle, sha256, saved_at, first_seen, last_path FROM files WHERE outcome = 'accepted';
 """
@@ -142,6 +146,14 @@ class Ledger:
                  json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
                  json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False)))
             self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
+
+    def state(self, key: str) -> Any:
+        with closing(self.db.execute("SELECT value FROM state WHERE key = ?", (key,))) as cursor:
+            row = cursor.fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_state(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, json.dumps(value, sort_keys=True)))
 
     def accepted(self, cycle: str) -> list[Entry]:
         """Every accepted version of every partnership this cycle, oldest first."""

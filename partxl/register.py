@@ -27,6 +27,7 @@ from .spec import Field, Form, Spec, Table, cell_name
 from .xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 
 MAIN_SHEET = "Register"
+OTHER_ANSWERS = "Other answers"
 CEASED_SHEET = "Ceased"  # ended, evaluation still to come back
 CLOSED_SHEET = "Closed"  # ended and evaluated
 ID_COLUMN = "Partnership ID"
@@ -466,10 +467,16 @@ def _table_sheet(book: Any, styles: dict[str, Any], form: Form, table: Table, re
 
 
 def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[Record]) -> None:
-    """Every answer of every partnership, one per row: nothing a return held is lost."""
+    """Every answer not shown on the partnership sheets or the table sheets, one per row: nothing is lost.
+
+    (Repeating every answer here would pass Excel's 1,048,576-row limit at county scale.)
+    """
     from .layout import layout_form
 
-    cells = [(form, cell) for form in spec.ordered_forms() for cell in layout_form(form).inputs]
+    shown = {cell_name(form.id, f.id) for form, f in scalar_fields(spec)}
+    tabled = {form.id + "_" + t.id for form, t in table_fields(spec)}
+    cells = [(form, cell) for form in spec.ordered_forms() for cell in layout_form(form).inputs
+             if cell.name not in shown and not (cell.table is not None and f"{form.id}_{cell.table.id}" in tabled)]
     rows = []
     for r in records:
         for form, cell in cells:
@@ -480,7 +487,7 @@ def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[
                 kind = cell.field.type if cell.field.type != "longtext" else "longtext"
                 rows.append([(r.id, "text"), (form.title, "text"), (question, "longtext"), (value, kind), (cell.name, "text")])
     heights = [wrapped_height([(row[2][0], 50), (str(row[3][0]), 70)], line=13) for row in rows]
-    sheet = _plain_table(book, styles, "All answers", [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70),
+    sheet = _plain_table(book, styles, OTHER_ANSWERS, [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70),
                                                         ("Cell name", 30)], rows)
     for r, height in enumerate(heights, start=1):
         sheet.set_row(r, height)
@@ -499,7 +506,7 @@ def _about_sheet(book: Any, styles: dict[str, Any], config: Any, as_of: dt.date,
         ("Ceased and Closed", "An ended partnership moves from the Register to Ceased, and stays there until its "
                               "evaluation (Partnership Policy, Appendix 4) comes back; then it moves to Closed."),
         ("Detail sheets", "Representatives, Assessment and Agreement hold the table answers; "
-                          "All answers holds every answer of every partnership."),
+                          "Other answers holds every answer not shown elsewhere (mostly the evaluation)."),
         ("Built by", "partxl consolidate, from the accepted returns recorded in its ledger."),
     ]
     for row, (key, value) in enumerate(facts, start=2):

@@ -22,6 +22,7 @@ from partxl.validate import check_file
 
 from . import returns
 from .conftest import SAMPLE_REGISTER, run_cli
+from .inspect_xlsx import register_answers
 
 AS_OF = "2026-11-23"
 VARIANTS = ["openpyxl", pytest.param("xlsx", marks=pytest.mark.libreoffice), pytest.param("ods", marks=pytest.mark.libreoffice)]
@@ -105,10 +106,9 @@ def test_the_report_workbook_holds_every_finding(run: Run):
 
 
 def _answers(out: Path) -> dict[tuple[str, str], Any]:
-    sheet = openpyxl.load_workbook(out / "register.xlsx")["All answers"]
-    rows = list(sheet.iter_rows(values_only=True))
-    header = rows[0]
-    return {(r[header.index("Partnership ID")], r[header.index("Cell name")]): r[header.index("Answer")] for r in rows[1:]}
+    from partxl.spec import load_spec
+
+    return {key: cell.value for key, cell in register_answers(out / "register.xlsx", load_spec()).items()}
 
 
 def _main(out: Path) -> dict[str, dict[str, Any]]:

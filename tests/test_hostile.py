@@ -14,13 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from partxl.validate import check_file
 
 from . import hostile, returns
 from .conftest import SAMPLE_REGISTER, run_cli
+from .inspect_xlsx import register_answers
 
 AS_OF = "2026-11-23"
 ACCEPTED = {"accepted", "superseded"}  # several variants of one partnership: the newest wins, the others are kept
@@ -90,7 +90,7 @@ def test_values_come_through_intact(corpus, spec, config):
                 assert checked.values.get(name) == value, (case.name, name, checked.values.get(name))
 
 
-def test_text_that_looks_like_a_formula_stays_text_in_the_register(corpus, tmp_path: Path):
+def test_text_that_looks_like_a_formula_stays_text_in_the_register(corpus, tmp_path: Path, spec):
     folder, cases = corpus
     single = tmp_path / "returns"
     single.mkdir()
@@ -98,15 +98,9 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_register(corpus, tmp_p
     code, _, err = run_cli("consolidate", str(single), "--out", str(tmp_path / "out"), "--previous", str(SAMPLE_REGISTER),
                            "--as-of", AS_OF)
     assert code == 0, err
-    book = openpyxl.load_workbook(tmp_path / "out" / "register.xlsx")
-    answers = book["All answers"]
-    header = [c.value for c in answers[1]]
-    found = {}
-    for row in answers.iter_rows(min_row=2):
-        if row[0].value == "P001":
-            found[row[header.index("Cell name")].value] = row[header.index("Answer")]
+    found = register_answers(tmp_path / "out" / "register.xlsx", spec)
     for name, value in hostile.LEADING.items():
-        assert found[name].value == value and found[name].data_type == "s", name
+        assert found[("P001", name)].value == value and found[("P001", name)].data_type == "s", name
 
 
 def test_a_folder_of_no_files(tmp_path: Path):
