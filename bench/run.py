@@ -63,12 +63,14 @@ def make_register(n: int, target: Path) -> None:
 
 def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (MiB) of one command in its own process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"{command[:4]} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: openpyxl's warnings would fill a pipe and stall the child
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            errors.seek(0)
+            raise SystemExit(f"{command[:4]} failed: {errors.read().decode(errors='replace')[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024
 
 

@@ -124,11 +124,10 @@ def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, prev
         else:
             summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
                                     counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
-            contents = {  # all built before any is written: a failure leaves the old set as it was
-                out_dir / names[0]: register_bytes(result.records, spec, config, as_of),
-                out_dir / names[1]: report_bytes(result, config, as_of),
-                out_dir / names[2]: summary_bytes(summary),
-            }
+            built = _build_outputs([(register_bytes, (result.records, spec, config, as_of)),
+                                    (report_bytes, (result, config, as_of)), (summary_bytes, (summary,))],
+                                   parallel=len(result.records) + len(result.files) >= PARALLEL_FROM * 4)
+            contents = dict(zip((out_dir / name for name in names), built, strict=True))  # all built before any is written
             out_dir.mkdir(parents=True, exist_ok=True)
             for path, data in contents.items():
                 result.outputs[path] = replace_keeping_copy(path, data)
@@ -136,6 +135,15 @@ def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, prev
                                          **{p.name: hashlib.sha256(d).hexdigest() for p, d in contents.items()}})
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _build_outputs(jobs: list[tuple[Callable[..., bytes], tuple[Any, ...]]], parallel: bool) -> list[bytes]:
+    """The three workbooks are independent: on a large run, build them side by side on every core."""
+    if not parallel or (os.cpu_count() or 1) < 2:
+        return [function(*args) for function, args in jobs]
+    with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(function, *args) for function, args in jobs]
+        return [future.result() for future in futures]
 
 
 def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,

@@ -192,6 +192,7 @@ def _split_ref(text: str, sep: str) -> tuple[str, str] | None:
     return (sheet, ref) if _A1.match(ref) else None
 
 
+_PROTECTED = re.compile(rb'sheetProtection\b[^>]*?\bsheet="(1|true)"')
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<(?:\w+:)?f\b')
 
 
@@ -230,9 +231,9 @@ def _xlsx_structure(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]]
         data = parts.get(part)
         if data is None:
             continue
-        match = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*?\bsheet=\"(1|true)\"", data)
-        protected[sheet.get("name", "")] = bool(match)
-        has_formulas = b"<f" in data or b":f>" in data or b":f " in data
+        at = data.find(b"sheetProtection")
+        protected[sheet.get("name", "")] = at >= 0 and bool(_PROTECTED.match(data, at))
+        has_formulas = b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data  # not <formula> of formatting
         formulas[sheet.get("name", "")] = {m.decode() for m in _FORMULA_CELL.findall(data)} if has_formulas else set()
         errors[sheet.get("name", "")] = _error_cells(data) if b't="e"' in data else {}
     return names, protected, formulas, errors

@@ -5,6 +5,8 @@ here so that we design around it:
 - kept: defined names, sheet protection and which cells are unlocked, every data validation
   with its input message and error alert, conditional formats, the start sheet's formulas,
   print titles, landscape / fit-to-width, headers and footers, the metadata text;
+- changed: "is blank" conditional formats come back as the equivalent formula rule, and cells
+  that share a validation are regrouped into ranges (C7 C8 C9 -> C7:C9);
 - changed: the very-hidden metadata sheet comes back merely hidden (so ingest accepts
   either state, and relies on the signature, not on the sheet being invisible);
 - dropped: the workbook structure lock (it writes an empty <workbookProtection/>), so
@@ -30,15 +32,31 @@ from .inspect_xlsx import defined_cells, load, metadata, unlocked_cells
 pytestmark = pytest.mark.libreoffice
 
 
+SAME_RULE = {"containsBlanks": "expression"}  # Calc writes "is blank" as the equivalent formula rule
+
+
+def _cells(sqref: str) -> set[str]:
+    """'C7:C9 D4' -> {'C7', 'C8', 'C9', 'D4'}: the same cells however a client groups them into ranges."""
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+    found = set()
+    for part in sqref.split():
+        min_col, min_row, max_col, max_row = range_boundaries(part)
+        found |= {f"{get_column_letter(c)}{r}" for c in range(min_col, max_col + 1) for r in range(min_row, max_row + 1)}
+    return found
+
+
 def _structure(book: openpyxl.Workbook) -> dict:
     return {
         "names": {n: (c.sheet, c.address) for n, c in defined_cells(book).items()},
         "sheets": [s.title for s in book.worksheets],
         "protected": {s.title: bool(s.protection.sheet) for s in book.worksheets},
         "unlocked": {s.title: unlocked_cells(s) for s in book.worksheets},
-        "validations": {s.title: sorted((str(d.sqref), d.type, d.promptTitle, d.prompt, d.showErrorMessage)
-                                        for d in s.data_validations.dataValidation) for s in book.worksheets},
-        "conditional": {s.title: len(s.conditional_formatting) for s in book.worksheets},
+        "validations": {s.title: {(cell, d.type, d.promptTitle, d.prompt, d.showErrorMessage)
+                                   for d in s.data_validations.dataValidation for cell in _cells(str(d.sqref))}
+                        for s in book.worksheets},
+        "conditional": {s.title: {(cell, SAME_RULE.get(rule.type, rule.type)) for cf in s.conditional_formatting
+                                  for rule in cf.rules for cell in _cells(str(cf.sqref))} for s in book.worksheets},
         "print_titles": {s.title: s.print_title_rows for s in book.worksheets[2:]},
         "landscape": {s.title: s.page_setup.orientation for s in book.worksheets[2:]},
     }
