@@ -139,37 +139,38 @@ def machine() -> dict[str, object]:
     return info
 
 
-def run(n: int, repeat: int, work: Path) -> dict[str, object]:
+def run(n: int, repeat: int, work: Path, only: set[str]) -> dict[str, object]:
     python = sys.executable
     register = work / "register.xlsx"
     make_register(n, register)
     returns = work / "returns"
     measure([python, "-m", "partxl", "generate", "--register", str(register), "--out", str(returns)], cwd=REPO)
-    times: dict[str, list[tuple[float, float]]] = {k: [] for k in ("consolidate", "rerun", "baseline", "floor", "generate", "bare")}
+    names = [k for k in ("consolidate", "rerun", "baseline", "floor", "generate", "bare") if not only or k in only]
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in names}
     for i in range(repeat):
         out = work / f"out{i}"
         consolidate = [python, "-m", "partxl", "consolidate", str(returns), "--out", str(out), "--previous", str(register),
                        "--as-of", AS_OF, "--json"]
-        times["consolidate"].append(measure(consolidate, cwd=REPO))
-        times["rerun"].append(measure(consolidate, cwd=REPO))
-        times["baseline"].append(measure([python, "-c", BASELINE, str(returns)]))
-        times["floor"].append(measure([python, "-c", FLOOR, str(returns)]))
-        times["generate"].append(measure([python, "-m", "partxl", "generate", "--register", str(register), "--out",
-                                          str(work / f"gen{i}")], cwd=REPO))
-        times["bare"].append(measure([python, "-c", BARE_WRITE, str(register), str(work / f"bare{i}"), str(REPO)]))
+        commands = {
+            "consolidate": (consolidate, REPO), "rerun": (consolidate, REPO),
+            "baseline": ([python, "-c", BASELINE, str(returns)], None), "floor": ([python, "-c", FLOOR, str(returns)], None),
+            "generate": ([python, "-m", "partxl", "generate", "--register", str(register), "--out", str(work / f"gen{i}")], REPO),
+            "bare": ([python, "-c", BARE_WRITE, str(register), str(work / f"bare{i}"), str(REPO)], None),
+        }
+        for name in names:
+            times[name].append(measure(*commands[name]))
         shutil.rmtree(out, ignore_errors=True)
     median = {k: (statistics.median(t for t, _ in v), statistics.median(m for _, m in v)) for k, v in times.items()}
+    ratio = {  # a ratio needs both of its figures
+        "consolidate / baseline": ("consolidate", "baseline"), "consolidate / floor": ("consolidate", "floor"),
+        "rerun / consolidate": ("rerun", "consolidate"), "generate / bare xlsxwriter": ("generate", "bare"),
+    }
     return {
         "returns": n, "repeat": repeat,
         "seconds": {k: round(v[0], 3) for k, v in median.items()},
         "returns_per_second": {k: round(n / v[0], 1) for k, v in median.items()},
         "peak_rss_mib": {k: round(v[1], 1) for k, v in median.items()},
-        "ratios": {
-            "consolidate / baseline": round(median["consolidate"][0] / median["baseline"][0], 3),
-            "consolidate / floor": round(median["consolidate"][0] / median["floor"][0], 3),
-            "rerun / consolidate": round(median["rerun"][0] / median["consolidate"][0], 3),
-            "generate / bare xlsxwriter": round(median["generate"][0] / median["bare"][0], 3),
-        },
+        "ratios": {label: round(median[a][0] / median[b][0], 3) for label, (a, b) in ratio.items() if a in median and b in median},
     }
 
 
@@ -178,11 +179,13 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=1000, help="how many returns (default 1000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs to take the median of (default 3)")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    parser.add_argument("--only", default="", help="measure only these, comma-separated (e.g. consolidate,rerun,floor "
+                                                   "for a scaling run at 10,000, where the pandas loop alone takes many minutes)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="partxl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        result = run(args.returns, args.repeat, work)
+        result = run(args.returns, args.repeat, work, set(filter(None, args.only.split(","))))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

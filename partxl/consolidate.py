@@ -31,6 +31,7 @@ from .summary import ReturnCounts, build_summary, summary_bytes
 from .validate import Checked, check_file
 
 LEDGER_NAME = "ledger.sqlite"
+LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 ACCEPTED, ERRORS, REJECTED, SKIPPED, SUPERSEDED = "accepted", "errors", "rejected", "skipped", "superseded"
 
@@ -157,14 +158,16 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         screened = [_screen(path, folder, ledger, fingerprint) for path in files]
         fresh = [s for s in screened if isinstance(s, _Seen) and not s.cached]
         checked = iter(check_many([s.path for s in fresh], [s.display for s in fresh], spec, config, as_of))
-        for item in screened:
-            if isinstance(item, _Seen):
-                if not item.cached:
-                    item.entry = _entry(item, next(checked), fingerprint)
-                item = _recorded(item, ledger, run_id)
-            results.append(item)
-            if progress:
-                progress(item.path)
+        for start in range(0, len(screened), LEDGER_BATCH):
+            with ledger.batch():
+                for item in screened[start:start + LEDGER_BATCH]:
+                    if isinstance(item, _Seen):
+                        if not item.cached:
+                            item.entry = _entry(item, next(checked), fingerprint)
+                        item = _recorded(item, ledger, run_id)
+                    results.append(item)
+                    if progress:
+                        progress(item.path)
         ledger.finish_run(run_id, len(results), dt.datetime.now())
         accepted = ledger.accepted(config.cycle)
     baseline, findings = _baseline(previous or config.register, spec, config)

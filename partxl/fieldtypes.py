@@ -38,8 +38,13 @@ def _text(value: Any) -> str:
     return re.sub(r"[ \t]+", " ", str(value)).strip()
 
 
+_UNTIDY = re.compile(r"[ \t]{2}|[\t\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
 def parse_text(value: Any) -> str:
     """Text keeps its line breaks; runs of spaces and surrounding blanks are dropped."""
+    if isinstance(value, str) and not _UNTIDY.search(value):
+        return value.strip()  # the common case, read thousands of times a run
     return "\n".join(line.strip() for line in _text(value).splitlines()).strip()
 
 

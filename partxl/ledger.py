@@ -132,20 +132,25 @@ class Ledger:
             names = [d[0] for d in cursor.description]
         return _entry(dict(zip(names, row, strict=True))) if row else None
 
+    def batch(self) -> sqlite3.Connection:
+        """``with ledger.batch():`` commits everything recorded inside it in one transaction (one disk sync, not one
+        per file); a run killed part-way loses only its last batch, whose files the next run simply checks again."""
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
     def record(self, entry: Entry, run_id: int, path: str) -> None:
-        """Store a file's check (replacing an older check of the same bytes) and this run's sighting, atomically."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256, suffix) DO UPDATE SET "
-                "last_path=excluded.last_path, checker=excluded.checker, outcome=excluded.outcome, "
-                "partnership=excluded.partnership, workbook=excluded.workbook, cycle=excluded.cycle, "
-                "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings",
-                (entry.sha256, entry.suffix, entry.size, entry.first_seen, entry.last_path, entry.checker, entry.outcome, entry.partnership,
-                 entry.workbook, entry.cycle, entry.saved_at, json.dumps(entry.metadata, sort_keys=True),
-                 json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
-                 json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False)))
-            self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
+        """Store a file's check (replacing an older check of the same bytes) and this run's sighting, inside a batch."""
+        assert self.db.in_transaction, "record inside `with ledger.batch():`"
+        self.db.execute(
+            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256, suffix) DO UPDATE SET "
+            "last_path=excluded.last_path, checker=excluded.checker, outcome=excluded.outcome, "
+            "partnership=excluded.partnership, workbook=excluded.workbook, cycle=excluded.cycle, "
+            "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings",
+            (entry.sha256, entry.suffix, entry.size, entry.first_seen, entry.last_path, entry.checker, entry.outcome, entry.partnership,
+             entry.workbook, entry.cycle, entry.saved_at, json.dumps(entry.metadata, sort_keys=True),
+             json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
+             json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False)))
+        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
 
     def state(self, key: str) -> Any:
         with closing(self.db.execute("SELECT value FROM state WHERE key = ?", (key,))) as cursor:
