@@ -142,7 +142,9 @@ def machine() -> dict[str, object]:
 def run(n: int, repeat: int, work: Path, only: set[str]) -> dict[str, object]:
     python = sys.executable
     register = work / "register.xlsx"
-    make_register(n, register)
+    # In a child: this process must stay small, because a child's peak memory as the kernel reports it
+    # includes the copy of its parent it starts as, before it becomes the measured program.
+    subprocess.run([python, str(Path(__file__)), "--make-register", str(n), str(register)], check=True, cwd=REPO)
     returns = work / "returns"
     measure([python, "-m", "partxl", "generate", "--register", str(register), "--out", str(returns)], cwd=REPO)
     names = [k for k in ("consolidate", "rerun", "baseline", "floor", "generate", "bare") if not only or k in only]
@@ -181,7 +183,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--only", default="", help="measure only these, comma-separated (e.g. consolidate,rerun,floor "
                                                    "for a scaling run at 10,000, where the pandas loop alone takes many minutes)")
+    parser.add_argument("--make-register", nargs=2, metavar=("N", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_register:
+        make_register(int(args.make_register[0]), Path(args.make_register[1]))
+        return
     work = args.keep or Path(tempfile.mkdtemp(prefix="partxl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:

@@ -46,6 +46,16 @@ def generated(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def sample_cycle(tmp_path_factory) -> Path:
+    """The shipped sample cycle (samples/returns), consolidated through the CLI as at 23 November 2026."""
+    out = tmp_path_factory.mktemp("sample-cycle")
+    code, _, err = run_cli("consolidate", str(REPO / "samples" / "returns"), "--out", str(out), "--previous",
+                           str(SAMPLE_REGISTER), "--as-of", "2026-11-23")
+    assert code in (0, 1), err
+    return out
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     shutil.copy(SAMPLE_REGISTER, tmp_path / "register.xlsx")

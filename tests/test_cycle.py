@@ -17,13 +17,8 @@ AS_OF = "2026-11-23"
 
 
 @pytest.fixture(scope="module")
-def cycle(tmp_path_factory) -> Path:
-    """The shipped sample cycle, consolidated."""
-    out = tmp_path_factory.mktemp("cycle")
-    code, _, err = run_cli("consolidate", str(REPO / "samples" / "returns"), "--out", str(out), "--previous",
-                           str(SAMPLE_REGISTER), "--as-of", AS_OF)
-    assert code in (0, 1), err
-    return out
+def cycle(sample_cycle: Path) -> Path:
+    return sample_cycle
 
 
 def _sheet_rows(path: Path, sheet: str) -> list[dict]:
