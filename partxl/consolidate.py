@@ -260,7 +260,10 @@ def _recorded(seen: _Seen, ledger: Ledger, run_id: int) -> FileResult:
     assert entry is not None
     entry.last_path = seen.display
     entry.findings = [_refile(f, seen.display) for f in entry.findings]
-    ledger.record(entry, run_id, seen.display)
+    if seen.cached:
+        ledger.seen(entry, run_id, seen.display)  # its answers stay as recorded; only where it was seen changes
+    else:
+        ledger.record(entry, run_id, seen.display)
     return FileResult(seen.display, entry.outcome, seen.sha, seen.size, entry.partnership, entry.saved_at,
                       list(entry.findings), seen.cached)
 

@@ -127,10 +127,18 @@ class Ledger:
         self.db.execute("UPDATE runs SET files = ?, finished = ? WHERE id = ?", (files, now.isoformat(timespec="seconds"), run_id))
 
     def get(self, sha256: str, suffix: str) -> Entry | None:
-        with closing(self.db.execute("SELECT * FROM files WHERE sha256 = ? AND suffix = ?", (sha256, suffix))) as cursor:
+        """What the ledger knows of a file, without its answers (only the register build needs those)."""
+        with closing(self.db.execute(f"SELECT {_WITHOUT_ANSWERS} FROM files WHERE sha256 = ? AND suffix = ?",
+                                     (sha256, suffix))) as cursor:
             row = cursor.fetchone()
             names = [d[0] for d in cursor.description]
         return _entry(dict(zip(names, row, strict=True))) if row else None
+
+    def seen(self, entry: Entry, run_id: int, path: str) -> None:
+        """A file already checked, seen again (perhaps under another name): note where, keep the rest."""
+        assert self.db.in_transaction, "seen inside `with ledger.batch():`"
+        self.db.execute("UPDATE files SET last_path = ? WHERE sha256 = ? AND suffix = ?", (path, entry.sha256, entry.suffix))
+        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
 
     def batch(self) -> sqlite3.Connection:
         """``with ledger.batch():`` commits everything recorded inside it in one transaction (one disk sync, not one
@@ -162,11 +170,16 @@ class Ledger:
 
     def accepted(self, cycle: str) -> list[Entry]:
         """Every accepted version of every partnership this cycle, oldest first."""
-        with closing(self.db.execute(
-                "SELECT * FROM files WHERE outcome = 'accepted' AND cycle = ? ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256",
-                (cycle,))) as cursor:
+        with closing(self.db.execute(  # their findings are in the run's results already: not decoded again here
+                "SELECT sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
+                "metadata, answers, '[]' AS findings FROM files WHERE outcome = 'accepted' AND cycle = ? "
+                "ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256", (cycle,))) as cursor:
             names = [d[0] for d in cursor.description]
             return [_entry(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+_WITHOUT_ANSWERS = ("sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
+                    "metadata, '{}' AS answers, findings")
 
 
 def _entry(row: dict[str, Any]) -> Entry:

@@ -273,7 +273,7 @@ class _Checker:
         item = form.item(rule.field.partition(".")[0])
         keys: list[str | None] = list(item.row_keys()) if isinstance(item, Table) else [None]
         if rule.kind == "current_row":
-            self._current_row(form, rule, keys)
+            self._current_row(form, rule)
             return
         for key in keys:
             target = ref_name(form.id, rule.field, key)
@@ -284,7 +284,7 @@ class _Checker:
                     cell=address, field=self._field_label(form, rule.field, key), value=_shown(self.values.get(target, "")),
                     partnership=self.meta.get("partnership_id", ""), form=form.title, hint=rule.message))
 
-    def _current_row(self, form: Form, rule: Rule, keys: list[str | None]) -> None:
+    def _current_row(self, form: Form, rule: Rule) -> None:
         last = unfilled_current_row(rule, form, self.values)
         if last is not None:
             table = form.item(rule.field.partition(".")[0])
