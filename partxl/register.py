@@ -80,11 +80,12 @@ def _key(text: Any) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _rows(book: Any, sheet: str) -> list[list[Any]] | None:
+def _rows(book: Any, sheet: str) -> Iterator[list[Any]] | None:
+    """The sheet's rows one at a time: a county register has millions of cells, never all held as Python objects."""
     if _key(sheet) not in {_key(n) for n in book.sheet_names}:
         return None
     actual = next(n for n in book.sheet_names if _key(n) == _key(sheet))
-    return book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+    return book.get_sheet_by_name(actual).iter_rows()
 
 
 def _empty(value: Any) -> bool:
@@ -102,20 +103,23 @@ def read_register(path: Path, spec: Spec, choices: dict[str, tuple[str, ...]]) -
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise RegisterError(f"{path}: cannot be read as a spreadsheet ({exc})") from None
-    rows = _rows(book, MAIN_SHEET)
-    if not rows:
+    main = _rows(book, MAIN_SHEET)
+    header = next(main, None) if main is not None else None
+    if not header:
         raise RegisterError(f"{path}: has no '{MAIN_SHEET}' sheet with a header row")
     reader = _Reader(path, spec, choices)
     records: dict[str, Record] = {}
     for sheet in (MAIN_SHEET, CEASED_SHEET, CLOSED_SHEET):
-        sheet_rows = rows if sheet == MAIN_SHEET else _rows(book, sheet)
-        if sheet_rows:
-            reader.main(sheet_rows, sheet, records)
+        rows = main if sheet == MAIN_SHEET else _rows(book, sheet)
+        first = header if sheet == MAIN_SHEET else next(rows, None) if rows is not None else None
+        if rows is not None and first:
+            reader.main(first, rows, sheet, records)
     records_list = list(records.values())
     for form, table in table_fields(spec):
-        table_rows = _rows(book, table.register or "")
-        if table_rows:
-            reader.table(form, table, table_rows, {r.id: r for r in records_list})
+        rows = _rows(book, table.register or "")
+        first = next(rows, None) if rows is not None else None
+        if rows is not None and first:
+            reader.table(form, table, first, rows, {r.id: r for r in records_list})
     return RegisterFile(path, records_list, reader.findings)
 
 
@@ -124,15 +128,15 @@ class _Reader:
         self.path, self.spec, self.choices = path, spec, choices
         self.findings: list[Finding] = []
 
-    def main(self, rows: list[list[Any]], sheet: str, records: dict[str, Record]) -> None:
+    def main(self, first: list[Any], rows: Iterator[list[Any]], sheet: str, records: dict[str, Record]) -> None:
         """Read one sheet of partnerships (Register, Ceased or Closed) into ``records``."""
-        header = [_key(h) for h in rows[0]]
+        header = [_key(h) for h in first]
         if _key(ID_COLUMN) not in header:
             raise RegisterError(f"{self.path}: the '{sheet}' sheet has no '{ID_COLUMN}' column in row 1")
         columns = {_key(f.register): (form, f) for form, f in scalar_fields(self.spec)}
         id_col = header.index(_key(ID_COLUMN))
         status_col = header.index(_key(STATUS_COLUMN)) if _key(STATUS_COLUMN) in header else None
-        for number, row in enumerate(rows[1:], start=2):
+        for number, row in enumerate(rows, start=2):
             if all(_empty(v) for v in row):
                 continue
             pid = TYPES["text"].parse(row[id_col]) if not _empty(row[id_col]) else ""
@@ -179,9 +183,9 @@ class _Reader:
             value = match or value
         record.values[name] = value
 
-    def table(self, form: Form, table: Table, rows: list[list[Any]], records: dict[str, Record]) -> None:
+    def table(self, form: Form, table: Table, first: list[Any], rows: Iterator[list[Any]], records: dict[str, Record]) -> None:
         sheet = table.register or ""
-        header = [_key(h) for h in rows[0]]
+        header = [_key(h) for h in first]
         if _key(ID_COLUMN) not in header:
             return
         id_col = header.index(_key(ID_COLUMN))
@@ -190,7 +194,7 @@ class _Reader:
                    for col, h in enumerate(header) if h == _key(c.label)}
         fixed = {(_key(r.label)): r.id for r in table.rows} | {_key(r.id): r.id for r in table.rows} if table.fixed else {}
         used: dict[str, int] = {}
-        for number, row in enumerate(rows[1:], start=2):
+        for number, row in enumerate(rows, start=2):
             if all(_empty(v) for v in row):
                 continue
             pid = TYPES["text"].parse(row[id_col])
