@@ -106,11 +106,8 @@ class _Checker:
         meta = self.meta
         signature = meta.pop("signature", "")
         known = set(Metadata.__dataclass_fields__)
-        try:
-            data = Metadata(**{k: meta.get(k, "") for k in known})
-        except TypeError:  # pragma: no cover - every field has a default of ''
-            data = None
-        if data is None or set(meta) - known or not verify(data, signature, self.config.integrity_key):
+        data = Metadata(**{k: meta.get(k, "") for k in known})
+        if set(meta) - known or not verify(data, signature, self.config.integrity_key):
             self.add(Code.METADATA_EDITED, hint="Fill in and return the workbook you were sent, unchanged apart from your answers.")
             return None
         if meta.get("cycle") != self.config.cycle:
