@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+import sys
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,6 @@ def _entry(row: dict[str, Any]) -> Entry:
         sha256=row["sha256"], suffix=row["suffix"], size=row["size"], first_seen=row["first_seen"], last_path=row["last_path"],
         checker=row["checker"], outcome=row["outcome"], partnership=row["partnership"], workbook=row["workbook"],
         cycle=row["cycle"], saved_at=row["saved_at"], metadata=json.loads(row["metadata"]),
-        answers={k: _decode(v) for k, v in json.loads(row["answers"]).items()},
+        answers={sys.intern(k): _decode(v) for k, v in json.loads(row["answers"]).items()},
         findings=[Finding(**f) for f in json.loads(row["findings"])],
     )

@@ -9,6 +9,7 @@ field, before any workbook is written.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,7 +210,7 @@ class Spec:
 def cell_name(form_id: str, item_id: str, row: str | None = None, column: str | None = None) -> str:
     """The workbook-level defined name of an input cell; an underscore means it is never a cell address."""
     parts = [form_id, item_id] + ([row, column] if row is not None else [])
-    return "_".join(parts)
+    return sys.intern("_".join(parts))  # one copy of each name, however many partnerships' answers it keys
 
 
 def ref_name(form_id: str, ref: str, row_key: str | None = None) -> str:
