@@ -29,6 +29,7 @@ from .report import report_bytes
 from .spec import Spec, cell_name
 from .summary import ReturnCounts, build_summary, summary_bytes
 from .validate import Checked, check_file
+from .workers import PARALLEL_FROM, ordered_map
 
 LEDGER_NAME = "ledger.sqlite"
 LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch
@@ -223,26 +224,13 @@ def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileR
     return _Seen(path, display, sha, suffix, size, entry, entry is not None and entry.checker == fingerprint)
 
 
-_WORKER: dict[str, Any] = {}
-PARALLEL_FROM = 24  # fewer files than this are checked in this process: starting workers would cost more
-
-
-def _init_worker(spec: Spec, config: Config, as_of: dt.date) -> None:
-    _WORKER.update(spec=spec, config=config, as_of=as_of)
-
-
-def _check_in_worker(job: tuple[Path, str]) -> Checked:
-    return check_file(job[0], _WORKER["spec"], _WORKER["config"], _WORKER["as_of"], job[1])
+def _check(shared: dict[str, Any], path: Path, display: str) -> Checked:
+    return check_file(path, shared["spec"], shared["config"], shared["as_of"], display)
 
 
 def check_many(paths: list[Path], displays: list[str], spec: Spec, config: Config, as_of: dt.date) -> Iterator[Checked]:
     """Check files in order, on every core when there are enough of them (reading is CPU-bound)."""
-    cores = os.cpu_count() or 1
-    if len(paths) < PARALLEL_FROM or cores < 2:
-        yield from (check_file(p, spec, config, as_of, d) for p, d in zip(paths, displays, strict=True))
-        return
-    with ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_init_worker, initargs=(spec, config, as_of)) as pool:
-        yield from pool.map(_check_in_worker, zip(paths, displays, strict=True), chunksize=8)
+    yield from ordered_map(_check, list(zip(paths, displays, strict=True)), {"spec": spec, "config": config, "as_of": as_of})
 
 
 def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from .findings import Code, Finding
 from .metadata import META_SHEET, Metadata, make_issue_id, sign
 from .register import CEASED_SHEET, CLOSED_SHEET, Record, read_register, stage
 from .spec import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
+from .workers import ordered_map
 from .xlsx import BOOK_OPTIONS, LockedWorkbook, write_value
 
 START_SHEET = "Start here"
@@ -82,26 +81,13 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
     return result
 
 
-_WORKER: dict[str, Any] = {}
-PARALLEL_FROM = 24  # fewer workbooks than this are built in this process: starting workers would cost more
-
-
-def _init_worker(config: Config, spec: Spec) -> None:
-    _WORKER.update(config=config, spec=spec)
-
-
-def _build_in_worker(job: tuple[str, Record]) -> bytes:
-    return build_workbook(_WORKER["config"], _WORKER["spec"].workbooks[job[0]], job[1])
+def _build(shared: dict[str, Any], kind: str, record: Record) -> bytes:
+    return build_workbook(shared["config"], shared["spec"].workbooks[kind], record)
 
 
 def _build_many(config: Config, spec: Spec, jobs: list[tuple[Path, str, Record]]) -> Iterator[bytes]:
     """Workbook bytes in order, built on every core when there are enough of them (xlsxwriter is CPU-bound)."""
-    cores = os.cpu_count() or 1
-    if len(jobs) < PARALLEL_FROM or cores < 2:
-        yield from (build_workbook(config, spec.workbooks[kind], record) for _, kind, record in jobs)
-        return
-    with ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_init_worker, initargs=(config, spec)) as pool:
-        yield from pool.map(_build_in_worker, [(kind, record) for _, kind, record in jobs], chunksize=8)
+    yield from ordered_map(_build, [(kind, record) for _, kind, record in jobs], {"config": config, "spec": spec})
 
 
 def _kind_for(record: Record, spec: Spec) -> WorkbookKind | None:
