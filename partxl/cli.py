@@ -17,6 +17,7 @@ import click
 from .config import Config, ConfigError, init_workspace, load_config
 from .findings import Finding, errors
 from .spec import DefinitionError, Spec, load_spec
+from .workers import few_collections
 
 EXIT_FINDINGS, EXIT_CANNOT_RUN = 1, 2
 CANNOT_RUN = (ConfigError, DefinitionError, OSError)
@@ -50,6 +51,32 @@ class _Guarded(click.Group):
             raise Fatal(f"partxl could not finish: {type(exc).__name__}: {exc} (run with --debug to see where)") from None
 
 
+class _Progress:
+    """A progress bar on standard error, opened when the number of files is known.
+
+    It redraws at most a hundred times, so that thousands of files do not spend their time drawing it.
+    """
+
+    def __init__(self, label: str, hidden: bool):
+        self.label, self.hidden, self.done = label, hidden, 0
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True,
+                                         hidden=self.hidden, update_min_steps=max(1, total // 100))
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 def _print_findings(findings: list[Finding]) -> None:
     for f in findings:
         where = " ".join(x for x in (f.partnership, f"{f.sheet}!{f.cell}" if f.cell else f.sheet) if x)
@@ -65,6 +92,7 @@ def _print_findings(findings: list[Finding]) -> None:
 def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """partxl: a council's partnership register, run from Excel workbooks."""
     ctx.obj = {"config": config_path, "debug": debug}
+    few_collections()
 
 
 @main.command()
@@ -134,17 +162,14 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
                 as_of: Any, as_json: bool, debug: bool) -> None:
     """Read every return in RETURNS_DIR, check it, and build the Partnership Register."""
     from .consolidate import consolidate as run
-    from .consolidate import list_returns
     from .register import RegisterError
 
     ctx.obj["debug"] = ctx.obj["debug"] or debug
     config, spec = _load(ctx)
     try:
-        total = len(list_returns(returns_dir, exclude=out_dir))
-        with click.progressbar(length=total, label="Reading returns", file=sys.stderr,
-                               show_pos=True, hidden=as_json or total == 0) as bar:
+        with _Progress("Reading returns", hidden=as_json) as progress:
             result = run(config, spec, returns_dir, out_dir, previous=previous, ledger_path=ledger_path,
-                         as_of=as_of.date() if as_of else None, progress=lambda _name: bar.update(1))
+                         as_of=as_of.date() if as_of else None, progress=progress)
     except (*CANNOT_RUN, RegisterError) as exc:
         if ctx.obj["debug"]:
             raise

@@ -15,7 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,16 +76,20 @@ class ConsolidateResult:
 
 
 def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
-    """Every file in ``folder`` and below, in a stable order, leaving out partxl's own output folder."""
+    """Every file in ``folder`` and below, in a stable order, leaving out partxl's own output folder.
+
+    Links are listed, not followed: a link to a file that has gone is still reported.
+    """
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder of returns")
     skip = exclude.resolve() if exclude else None
     found = []
-    for path in folder.rglob("*"):
-        if skip and (path.resolve() == skip or skip in path.resolve().parents):
-            continue
-        if path.is_file() or path.is_symlink():
-            found.append(path)
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        if skip is not None:
+            dirs[:] = [d for d in dirs if (here / d).resolve() != skip]
+        found += [here / name for name in files]
+        found += [here / name for name in dirs if (here / name).is_symlink()]  # a link to a folder: reported, not entered
     return sorted(found, key=lambda p: str(p.relative_to(folder)).casefold())
 
 
@@ -111,7 +115,7 @@ def _code_version() -> str:
 
 def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
                 ledger_path: Path | None = None, as_of: dt.date | None = None,
-                progress: Callable[[str], None] | None = None) -> ConsolidateResult:
+                progress: Callable[[int, int], None] | None = None) -> ConsolidateResult:
     """Collect, then write the register, the validation report and the committee summary."""
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
@@ -149,8 +153,11 @@ def _build_outputs(jobs: list[tuple[Callable[..., bytes], tuple[Any, ...]]], par
 
 
 def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
-            ledger_path: Path | None = None, as_of: dt.date, progress: Callable[[str], None] | None = None) -> ConsolidateResult:
-    """Read and check every file (through the ledger) and work out the register, writing no output."""
+            ledger_path: Path | None = None, as_of: dt.date, progress: Callable[[int, int], None] | None = None) -> ConsolidateResult:
+    """Read and check every file (through the ledger) and work out the register, writing no output.
+
+    ``progress(done, total)`` is called as each file is recorded.
+    """
     files = list_returns(folder, exclude=out_dir)
     fingerprint = checker_fingerprint(spec, config, as_of)
     results: list[FileResult] = []
@@ -158,7 +165,8 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         run_id = ledger.start_run(folder, dt.datetime.now())
         screened = [_screen(path, folder, ledger, fingerprint) for path in files]
         fresh = [s for s in screened if isinstance(s, _Seen) and not s.cached]
-        checked = iter(check_many([s.path for s in fresh], [s.display for s in fresh], spec, config, as_of))
+        checked = check_many([s.path for s in fresh], [s.display for s in fresh], spec, config, as_of)
+        last_year = _in_background(_baseline, previous or config.register, spec, config)  # while the workers check
         for start in range(0, len(screened), LEDGER_BATCH):
             with ledger.batch():
                 for item in screened[start:start + LEDGER_BATCH]:
@@ -168,10 +176,10 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                         item = _recorded(item, ledger, run_id)
                     results.append(item)
                     if progress:
-                        progress(item.path)
+                        progress(len(results), len(screened))
         ledger.finish_run(run_id, len(results), dt.datetime.now())
         accepted = ledger.accepted(config.cycle)
-    baseline, findings = _baseline(previous or config.register, spec, config)
+    baseline, findings = last_year.result()
     _same_and_misnamed(results, baseline)
     records, excluded, register_findings, newest = _build(baseline, accepted, config, as_of)
     for r in results:
@@ -230,7 +238,7 @@ def _check(shared: dict[str, Any], path: Path, display: str) -> Checked:
 
 def check_many(paths: list[Path], displays: list[str], spec: Spec, config: Config, as_of: dt.date) -> Iterator[Checked]:
     """Check files in order, on every core when there are enough of them (reading is CPU-bound)."""
-    yield from ordered_map(_check, list(zip(paths, displays, strict=True)), {"spec": spec, "config": config, "as_of": as_of})
+    return ordered_map(_check, list(zip(paths, displays, strict=True)), {"spec": spec, "config": config, "as_of": as_of})
 
 
 def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
@@ -276,6 +284,14 @@ def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -
 def _refile(finding: Finding, display: str) -> Finding:
     """A cached finding names the file as it is called now."""
     return finding if finding.file == display else Finding(**{**finding.as_dict(), "file": display})
+
+
+def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Run ``function`` on a thread of this process: it overlaps the worker processes, which need no lock of ours."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(function, *args)
+    pool.shutdown(wait=False)
+    return future
 
 
 def _baseline(path: Path, spec: Spec, config: Config) -> tuple[dict[str, Record], list[Finding]]:

@@ -8,6 +8,7 @@ noticed. Nothing here depends on a partnership's data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -34,9 +35,16 @@ class InputCell:
     table: Table | None = None
     row_key: str | None = None
 
-    @property
+    @cached_property  # asked for every answer of every return read
     def a1(self) -> str:
         return xl_rowcol_to_cell(self.row, self.col)
+
+    @cached_property
+    def label(self) -> str:
+        """What findings call the answer: a table's cells name their row too."""
+        if self.table is None:
+            return self.field.label
+        return f"{self.table.row_label(self.row_key or '')}: {self.field.label}"
 
     @property
     def required(self) -> bool:

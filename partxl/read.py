@@ -11,6 +11,7 @@ and entity bombs and external entities (XXE) need; such a file is refused, not p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zipfile
 import zlib
@@ -46,10 +47,10 @@ class Opened:
     visibility: dict[str, str]  # sheet -> visible / hidden / veryhidden
     names: dict[str, tuple[str, str]] | None  # defined name -> (sheet, A1); None where the format hides them
     protected: dict[str, bool] | None  # sheet -> protection on; None where unknown
-    formulas: dict[str, set[str]] = field(default_factory=dict)  # sheet -> A1 cells holding a formula (xlsx only)
-    errors: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> A1 -> '#REF!' etc. (xlsx only)
+    sheet_xml: dict[str, bytes] = field(default_factory=dict)  # sheet -> its XML part (xlsx only), scanned on demand
     saved_at: dt.datetime | None = None
     has_macros: bool = False
+    _scanned: dict[str, tuple[frozenset[str], dict[str, str]]] = field(default_factory=dict, init=False, repr=False)
 
     def cell(self, sheet: str, address: str) -> Any:
         """The value at ``address`` on ``sheet`` ('' when empty or outside the used area)."""
@@ -58,6 +59,23 @@ class Opened:
         if grid is None or row >= len(grid) or col >= len(grid[row]):
             return ""
         return grid[row][col]
+
+    def formula_cells(self, sheet: str) -> frozenset[str]:
+        """A1 addresses on ``sheet`` that hold a formula (xlsx only: other formats say nothing)."""
+        return self._scan(sheet)[0]
+
+    def error_cells(self, sheet: str) -> dict[str, str]:
+        """A1 -> '#REF!', '#DIV/0!' … on ``sheet``: cells the value reader shows as blank (xlsx only)."""
+        return self._scan(sheet)[1]
+
+    def _scan(self, sheet: str) -> tuple[frozenset[str], dict[str, str]]:
+        """Only the sheets answers are read from are scanned, and each once: most sheets have neither."""
+        if sheet not in self._scanned:
+            data = self.sheet_xml.get(sheet, b"")
+            has_formulas = b"</f>" in data or b":f>" in data  # a formula's closing tag; not <formula> of formatting
+            self._scanned[sheet] = (frozenset(m.decode() for m in _FORMULA_CELL.findall(data)) if has_formulas else frozenset(),
+                                    _error_cells(data) if b't="e"' in data else {})
+        return self._scanned[sheet]
 
     def metadata(self) -> dict[str, str] | None:
         grid = self.grids.get(META_SHEET)
@@ -70,6 +88,7 @@ class Opened:
 _A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred addresses in every return
 def a1_to_rowcol(address: str) -> tuple[int, int]:
     match = _A1.match(address.upper())
     if not match:
@@ -97,8 +116,7 @@ def open_return(path: Path) -> Opened:
     if suffix == ".xls" and not head.startswith(OLE_MAGIC) or suffix != ".xls" and not head.startswith(ZIP_MAGIC):
         raise Rejected("FILE_NOT_WORKBOOK", f"its content is not a {suffix} workbook")
     names = protected = saved_at = None
-    formulas: dict[str, set[str]] = {}
-    errors: dict[str, dict[str, str]] = {}
+    sheet_xml: dict[str, bytes] = {}
     has_macros = False
     if suffix != ".xls":
         parts = _inflated_parts(path)
@@ -106,11 +124,11 @@ def open_return(path: Path) -> Opened:
             names, protected = _ods_names_and_protection(parts)
             saved_at = _xml_date(parts, "meta.xml", "date")
         else:
-            names, protected, formulas, errors = _xlsx_structure(parts)
+            names, protected, sheet_xml = _xlsx_structure(parts)
             saved_at = _xml_date(parts, "docProps/core.xml", "modified")
             has_macros = any(n.lower().endswith("vbaproject.bin") for n in parts)
     grids, visibility = _values(path)
-    return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, formulas, errors, saved_at, has_macros)
+    return Opened(path, suffix.lstrip("."), grids, visibility, names, protected, sheet_xml, saved_at, has_macros)
 
 
 def _inflated_parts(path: Path) -> dict[str, bytes]:
@@ -179,6 +197,7 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
+@functools.lru_cache(maxsize=16384)  # every return of a cycle has the same names
 def _split_ref(text: str, sep: str) -> tuple[str, str] | None:
     """``'Start here'!$B$4`` (or ``$'Start here'.$B$4`` in ODS) -> ("Start here", "B4"); None for ranges."""
     text = text.strip().lstrip("$")
@@ -211,9 +230,8 @@ def _error_cells(data: bytes) -> dict[str, str]:
     return found
 
 
-def _xlsx_structure(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, set[str]],
-                                                     dict[str, dict[str, str]]]:
-    """Defined names, which sheets are protected, which cells hold formulas, and which show errors."""
+def _xlsx_structure(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, bytes]]:
+    """Defined names, which sheets are protected, and each sheet's XML part (for formulas and errors)."""
     book = _parse(parts, "xl/workbook.xml")
     if book is None:
         raise Rejected("FILE_DAMAGED", "it has no xl/workbook.xml")
@@ -224,7 +242,7 @@ def _xlsx_structure(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]]
             names[dn.get("name", "")] = target
     rels = _parse(parts, "xl/_rels/workbook.xml.rels")
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
-    protected, formulas, errors = {}, {}, {}
+    protected, sheet_xml = {}, {}
     for sheet in book.iter(f"{_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
@@ -233,10 +251,8 @@ def _xlsx_structure(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]]
             continue
         at = data.find(b"sheetProtection")
         protected[sheet.get("name", "")] = at >= 0 and bool(_PROTECTED.match(data, at))
-        has_formulas = b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data  # not <formula> of formatting
-        formulas[sheet.get("name", "")] = {m.decode() for m in _FORMULA_CELL.findall(data)} if has_formulas else set()
-        errors[sheet.get("name", "")] = _error_cells(data) if b't="e"' in data else {}
-    return names, protected, formulas, errors
+        sheet_xml[sheet.get("name", "")] = data
+    return names, protected, sheet_xml
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -8,6 +8,7 @@ field, before any workbook is written.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterator
@@ -207,12 +208,14 @@ class Spec:
         return first + [f for f in self.forms.values() if f not in first]
 
 
+@functools.lru_cache(maxsize=16384)  # a form has a few hundred names, asked for with every answer read
 def cell_name(form_id: str, item_id: str, row: str | None = None, column: str | None = None) -> str:
     """The workbook-level defined name of an input cell; an underscore means it is never a cell address."""
     parts = [form_id, item_id] + ([row, column] if row is not None else [])
     return sys.intern("_".join(parts))  # one copy of each name, however many partnerships' answers it keys
 
 
+@functools.lru_cache(maxsize=16384)
 def ref_name(form_id: str, ref: str, row_key: str | None = None) -> str:
     """The cell name a rule reference means: ``name``, ``form:name``, or ``table.column`` on row ``row_key``."""
     if ":" in ref:
@@ -420,14 +423,20 @@ _FORM_KEYS = {"id", "version", "title", "sheet", "source", "intro", "sections", 
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\']")
 
 
-def load_form(path: Path) -> Form:
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it: ten times faster
+
+
+def _load_yaml(path: Path) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "the file"
         raise DefinitionError(path, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    r = _Reader(path, "the form", data)
+
+
+def load_form(path: Path) -> Form:
+    r = _Reader(path, "the form", _load_yaml(path))
     r.only(_FORM_KEYS)
     form_id = r.ident(FORM_ID_PATTERN)
     if form_id in RESERVED_FORM_IDS:
@@ -530,7 +539,7 @@ def _check_references(form: Form, forms: dict[str, Form]) -> None:
 def _load_workbooks(path: Path, forms: dict[str, Form]) -> dict[str, WorkbookKind]:
     if not path.is_file():
         raise DefinitionError(path, "the folder", "needs a workbook.yaml listing the forms of each workbook")
-    r = _Reader(path, "the file", yaml.safe_load(path.read_text(encoding="utf-8")))
+    r = _Reader(path, "the file", _load_yaml(path))
     r.only({"workbooks"})
     kinds: dict[str, WorkbookKind] = {}
     for kind_id, raw in r.get("workbooks", dict).items():

@@ -19,7 +19,7 @@ from .fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, MONEY_MAX, TYPES, 
 from .findings import ERROR, Code, Finding
 from .metadata import Metadata, verify
 from .read import Opened, Rejected, open_return
-from .spec import Field, Form, Rule, Spec, Table, cell_name, ref_name
+from .spec import Form, Rule, Spec, Table, cell_name, ref_name
 
 REJECTION_HINTS = {
     "FILE_EMPTY": "Send the workbook again; the copy received is empty.",
@@ -166,22 +166,21 @@ class _Checker:
                 self.where[cell.name], raw[cell.name] = (sheet, ""), ""
                 continue
             self.where[cell.name] = location
-            raw[cell.name] = self.opened.cell(*location)
-            error = self.opened.errors.get(location[0], {}).get(location[1])
-            if error:
-                self.add(Code.ERROR_VALUE, sheet=location[0], cell=location[1], field=_label(cell), form=form.title, value=error,
+            error = self.opened.error_cells(location[0]).get(location[1])
+            if error:  # reported here, and not read as an answer
+                self.add(Code.ERROR_VALUE, sheet=location[0], cell=location[1], field=cell.label, form=form.title, value=error,
                          hint=f"Enter {TYPES[cell.field.type].right} instead.")
-                raw[cell.name] = ""
                 continue
-            if location[1] in self.opened.formulas.get(location[0], ()):
-                self.add(Code.FORMULA_IN_INPUT, sheet=location[0], cell=location[1], field=_label(cell), form=form.title,
+            raw[cell.name] = self.opened.cell(*location)
+            if location[1] in self.opened.formula_cells(location[0]):
+                self.add(Code.FORMULA_IN_INPUT, sheet=location[0], cell=location[1], field=cell.label, form=form.title,
                          value=_shown(raw[cell.name]), hint="Type the answer itself rather than a formula.")
         if moved:
             self.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved,
                      hint="Answers were still read by name; please do not insert, delete or move rows.")
         used_rows = _used_rows(sheet_layout, raw)
         for cell in sheet_layout.inputs:
-            if cell.name in raw and not self.opened.errors.get(self.where[cell.name][0], {}).get(self.where[cell.name][1]):
+            if cell.name in raw:
                 self._answer(cell, raw[cell.name], used_rows)
         for item in form.items():
             if isinstance(item, Table) and not item.fixed and len(used_rows.get(item.id, ())) < item.min_rows:
@@ -211,37 +210,41 @@ class _Checker:
         if version < form.version:
             return None  # a question added since that version: reported as missing if required
         if not trust_layout:  # its row was deleted: reading the form's address would take another answer
-            self.add(Code.ANSWER_CELL_DELETED, sheet=sheet, field=_label(cell), form=form.title,
+            self.add(Code.ANSWER_CELL_DELETED, sheet=sheet, field=cell.label, form=form.title,
                      hint="Return the workbook with its rows as issued; ask the MIO for a new copy if needed.")
             return None
-        self.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=_label(cell), form=form.title)
+        self.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=cell.label, form=form.title)
         return sheet, cell.a1
 
     def _answer(self, cell: lay.InputCell, raw: Any, used_rows: dict[str, set[str]]) -> None:
-        fld, (sheet, address) = cell.field, self.where[cell.name]
-        label = _label(cell)
-        where = dict(sheet=sheet, cell=address, field=label, form=cell.form.title)
+        fld = cell.field
         if _empty(raw):
             required = fld.required and (cell.table is None or cell.table.fixed or
                                          cell.row_key in used_rows.get(cell.table.id, set()))
             if required:
-                self.add(Code.MISSING, hint=f"Fill this in: {fld.help}" if fld.help else f"Enter {TYPES[fld.type].right}.", **where)
+                self.add(Code.MISSING, hint=f"Fill this in: {fld.help}" if fld.help else f"Enter {TYPES[fld.type].right}.",
+                         **self._where(cell))
             return
         try:
             value = TYPES[fld.type].parse(raw)
         except Unreadable as exc:
-            self.add(Code.INVALID, value=_shown(raw), right=exc.hint, hint=f"Enter {exc.hint}.", **where)
+            self.add(Code.INVALID, value=_shown(raw), right=exc.hint, hint=f"Enter {exc.hint}.", **self._where(cell))
             return
-        problem = self._bounds(fld, value, where)
-        if problem is None:
+        if self._bounds(cell, value) is None:
             self.values[cell.name] = value
 
-    def _bounds(self, fld: Field, value: Any, where: dict[str, str]) -> str | None:
+    def _where(self, cell: lay.InputCell) -> dict[str, str]:
+        """Where a finding about ``cell`` points: built only when there is one (most answers are fine)."""
+        sheet, address = self.where[cell.name]
+        return dict(sheet=sheet, cell=address, field=cell.label, form=cell.form.title)
+
+    def _bounds(self, cell: lay.InputCell, value: Any) -> str | None:
+        fld = cell.field
         if fld.type == "choice":
             allowed = fld.choices or self.config.choice_list(fld.choices_from or "")
             match = next((c for c in allowed if c.casefold() == str(value).casefold()), None)
             if match is None:
-                self.add(Code.NOT_A_CHOICE, value=value, hint="Choose one of: " + "; ".join(allowed), **where)
+                self.add(Code.NOT_A_CHOICE, value=value, hint="Choose one of: " + "; ".join(allowed), **self._where(cell))
                 return "choice"
             return None
         if fld.type in ("money", "integer"):
@@ -250,17 +253,17 @@ class _Checker:
             if not low <= value <= high:
                 shown = f"£{value:,.2f}" if fld.type == "money" else str(value)
                 self.add(Code.OUT_OF_RANGE, value=shown, low=f"{low:,}", high=f"{high:,}",
-                         hint=f"Enter {TYPES[fld.type].right}.", **where)
+                         hint=f"Enter {TYPES[fld.type].right}.", **self._where(cell))
                 return "range"
         if fld.type == "date" and not DATE_MIN <= value <= DATE_MAX:
             self.add(Code.OUT_OF_RANGE, value=value.strftime("%d/%m/%Y"), low=DATE_MIN.strftime("%d/%m/%Y"),
-                     high=DATE_MAX.strftime("%d/%m/%Y"), hint="Enter the date in full, such as 31/03/2025.", **where)
+                     high=DATE_MAX.strftime("%d/%m/%Y"), hint="Enter the date in full, such as 31/03/2025.", **self._where(cell))
             return "range"
         if fld.type in ("text", "longtext"):
             limit = min(fld.max_length or EXCEL_CELL_LIMIT, EXCEL_CELL_LIMIT)
             if len(value) > limit:
                 self.add(Code.TOO_LONG, value=value[:80] + "…", length=len(value), limit=limit,
-                         hint="Shorten the answer, or attach the detail to your e-mail.", **where)
+                         hint="Shorten the answer, or attach the detail to your e-mail.", **self._where(cell))
                 return "length"
         return None
 
@@ -333,12 +336,6 @@ def unfilled_current_row(rule: Rule, form: Form, values: dict[str, Any]) -> str 
     if used and all(cell_name(form.id, table_id, k, column) in values for k in used):
         return cell_name(form.id, table_id, used[-1], column)
     return None
-
-
-def _label(cell: lay.InputCell) -> str:
-    if cell.table is None:
-        return cell.field.label
-    return f"{cell.table.row_label(cell.row_key or '')}: {cell.field.label}"
 
 
 def _used_rows(sheet_layout: lay.SheetLayout, raw: dict[str, Any]) -> dict[str, set[str]]:
