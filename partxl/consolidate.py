@@ -14,9 +14,9 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,10 @@ from .report import report_bytes
 from .spec import Spec, cell_name
 from .summary import ReturnCounts, build_summary, summary_bytes
 from .validate import Checked, check_file
-from .workers import PARALLEL_FROM, ordered_map
+from .workers import PARALLEL_FROM, Workers
 
 LEDGER_NAME = "ledger.sqlite"
+REGISTER_WORTH_WORKERS = 64 * 1024  # bytes: a register file of about a hundred partnerships
 LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 ACCEPTED, ERRORS, REJECTED, SKIPPED, SUPERSEDED = "accepted", "errors", "rejected", "skipped", "superseded"
@@ -120,52 +121,81 @@ def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, prev
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
     ledger_path = ledger_path or out_dir / LEDGER_NAME
-    result = collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of, progress=progress)
-    names = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
-    with Ledger(ledger_path) as ledger:
-        last = ledger.state("outputs") or {}
-        if last.get("inputs") == result.inputs_digest and all(
-                (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in names):
-            result.outputs = {out_dir / name: "unchanged" for name in names}  # same inputs: the same bytes again
-        else:
-            summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
-                                    counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
-            built = _build_outputs([(register_bytes, (result.records, spec, config, as_of)),
-                                    (report_bytes, (result, config, as_of)), (summary_bytes, (summary,))],
-                                   parallel=len(result.records) + len(result.files) >= PARALLEL_FROM * 4)
-            contents = dict(zip((out_dir / name for name in names), built, strict=True))  # all built before any is written
-            out_dir.mkdir(parents=True, exist_ok=True)
-            for path, data in contents.items():
-                result.outputs[path] = replace_keeping_copy(path, data)
-            ledger.set_state("outputs", {"inputs": result.inputs_digest,
-                                         **{p.name: hashlib.sha256(d).hexdigest() for p, d in contents.items()}})
+    files = list_returns(folder, exclude=out_dir)
+    with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=_worth_workers(files, previous or config.register)) \
+            as workers:
+        workers.start()  # now, while this process is small: see Workers
+        result = collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of,
+                         progress=progress, files=files, workers=workers)
+        _write_outputs(result, spec, config, as_of, out_dir, ledger_path, workers)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build_outputs(jobs: list[tuple[Callable[..., bytes], tuple[Any, ...]]], parallel: bool) -> list[bytes]:
-    """The three workbooks are independent: on a large run, build them side by side on every core."""
-    if not parallel or (os.cpu_count() or 1) < 2:
-        return [function(*args) for function, args in jobs]
-    with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-        futures = [pool.submit(function, *args) for function, args in jobs]
-        return [future.result() for future in futures]
+OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
+
+
+def _write_outputs(result: ConsolidateResult, spec: Spec, config: Config, as_of: dt.date, out_dir: Path, ledger_path: Path,
+                   workers: Workers) -> None:
+    """Build the three workbooks side by side in the workers, then replace the old ones (unless nothing changed)."""
+    with Ledger(ledger_path) as ledger:
+        last = ledger.state("outputs") or {}
+        if last.get("inputs") == result.inputs_digest and all(
+                (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in OUTPUT_NAMES):
+            result.outputs = {out_dir / name: "unchanged" for name in OUTPUT_NAMES}  # same inputs: the same bytes again
+            return
+        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
+                                counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
+        futures = [workers.submit(_register_job, result.records), workers.submit(_report_job, replace(result, previous=[])),
+                   workers.submit(_summary_job, summary)]
+        contents = {out_dir / name: future.result() for name, future in zip(OUTPUT_NAMES, futures, strict=True)}
+        out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
+        for path, data in contents.items():
+            result.outputs[path] = replace_keeping_copy(path, data)
+        ledger.set_state("outputs", {"inputs": result.inputs_digest,
+                                     **{p.name: hashlib.sha256(d).hexdigest() for p, d in contents.items()}})
+
+
+def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
+    return register_bytes(records, shared["spec"], shared["config"], shared["as_of"])
+
+
+def _report_job(shared: dict[str, Any], result: ConsolidateResult) -> bytes:
+    return report_bytes(result, shared["config"], shared["as_of"])
+
+
+def _summary_job(shared: dict[str, Any], summary: Any) -> bytes:
+    return summary_bytes(summary)
+
+
+def _worth_workers(files: list[Path], register: Path) -> bool:
+    """Processes pay for themselves from a few dozen returns, or a register of a hundred or so partnerships."""
+    try:
+        size = Path(register).stat().st_size
+    except OSError:
+        size = 0
+    return len(files) >= PARALLEL_FROM or size >= REGISTER_WORTH_WORKERS
 
 
 def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
-            ledger_path: Path | None = None, as_of: dt.date, progress: Callable[[int, int], None] | None = None) -> ConsolidateResult:
+            ledger_path: Path | None = None, as_of: dt.date, progress: Callable[[int, int], None] | None = None,
+            files: list[Path] | None = None, workers: Workers | None = None) -> ConsolidateResult:
     """Read and check every file (through the ledger) and work out the register, writing no output.
 
     ``progress(done, total)`` is called as each file is recorded.
     """
-    files = list_returns(folder, exclude=out_dir)
+    files = list_returns(folder, exclude=out_dir) if files is None else files
+    if workers is None:
+        with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=len(files) >= PARALLEL_FROM) as own:
+            return collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of,
+                           progress=progress, files=files, workers=own)
     fingerprint = checker_fingerprint(spec, config, as_of)
     results: list[FileResult] = []
     with Ledger(ledger_path or out_dir / LEDGER_NAME) as ledger:
         run_id = ledger.start_run(folder, dt.datetime.now())
         screened = [_screen(path, folder, ledger, fingerprint) for path in files]
         fresh = [s for s in screened if isinstance(s, _Seen) and not s.cached]
-        checked = check_many([s.path for s in fresh], [s.display for s in fresh], spec, config, as_of)
+        checked = workers.map(_check, [(s.path, s.display) for s in fresh])
         last_year = _in_background(_baseline, previous or config.register, spec, config)  # while the workers check
         for start in range(0, len(screened), LEDGER_BATCH):
             with ledger.batch():
@@ -173,7 +203,8 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                     if isinstance(item, _Seen):
                         if not item.cached:
                             item.entry = _entry(item, next(checked), fingerprint)
-                        item = _recorded(item, ledger, run_id)
+                        seen, item = item, _recorded(item, ledger, run_id)
+                        seen.entry = None  # its answers are in the ledger now: holding every file's would cost 150 MB at 10,000
                     results.append(item)
                     if progress:
                         progress(len(results), len(screened))
@@ -234,11 +265,6 @@ def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileR
 
 def _check(shared: dict[str, Any], path: Path, display: str) -> Checked:
     return check_file(path, shared["spec"], shared["config"], shared["as_of"], display)
-
-
-def check_many(paths: list[Path], displays: list[str], spec: Spec, config: Config, as_of: dt.date) -> Iterator[Checked]:
-    """Check files in order, on every core when there are enough of them (reading is CPU-bound)."""
-    return ordered_map(_check, list(zip(paths, displays, strict=True)), {"spec": spec, "config": config, "as_of": as_of})
 
 
 def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:

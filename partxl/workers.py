@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -33,26 +33,56 @@ def _install(shared: dict[str, Any]) -> None:
     _SHARED.update(shared)
 
 
-def _call(function: Callable[..., Any], job: tuple[Any, ...]) -> Any:
+def _call(function: Callable[..., Any], *args: Any) -> Any:
+    return function(_SHARED, *args)
+
+
+def _call_job(function: Callable[..., Any], job: tuple[Any, ...]) -> Any:
     return function(_SHARED, *job)
 
 
-def ordered_map(function: Callable[..., Any], jobs: list[tuple[Any, ...]], shared: dict[str, Any]) -> Iterator[Any]:
-    """``function(shared, *job)`` for every job, yielded in order; in worker processes for many jobs on several cores.
+class Workers:
+    """One worker process per core (or this process, for little work), kept for a whole command.
 
-    The workers start at once, not at the first result asked for, so that the caller can do other work
-    (read last year's register, say) while they run. ``function`` must be a module-level function,
-    so that workers can find it.
+    The processes start with the first job. Starting them before this process has read much
+    keeps them small (a forked worker begins as a copy of its parent), so a worker that later
+    builds a large workbook does not carry every answer the parent holds as well.
     """
-    cores = os.cpu_count() or 1
-    if len(jobs) < PARALLEL_FROM or cores < 2:
-        return (function(shared, *job) for job in jobs)
-    pool = ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_install, initargs=(shared,))
-    return _drained(pool, pool.map(partial(_call, function), jobs, chunksize=8))
+
+    def __init__(self, shared: dict[str, Any], parallel: bool):
+        self.shared = shared
+        cores = os.cpu_count() or 1
+        self.pool = ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_install, initargs=(shared,)) \
+            if parallel and cores >= 2 else None
+
+    def start(self) -> None:
+        """Start every worker process now rather than with the first jobs (a forking pool starts them all at its first)."""
+        if self.pool is not None:
+            self.pool.submit(os.getpid).result()
+
+    def map(self, function: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> Iterator[Any]:
+        """``function(shared, *job)`` for every job, yielded in order; the workers start on them at once."""
+        if self.pool is None:
+            return (function(self.shared, *job) for job in jobs)
+        return self.pool.map(partial(_call_job, function), jobs, chunksize=8)
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        """``function(shared, *args)`` as one job; its future's result is ready when the job is."""
+        if self.pool is None:
+            done: Future[Any] = Future()
+            done.set_result(function(self.shared, *args))
+            return done
+        return self.pool.submit(_call, function, *args)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:  # also when the caller stops early: nothing left running behind it
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _drained(pool: ProcessPoolExecutor, results: Iterator[Any]) -> Iterator[Any]:
-    try:
-        yield from results
-    finally:  # also when the caller stops early: nothing left running behind it
-        pool.shutdown(wait=True, cancel_futures=True)
+def ordered_map(function: Callable[..., Any], jobs: list[tuple[Any, ...]], shared: dict[str, Any]) -> Iterator[Any]:
+    """``function(shared, *job)`` for every job, in order; in worker processes for many jobs on several cores."""
+    with Workers(shared, parallel=len(jobs) >= PARALLEL_FROM) as workers:
+        yield from workers.map(function, jobs)
