@@ -15,7 +15,7 @@ extra columns works, and so will the consolidated register.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from .fieldtypes import TYPES, Unreadable
 from .files import atomic_write
 from .findings import Code, Finding
 from .spec import Field, Form, Spec, Table, cell_name
-from .xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
+from .xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
 
 MAIN_SHEET = "Register"
 OTHER_ANSWERS = "Other answers"
@@ -358,13 +358,16 @@ def register_columns(spec: Spec, config: Any) -> list[Column]:
     return first + [field_column(n) for n, (_, f) in by_name.items() if (f.register or f.label) not in shown]
 
 
-def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.date) -> bytes:
-    """The register workbook: the main table, detail sheets holding every answer, and an About sheet."""
+def register_bytes(records: list[Record], spec: Spec, config: Any, as_of: dt.date, *, stream: bool | None = None) -> bytes:
+    """The register workbook: the main table, detail sheets holding every answer, and an About sheet.
+
+    ``stream`` keeps finished rows on disk; by default, when the register is big (its detail sheets
+    run to about twenty rows a partnership).
+    """
     import io
 
-
     buffer = io.BytesIO()
-    book = FastWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book = StreamingWorkbook(buffer, BOOK_OPTIONS, stream=len(records) * 20 > STREAM_FROM_ROWS if stream is None else stream)
     book.set_properties({"title": f"Partnership Register {config.cycle}", "author": config.council,
                          "company": config.council, "created": dt.datetime.combine(as_of, dt.time())})
     styles = _register_styles(book)
@@ -399,6 +402,10 @@ def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name:
     from xlsxwriter.utility import xl_col_to_name
 
     sheet = book.add_worksheet(name)
+    sheet.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
+        "name": table_name, "style": "Table Style Medium 2",
+        "columns": [{"header": c.heading, "header_format": styles["head"]} for c in columns]})
+    sheet.set_row(0, 45)
     grant_col = next(i for i, c in enumerate(columns) if c.heading == "Annual grant (£)")
     for r, record in enumerate(records, start=1):
         known = facts(record, spec, config, as_of)
@@ -411,12 +418,8 @@ def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name:
                                     styles["text"], cached)
             else:
                 write_value(sheet, r, c, column.value(record, known), styles.get(column.kind, styles["text"]))
-    sheet.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
-        "name": table_name, "style": "Table Style Medium 2",
-        "columns": [{"header": c.heading, "header_format": styles["head"]} for c in columns]})
     for c, column in enumerate(columns):
         sheet.set_column(c, c, column.width)
-    sheet.set_row(0, 45)
     sheet.freeze_panes(1, 2)
     sheet.set_landscape()
     sheet.set_paper(8)  # A3: the reader's columns, up to Status, print on one page width
@@ -443,15 +446,21 @@ def _register_styles(book: Any) -> dict[str, Any]:
 
 
 def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tuple[str, int]],
-                 rows: list[list[tuple[Any, str]]]) -> Any:
+                 rows: Callable[[], Iterator[list[tuple[Any, str]]]], height: Callable[[list[tuple[Any, str]]], float] | None = None
+                 ) -> Any:
+    """A sheet holding one Excel table. ``rows`` makes the rows afresh: they are counted first, because the
+    table has to be declared before any row is streamed to disk, then written one by one, never all held."""
     sheet = book.add_worksheet(name)
-    for r, row in enumerate(rows, start=1):
-        for c, (value, kind) in enumerate(row):
-            write_value(sheet, r, c, value, styles.get(kind, styles["text"]))
+    count = sum(1 for _ in rows())
     table_name = "".join(ch for ch in name.title() if ch.isalnum())
-    sheet.add_table(0, 0, max(len(rows), 1), len(headings) - 1, {
+    sheet.add_table(0, 0, max(count, 1), len(headings) - 1, {
         "name": table_name, "style": "Table Style Light 9",
         "columns": [{"header": h, "header_format": styles["head"]} for h, _ in headings]})
+    for r, row in enumerate(rows(), start=1):
+        for c, (value, kind) in enumerate(row):
+            write_value(sheet, r, c, value, styles.get(kind, styles["text"]))
+        if height is not None:
+            sheet.set_row(r, height(row))
     for c, (_, width) in enumerate(headings):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(1, 1)
@@ -459,12 +468,13 @@ def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tu
 
 
 def _table_sheet(book: Any, styles: dict[str, Any], form: Form, table: Table, records: list[Record]) -> None:
-    rows = []
-    for r in records:
-        for key in table.row_keys():
-            cells = [(r.get(cell_name(form.id, table.id, key, c.id)), c.type) for c in table.columns]
-            if table.fixed or any(v not in (None, "") for v, _ in cells):
-                rows.append([(r.id, "text"), (table.row_label(key) if table.fixed else int(key), "text")] + cells)
+    def rows() -> Iterator[list[tuple[Any, str]]]:
+        for r in records:
+            for key in table.row_keys():
+                cells = [(r.get(cell_name(form.id, table.id, key, c.id)), c.type) for c in table.columns]
+                if table.fixed or any(v not in (None, "") for v, _ in cells):
+                    yield [(r.id, "text"), (table.row_label(key) if table.fixed else int(key), "text")] + cells
+
     headings = [(ID_COLUMN, 12), (ROW_COLUMN, 34 if table.fixed else 6)]
     headings += [(c.label, min(TYPES[c.type].width, 50)) for c in table.columns]
     _plain_table(book, styles, table.register or table.id, headings, rows)
@@ -481,20 +491,16 @@ def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[
     tabled = {form.id + "_" + t.id for form, t in table_fields(spec)}
     cells = [(form, cell) for form in spec.ordered_forms() for cell in layout_form(form).inputs
              if cell.name not in shown and not (cell.table is not None and f"{form.id}_{cell.table.id}" in tabled)]
-    rows = []
-    for r in records:
-        for form, cell in cells:
-            value = r.get(cell.name)
-            if value not in (None, ""):
-                question = cell.field.label if cell.table is None else \
-                    f"{cell.table.row_label(cell.row_key or '')}: {cell.field.label}"
-                kind = cell.field.type if cell.field.type != "longtext" else "longtext"
-                rows.append([(r.id, "text"), (form.title, "text"), (question, "longtext"), (value, kind), (cell.name, "text")])
-    heights = [wrapped_height([(row[2][0], 50), (str(row[3][0]), 70)], line=13) for row in rows]
-    sheet = _plain_table(book, styles, OTHER_ANSWERS, [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70),
-                                                        ("Cell name", 30)], rows)
-    for r, height in enumerate(heights, start=1):
-        sheet.set_row(r, height)
+    def rows() -> Iterator[list[tuple[Any, str]]]:
+        for r in records:
+            for form, cell in cells:
+                value = r.get(cell.name)
+                if value not in (None, ""):
+                    kind = cell.field.type if cell.field.type != "longtext" else "longtext"
+                    yield [(r.id, "text"), (form.title, "text"), (cell.label, "longtext"), (value, kind), (cell.name, "text")]
+
+    _plain_table(book, styles, OTHER_ANSWERS, [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70), ("Cell name", 30)],
+                 rows, height=lambda row: wrapped_height([(row[2][0], 50), (str(row[3][0]), 70)], line=13))
 
 
 def _about_sheet(book: Any, styles: dict[str, Any], config: Any, as_of: dt.date, count: int) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .findings import SEVERITY_ORDER, Finding
 from .spec import cell_name
-from .xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
+from .xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
 
 if TYPE_CHECKING:
     from .consolidate import ConsolidateResult
@@ -34,17 +34,20 @@ def _cell_key(cell: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, cell)
 
 
-def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date) -> bytes:
+def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, stream: bool | None = None) -> bytes:
+    """The validation report; ``stream`` keeps finished rows on disk (by default when there are many findings)."""
     buffer = io.BytesIO()
-    book = FastWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    rows = len(result.findings) + len(result.files) + len(result.records)
+    book = StreamingWorkbook(buffer, BOOK_OPTIONS, stream=rows > STREAM_FROM_ROWS if stream is None else stream)
     book.set_properties({"title": f"Validation report {config.cycle}", "author": config.council,
                          "created": dt.datetime.combine(as_of, dt.time())})
     s = _styles(book)
     _summary(book, s, result, config, as_of)
-    rows = [[f.severity, f.file, f.partnership, f.form, f.sheet, f.cell, f.field, f.code, f.message, f.hint, f.value]
-            for f in ordered(result.findings)]
-    sheet = _table(book, s, "Findings", FINDING_COLUMNS, rows, wrap={8, 9})
-    last = max(len(rows), 1)
+    findings = ordered(result.findings)
+    rows = ([f.severity, f.file, f.partnership, f.form, f.sheet, f.cell, f.field, f.code, f.message, f.hint, f.value]
+            for f in findings)
+    sheet = _table(book, s, "Findings", FINDING_COLUMNS, rows, wrap={8, 9}, count=len(findings))
+    last = max(len(findings), 1)
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"error"', "format": s["error"]})
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"warning"', "format": s["warning"]})
     files = [[f.path, OUTCOME_TEXT[f.outcome], f.partnership, sum(x.severity == "error" for x in f.findings), f.warnings,
@@ -79,18 +82,22 @@ def _styles(book: Any) -> dict[str, Any]:
     }
 
 
-def _table(book: Any, s: dict[str, Any], name: str, columns: list[tuple[str, int]], rows: list[list[Any]],
-           wrap: Collection[int] = ()) -> Any:
+def _table(book: Any, s: dict[str, Any], name: str, columns: list[tuple[str, int]], rows: Iterable[list[Any]],
+           wrap: Collection[int] = (), count: int | None = None) -> Any:
+    """A sheet holding one Excel table, declared first and then streamed row by row (give ``count`` to stream ``rows``)."""
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
     sheet = book.add_worksheet(name)
+    sheet.add_table(0, 0, max(count, 1), len(columns) - 1, {
+        "name": name.replace(" ", ""), "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": s["head"]} for h, _ in columns]})
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             style = s["wrap"] if c in wrap else (s["number"] if isinstance(value, int) else s["text"])
             write_value(sheet, r, c, value, style)
         if wrap:
             sheet.set_row(r, wrapped_height(((str(row[c] or ""), columns[c][1]) for c in wrap), line=13))
-    sheet.add_table(0, 0, max(len(rows), 1), len(columns) - 1, {
-        "name": name.replace(" ", ""), "style": "Table Style Light 9",
-        "columns": [{"header": h, "header_format": s["head"]} for h, _ in columns]})
     for c, (_, width) in enumerate(columns):
         sheet.set_column(c, c, width)
     sheet.freeze_panes(1, 0)

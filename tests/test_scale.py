@@ -1,0 +1,75 @@
+"""What changes at county scale: big registers and reports are streamed to disk row by row.
+
+The streamed path is forced on the sample cycle here (it otherwise starts at tens of thousands of
+rows, which `bench/run.py --returns 10000` exercises) and must give the same workbooks' contents as
+the in-memory path, with their Excel tables intact, in a file LibreOffice opens.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+import partxl.register
+import partxl.report
+
+from . import libreoffice
+from .conftest import REPO, SAMPLE_REGISTER, run_cli
+
+STREAMED = ("register.xlsx", "validation_report.xlsx")
+
+
+def _values(path: Path) -> dict[str, list[list[object]]]:
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def _tables(path: Path) -> dict[str, str]:
+    """Each Excel table's name and range, as the package declares them."""
+    import re
+
+    with zipfile.ZipFile(path) as package:
+        found = {}
+        for name in package.namelist():
+            if name.startswith("xl/tables/"):
+                xml = package.read(name).decode()
+                found[re.search(r'\bname="([^"]+)"', xml).group(1)] = re.search(r'\bref="([^"]+)"', xml).group(1)
+        return found
+
+
+@pytest.fixture(scope="module")
+def streamed(sample_cycle: Path, tmp_path_factory) -> Path:
+    """The sample cycle consolidated again through the CLI, with streaming forced for the register and the report."""
+    out = tmp_path_factory.mktemp("streamed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(partxl.register, "STREAM_FROM_ROWS", 0)
+        patch.setattr(partxl.report, "STREAM_FROM_ROWS", 0)
+        code, _, err = run_cli("consolidate", str(REPO / "samples" / "returns"), "--out", str(out), "--previous",
+                               str(SAMPLE_REGISTER), "--as-of", "2026-11-23")
+    assert code in (0, 1), err
+    return out
+
+
+@pytest.mark.parametrize("name", STREAMED)
+def test_a_streamed_workbook_holds_what_the_in_memory_one_does(name: str, sample_cycle: Path, streamed: Path):
+    with zipfile.ZipFile(streamed / name) as package:  # it really was streamed: text inline, not shared
+        sheet = package.read("xl/worksheets/sheet1.xml")
+    assert b't="inlineStr"' in sheet
+    assert _values(streamed / name) == _values(sample_cycle / name)
+    assert _tables(streamed / name) == _tables(sample_cycle / name)
+    assert _tables(streamed / name)  # the register's and report's tables, with their ranges
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_streamed_workbooks_and_keeps_every_value(streamed: Path, tmp_path: Path):
+    converted = libreoffice.convert([streamed / name for name in STREAMED], "xlsx", tmp_path)
+    for original, saved in zip(STREAMED, converted, strict=True):
+        mine, theirs = _values(streamed / original), _values(saved)
+        assert list(theirs) == list(mine)
+        for sheet, rows in mine.items():
+            assert len(theirs[sheet]) == len(rows), sheet
+            assert theirs[sheet][0] == rows[0], sheet  # the table's header row
+        assert set(_tables(saved).values()) == set(_tables(streamed / original).values())
