@@ -106,12 +106,11 @@ def checker_fingerprint(spec: Spec, config: Config, as_of: dt.date) -> str:
 
 
 def _code_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("partxl")
-    except PackageNotFoundError:
-        return "source"
+    """partxl's own source: a changed check (even without a new version number) re-checks every file."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
@@ -137,7 +136,7 @@ OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xl
 
 def _write_outputs(result: ConsolidateResult, spec: Spec, config: Config, as_of: dt.date, out_dir: Path, ledger_path: Path,
                    workers: Workers) -> None:
-    """Build the three workbooks side by side in the workers, then replace the old ones (unless nothing changed)."""
+    """Build the three workbooks side by side, then replace the old ones (unless nothing changed)."""
     with Ledger(ledger_path) as ledger:
         last = ledger.state("outputs") or {}
         if last.get("inputs") == result.inputs_digest and all(
@@ -146,9 +145,10 @@ def _write_outputs(result: ConsolidateResult, spec: Spec, config: Config, as_of:
             return
         summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
                                 counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
-        futures = [workers.submit(_register_job, result.records), workers.submit(_report_job, replace(result, previous=[])),
-                   workers.submit(_summary_job, summary)]
-        contents = {out_dir / name: future.result() for name, future in zip(OUTPUT_NAMES, futures, strict=True)}
+        register = workers.submit(_register_job, result.records)
+        report = workers.submit(_report_job, replace(result, previous=[]))
+        built = summary_bytes(summary)  # the smallest of the three, here while the workers build the other two
+        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report.result(), built), strict=True)}
         out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
         for path, data in contents.items():
             result.outputs[path] = replace_keeping_copy(path, data)
@@ -162,10 +162,6 @@ def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
 
 def _report_job(shared: dict[str, Any], result: ConsolidateResult) -> bytes:
     return report_bytes(result, shared["config"], shared["as_of"])
-
-
-def _summary_job(shared: dict[str, Any], summary: Any) -> bytes:
-    return summary_bytes(summary)
 
 
 def _worth_workers(files: list[Path], register: Path) -> bool:

@@ -468,12 +468,18 @@ def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tu
 
 
 def _table_sheet(book: Any, styles: dict[str, Any], form: Form, table: Table, records: list[Record]) -> None:
+    keys = list(table.row_keys())  # worked out once, not for each of thousands of partnerships
+    labels = [table.row_label(key) if table.fixed else int(key) for key in keys]
+    names = [[cell_name(form.id, table.id, key, c.id) for c in table.columns] for key in keys]
+    types = [c.type for c in table.columns]
+    fixed = table.fixed
+
     def rows() -> Iterator[list[tuple[Any, str]]]:
         for r in records:
-            for key in table.row_keys():
-                cells = [(r.get(cell_name(form.id, table.id, key, c.id)), c.type) for c in table.columns]
-                if table.fixed or any(v not in (None, "") for v, _ in cells):
-                    yield [(r.id, "text"), (table.row_label(key) if table.fixed else int(key), "text")] + cells
+            for label, row_names in zip(labels, names, strict=True):
+                values = [r.get(name) for name in row_names]
+                if fixed or any(v not in (None, "") for v in values):
+                    yield [(r.id, "text"), (label, "text"), *zip(values, types, strict=True)]
 
     headings = [(ID_COLUMN, 12), (ROW_COLUMN, 34 if table.fixed else 6)]
     headings += [(c.label, min(TYPES[c.type].width, 50)) for c in table.columns]
