@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -143,11 +143,11 @@ def _write_outputs(result: ConsolidateResult, spec: Spec, config: Config, as_of:
                 (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in OUTPUT_NAMES):
             result.outputs = {out_dir / name: "unchanged" for name in OUTPUT_NAMES}  # same inputs: the same bytes again
             return
-        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
-                                counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
         register = workers.submit(_register_job, result.records)
         report = workers.submit(_report_job, replace(result, previous=[]))
-        built = summary_bytes(summary)  # the smallest of the three, here while the workers build the other two
+        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,  # the smallest of the three,
+                                counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
+        built = summary_bytes(summary)  # built here while the workers build the other two
         contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report.result(), built), strict=True)}
         out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
         for path, data in contents.items():
@@ -189,10 +189,16 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     results: list[FileResult] = []
     with Ledger(ledger_path or out_dir / LEDGER_NAME) as ledger:
         run_id = ledger.start_run(folder, dt.datetime.now())
-        screened = [_screen(path, folder, ledger, fingerprint) for path in files]
-        fresh = [s for s in screened if isinstance(s, _Seen) and not s.cached]
-        checked = workers.map(_check, [(s.path, s.display) for s in fresh])
-        last_year = _in_background(_baseline, previous or config.register, spec, config)  # while the workers check
+        last_year = _in_background(_baseline, previous or config.register, spec, config)  # while files are hashed and checked
+        screened: list[FileResult | _Seen] = []
+
+        def fresh() -> Iterator[tuple[Path, str]]:  # the files the ledger does not know yet, handed out as they are hashed
+            for path in files:
+                screened.append(_screen(path, folder, ledger, fingerprint))
+                if isinstance(screened[-1], _Seen) and not screened[-1].cached:
+                    yield screened[-1].path, screened[-1].display
+
+        checked = workers.map(_check, fresh())
         for start in range(0, len(screened), LEDGER_BATCH):
             with ledger.batch():
                 for item in screened[start:start + LEDGER_BATCH]:
@@ -219,11 +225,15 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
 
 
 def _inputs_digest(fingerprint: str, baseline: Path, results: list[FileResult], accepted: list[Entry]) -> str:
-    """Everything the outputs are made from: when it is unchanged, so are they, and they need not be rebuilt."""
+    """Everything the outputs are made from: when it is unchanged, so are they, and they need not be rebuilt.
+
+    A file's findings follow from its bytes, its name, the checker and the register (all in here), so
+    they are not hashed themselves.
+    """
     digest = hashlib.sha256(fingerprint.encode())
     digest.update(sha256_of(baseline)[0].encode() if baseline.is_file() else b"-")
     for r in results:
-        digest.update(json.dumps([r.path, r.sha256, r.outcome, [f.as_dict() for f in r.findings]], sort_keys=True).encode())
+        digest.update(json.dumps([r.path, r.sha256, r.outcome]).encode())
     for entry in accepted:
         digest.update(f"{entry.sha256}:{entry.last_path}".encode())
     return digest.hexdigest()

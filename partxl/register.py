@@ -127,6 +127,7 @@ class _Reader:
     def __init__(self, path: Path, spec: Spec, choices: dict[str, tuple[str, ...]]):
         self.path, self.spec, self.choices = path, spec, choices
         self.findings: list[Finding] = []
+        self._choice_keys: dict[int, dict[str, str]] = {}
 
     def main(self, first: list[Any], rows: Iterator[list[Any]], sheet: str, records: dict[str, Record]) -> None:
         """Read one sheet of partnerships (Register, Ceased or Closed) into ``records``."""
@@ -169,19 +170,30 @@ class _Reader:
         record.source = str(cell(SOURCE_COLUMN) or "")
 
     def put(self, record: Record, name: str, fld: Field, raw: Any, sheet: str, label: str = "") -> None:
-        where = dict(file=str(self.path), sheet=sheet, field=label or fld.label, partnership=record.id, value=raw)
+        def where() -> dict[str, Any]:  # only for a finding: most values are fine
+            return dict(file=str(self.path), sheet=sheet, field=label or fld.label, partnership=record.id, value=raw)
+
         try:
             value = TYPES[fld.type].parse(raw)
         except Unreadable as exc:
-            self.findings.append(Code.REGISTER_VALUE_UNREADABLE.at(right=exc.hint, hint=exc.hint, **where))
+            self.findings.append(Code.REGISTER_VALUE_UNREADABLE.at(right=exc.hint, hint=exc.hint, **where()))
             return
         if fld.type == "choice":
-            allowed = fld.choices or self.choices.get(fld.choices_from or "", ())
-            match = next((c for c in allowed if _key(c) == _key(value)), None)
+            allowed = self._allowed(fld)
+            match = allowed.get(_key(value))
             if match is None:
-                self.findings.append(Code.REGISTER_CHOICE_UNKNOWN.at(hint="one of: " + "; ".join(allowed), **where))
+                self.findings.append(Code.REGISTER_CHOICE_UNKNOWN.at(hint="one of: " + "; ".join(allowed.values()), **where()))
             value = match or value
         record.values[name] = value
+
+    def _allowed(self, fld: Field) -> dict[str, str]:
+        """A choice field's allowed values by their comparison key, worked out once per field."""
+        if id(fld) not in self._choice_keys:  # fields of different forms may share an id
+            allowed: dict[str, str] = {}
+            for choice in fld.choices or self.choices.get(fld.choices_from or "", ()):
+                allowed.setdefault(_key(choice), choice)
+            self._choice_keys[id(fld)] = allowed
+        return self._choice_keys[id(fld)]
 
     def table(self, form: Form, table: Table, first: list[Any], rows: Iterator[list[Any]], records: dict[str, Record]) -> None:
         sheet = table.register or ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any
@@ -60,10 +60,15 @@ class Workers:
         if self.pool is not None:
             self.pool.submit(os.getpid).result()
 
-    def map(self, function: Callable[..., Any], jobs: list[tuple[Any, ...]]) -> Iterator[Any]:
-        """``function(shared, *job)`` for every job, yielded in order; the workers start on them at once."""
+    def map(self, function: Callable[..., Any], jobs: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        """``function(shared, *job)`` for every job, yielded in order.
+
+        ``jobs`` is read to the end before this returns, and the workers start on the first jobs
+        while later ones are still being made.
+        """
         if self.pool is None:
-            return (function(self.shared, *job) for job in jobs)
+            listed = list(jobs)
+            return (function(self.shared, *job) for job in listed)
         return self.pool.map(partial(_call_job, function), jobs, chunksize=8)
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
