@@ -15,8 +15,10 @@ import functools
 import re
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .metadata import META_SHEET
@@ -45,7 +47,7 @@ class Opened:
     kind: str  # xlsx, xlsm, ods or xls
     grids: dict[str, list[list[Any]]]
     visibility: dict[str, str]  # sheet -> visible / hidden / veryhidden
-    names: dict[str, tuple[str, str]] | None  # defined name -> (sheet, A1); None where the format hides them
+    names: Mapping[str, tuple[str, str]] | None  # defined name -> (sheet, A1); None where the format hides them
     protected: dict[str, bool] | None  # sheet -> protection on; None where unknown
     sheet_xml: dict[str, bytes] = field(default_factory=dict)  # sheet -> its XML part (xlsx only), scanned on demand
     saved_at: dt.datetime | None = None
@@ -181,11 +183,13 @@ _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 def _parse(parts: dict[str, bytes], part: str) -> Any:
     """Parse one already-checked XML part (no DTD can reach here); None when the package lacks it."""
+    data = parts.get(part)
+    return None if data is None else _parse_xml(data, part)
+
+
+def _parse_xml(data: bytes, part: str) -> Any:
     from xml.etree import ElementTree
 
-    data = parts.get(part)
-    if data is None:
-        return None
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
@@ -230,29 +234,39 @@ def _error_cells(data: bytes) -> dict[str, str]:
     return found
 
 
-def _xlsx_structure(parts: dict[str, bytes]) -> tuple[dict[str, tuple[str, str]], dict[str, bool], dict[str, bytes]]:
+def _xlsx_structure(parts: dict[str, bytes]) -> tuple[Mapping[str, tuple[str, str]], dict[str, bool], dict[str, bytes]]:
     """Defined names, which sheets are protected, and each sheet's XML part (for formulas and errors)."""
-    book = _parse(parts, "xl/workbook.xml")
+    book = parts.get("xl/workbook.xml")
     if book is None:
         raise Rejected("FILE_DAMAGED", "it has no xl/workbook.xml")
+    names, sheets = _book_structure(book, parts.get("xl/_rels/workbook.xml.rels"))
+    protected, sheet_xml = {}, {}
+    for name, part in sheets:
+        data = parts.get(part)
+        if data is None:
+            continue
+        at = data.find(b"sheetProtection")
+        protected[name] = at >= 0 and bool(_PROTECTED.match(data, at))
+        sheet_xml[name] = data
+    return names, protected, sheet_xml
+
+
+@functools.lru_cache(maxsize=32)  # a cycle's returns share their workbook part byte for byte: each kind is parsed once
+def _book_structure(book_xml: bytes, rels_xml: bytes | None) -> tuple[Mapping[str, tuple[str, str]], tuple[tuple[str, str], ...]]:
+    """The workbook's defined names (name -> sheet, A1) and its sheets (name, part), from the workbook part and its links."""
+    book = _parse_xml(book_xml, "xl/workbook.xml")
     names = {}
     for dn in book.iter(f"{_MAIN}definedName"):
         target = _split_ref(dn.text or "", "!")
         if target and dn.get("localSheetId") is None:
             names[dn.get("name", "")] = target
-    rels = _parse(parts, "xl/_rels/workbook.xml.rels")
+    rels = _parse_xml(rels_xml, "xl/_rels/workbook.xml.rels") if rels_xml is not None else None
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
-    protected, sheet_xml = {}, {}
+    sheets = []
     for sheet in book.iter(f"{_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_REL}id"), "")
-        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        data = parts.get(part)
-        if data is None:
-            continue
-        at = data.find(b"sheetProtection")
-        protected[sheet.get("name", "")] = at >= 0 and bool(_PROTECTED.match(data, at))
-        sheet_xml[sheet.get("name", "")] = data
-    return names, protected, sheet_xml
+        sheets.append((sheet.get("name", ""), target.lstrip("/") if target.startswith("/") else "xl/" + target))
+    return MappingProxyType(names), tuple(sheets)  # shared between returns: read-only
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
