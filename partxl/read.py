@@ -15,7 +15,7 @@ import functools
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -45,7 +45,7 @@ class Opened:
 
     path: Path
     kind: str  # xlsx, xlsm, ods or xls
-    grids: dict[str, list[list[Any]]]
+    grids: Mapping[str, list[list[Any]]]  # sheet -> rows of values, read when first asked for
     visibility: dict[str, str]  # sheet -> visible / hidden / veryhidden
     names: Mapping[str, tuple[str, str]] | None  # defined name -> (sheet, A1); None where the format hides them
     protected: dict[str, bool] | None  # sheet -> protection on; None where unknown
@@ -300,22 +300,50 @@ def _xml_date(parts: dict[str, bytes], part: str, local_name: str) -> dt.datetim
     return None
 
 
-def _values(path: Path) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
+class _Sheets(Mapping[str, list[list[Any]]]):
+    """Each worksheet's values, read from the workbook the first time they are asked for.
+
+    A check reads the form sheets and the hidden issue details, never the Start here sheet:
+    that one is not read at all. A sheet calamine cannot read raises :class:`Rejected` then.
+    """
+
+    def __init__(self, book: Any, names: list[str]):
+        self._book, self._names, self._rows = book, names, {}
+
+    def __getitem__(self, name: str) -> list[list[Any]]:
+        if name not in self._rows:
+            if name not in self._names:
+                raise KeyError(name)
+            try:
+                self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine's own error types
+                raise _rejection(exc) from None
+        return self._rows[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _values(path: Path) -> tuple[Mapping[str, list[list[Any]]], dict[str, str]]:
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        grids, visibility = {}, {}
-        for meta in book.sheets_metadata:
-            if str(meta.typ).rsplit(".", 1)[-1].lower() != "worksheet":
-                continue
-            sheet = book.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            grids[meta.name] = rows
-            visibility[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
-        return grids, visibility
+        visibility = {meta.name: str(meta.visible).rsplit(".", 1)[-1].lower() for meta in book.sheets_metadata
+                      if str(meta.typ).rsplit(".", 1)[-1].lower() == "worksheet"}
     except Exception as exc:  # calamine's own errors for every kind of damage, encryption included
-        name = type(exc).__name__
-        if "Password" in name or "encrypt" in str(exc).lower():
-            raise Rejected("FILE_ENCRYPTED") from None
-        raise Rejected("FILE_DAMAGED", f"{name}: {exc}") from None
+        raise _rejection(exc) from None
+    return _Sheets(book, list(visibility)), visibility
+
+
+def _rejection(exc: Exception) -> Rejected:
+    name = type(exc).__name__
+    if "Password" in name or "encrypt" in str(exc).lower():
+        return Rejected("FILE_ENCRYPTED")
+    return Rejected("FILE_DAMAGED", f"{name}: {exc}")

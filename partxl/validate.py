@@ -59,11 +59,10 @@ def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: 
     """Open and check ``path``; ``display`` is the name findings use for the file (e.g. relative to the folder)."""
     name = display or path.name
     try:
-        opened = open_return(path)
-    except Rejected as rejected:
+        return _Checker(open_return(path), spec, config, as_of, name).run()
+    except Rejected as rejected:  # when opening it, or reading one of its sheets
         finding = Code[rejected.code].at(file=name, detail=rejected.detail, hint=REJECTION_HINTS.get(rejected.code, ""))
         return Checked(path, findings=[finding])
-    return _Checker(opened, spec, config, as_of, name).run()
 
 
 class _Checker:
