@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -144,11 +144,12 @@ def _write_outputs(result: ConsolidateResult, spec: Spec, config: Config, as_of:
             result.outputs = {out_dir / name: "unchanged" for name in OUTPUT_NAMES}  # same inputs: the same bytes again
             return
         register = workers.submit(_register_job, result.records)
-        report = workers.submit(_report_job, replace(result, previous=[]))
-        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,  # the smallest of the three,
+        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
                                 counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
-        built = summary_bytes(summary)  # built here while the workers build the other two
-        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report.result(), built), strict=True)}
+        committee = workers.submit(_summary_job, summary)
+        report = report_bytes(result, config, as_of)  # here, beside the workers: it needs every finding, costly to send
+        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, committee.result()),
+                                                               strict=True)}
         out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
         for path, data in contents.items():
             result.outputs[path] = replace_keeping_copy(path, data)
@@ -160,8 +161,8 @@ def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
     return register_bytes(records, shared["spec"], shared["config"], shared["as_of"])
 
 
-def _report_job(shared: dict[str, Any], result: ConsolidateResult) -> bytes:
-    return report_bytes(result, shared["config"], shared["as_of"])
+def _summary_job(shared: dict[str, Any], summary: Any) -> bytes:
+    return summary_bytes(summary)
 
 
 def _worth_workers(files: list[Path], register: Path) -> bool:
