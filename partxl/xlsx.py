@@ -92,11 +92,17 @@ class FastFormulaWorksheet(Worksheet):
         never need escaping. The bytes written are the same (the tests compare whole files).
         """
         fmt = cell.format
-        if fmt is None or self.constant_memory:
+        if fmt is None:
             super()._write_cell(row, col, cell)
             return
         kind = type(cell).__name__
-        if kind == "String":
+        if kind == "String" and self.constant_memory:
+            text = cell.string  # written inline: only plain text here, anything xlsxwriter would escape or mark goes to it
+            if not _plain(text):
+                super()._write_cell(row, col, cell)
+                return
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t>{text}</t></is></c>')
+        elif kind == "String":
             self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
         elif kind in ("Number", "Datetime"):
             self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
@@ -104,6 +110,13 @@ class FastFormulaWorksheet(Worksheet):
             self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"/>')
         else:
             super()._write_cell(row, col, cell)
+
+
+def _plain(text: str) -> bool:
+    """Text xlsxwriter would write inline unchanged: no control or non-characters (escaped as _xHHHH_), no literal
+    _x escape, no XML markup characters, no leading or trailing space (which needs xml:space), not a rich string."""
+    return bool(text) and text.isprintable() and "_x" not in text and "&" not in text and "<" not in text \
+        and ">" not in text and not text[0].isspace() and not text[-1].isspace()
 
 
 class FastWorkbook(Workbook):

@@ -73,3 +73,35 @@ def test_libreoffice_opens_the_streamed_workbooks_and_keeps_every_value(streamed
             assert len(theirs[sheet]) == len(rows), sheet
             assert theirs[sheet][0] == rows[0], sheet  # the table's header row
         assert set(_tables(saved).values()) == set(_tables(streamed / original).values())
+
+
+TRICKY = ["plain", " leading space", "trailing space ", "tab\there", "line\nbreak", "_x0041_ looks escaped", 'a & b < c > d "q"',
+          "\x07bell", "non-character \ufffe", "emoji 🎉 and عربى", "<r>not rich</r>", "=cmd|' /C calc'!A0", "nbsp\u00a0",
+          "\u2028separator", "12345"]
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_partxls_fast_cell_writer_writes_what_xlsxwriter_writes(stream: bool, tmp_path: Path):
+    """partxl writes common cells itself (see FastFormulaWorksheet._write_cell): byte for byte what xlsxwriter would."""
+    import datetime as dt
+
+    import xlsxwriter
+
+    from partxl.xlsx import BOOK_OPTIONS, StreamingWorkbook, write_value
+
+    def sheet_xml(book_class, target: Path, options: dict) -> bytes:
+        book = book_class(str(target), options) if book_class is xlsxwriter.Workbook else book_class(str(target), options, stream=stream)
+        sheet, fmt = book.add_worksheet("Values"), book.add_format({"text_wrap": True})
+        for row, value in enumerate([*TRICKY, 3.25, 0, -1e-9, dt.date(2026, 3, 31), None, True], start=0):
+            write_value(sheet, row, 0, value, fmt) if book_class is not xlsxwriter.Workbook else \
+                sheet.write(row, 0, value if value is not None else "", fmt)
+        sheet.write_string(len(TRICKY) + 10, 0, "unformatted")
+        book.close()
+        with zipfile.ZipFile(target) as package:
+            return package.read("xl/worksheets/sheet1.xml")
+
+    options = {**BOOK_OPTIONS, "constant_memory": stream, "default_date_format": "dd/mm/yyyy"}
+    mine = sheet_xml(StreamingWorkbook, tmp_path / "mine.xlsx", options)
+    theirs = sheet_xml(xlsxwriter.Workbook, tmp_path / "theirs.xlsx", options)
+    assert mine == theirs
+    assert (b"inlineStr" in mine) == stream
