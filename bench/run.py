@@ -61,17 +61,19 @@ def make_register(n: int, target: Path) -> None:
     write_register(records, load_spec(), load_config(None), target, TODAY)
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Wall time (s) and peak resident memory (MiB) of one command in its own process."""
-    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: openpyxl's warnings would fill a pipe and stall the child
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """Wall time (s), peak resident memory (MiB) and the first line printed, of one command in its own process."""
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:  # files, not pipes: a full pipe stalls a child
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=errors)
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status) not in (0, 1):
             errors.seek(0)
             raise SystemExit(f"{command[:4]} failed: {errors.read().decode(errors='replace')[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+        output.seek(0)
+        said = output.read(4000).decode(errors="replace").strip().splitlines()
+    return elapsed, usage.ru_maxrss / 1024, said[0] if said else ""
 
 
 BASELINE = """
@@ -148,7 +150,7 @@ def run(n: int, repeat: int, work: Path, only: set[str]) -> dict[str, object]:
     returns = work / "returns"
     measure([python, "-m", "partxl", "generate", "--register", str(register), "--out", str(returns)], cwd=REPO)
     names = [k for k in ("consolidate", "rerun", "baseline", "floor", "generate", "bare") if not only or k in only]
-    times: dict[str, list[tuple[float, float]]] = {k: [] for k in names}
+    times: dict[str, list[tuple[float, float, str]]] = {k: [] for k in names}
     for i in range(repeat):
         out = work / f"out{i}"
         consolidate = [python, "-m", "partxl", "consolidate", str(returns), "--out", str(out), "--previous", str(register),
@@ -162,13 +164,14 @@ def run(n: int, repeat: int, work: Path, only: set[str]) -> dict[str, object]:
         for name in names:
             times[name].append(measure(*commands[name]))
         shutil.rmtree(out, ignore_errors=True)
-    median = {k: (statistics.median(t for t, _ in v), statistics.median(m for _, m in v)) for k, v in times.items()}
+    median = {k: (statistics.median(t for t, _, _ in v), statistics.median(m for _, m, _ in v)) for k, v in times.items()}
     ratio = {  # a ratio needs both of its figures
         "consolidate / baseline": ("consolidate", "baseline"), "consolidate / floor": ("consolidate", "floor"),
         "rerun / consolidate": ("rerun", "consolidate"), "generate / bare xlsxwriter": ("generate", "bare"),
     }
     return {
         "returns": n, "repeat": repeat,
+        "consolidate_said": times["consolidate"][0][2] if times.get("consolidate") else "",  # what became of the returns
         "seconds": {k: round(v[0], 3) for k, v in median.items()},
         "returns_per_second": {k: round(n / v[0], 1) for k, v in median.items()},
         "peak_rss_mib": {k: round(v[1], 1) for k, v in median.items()},
@@ -183,6 +186,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--only", default="", help="measure only these, comma-separated (e.g. consolidate,rerun,floor "
                                                    "for a scaling run at 10,000, where the pandas loop alone takes many minutes)")
+    parser.add_argument("--results", type=Path, default=HERE / "results", help="folder for the JSON (default bench/results)")
     parser.add_argument("--make-register", nargs=2, metavar=("N", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make_register:
@@ -197,18 +201,20 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     result["machine"] = machine()
     result["when"] = dt.datetime.now().isoformat(timespec="seconds")
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
+    results = args.results
+    results.mkdir(parents=True, exist_ok=True)
     target = results / f"{dt.datetime.now():%Y%m%d-%H%M%S}-n{args.returns}.json"
     target.write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(k) for k in result["seconds"])
     print(f"partxl benchmark, {args.returns} returns, median of {args.repeat} run(s)")
+    if result["consolidate_said"]:
+        print(f"  partxl consolidate said: {result['consolidate_said']}")
     for key, seconds in result["seconds"].items():
         print(f"  {key:<{width}}  {seconds:9.2f} s  {result['returns_per_second'][key]:9.1f} returns/s  "
               f"{result['peak_rss_mib'][key]:7.0f} MiB peak")
     for key, ratio in result["ratios"].items():
         print(f"  {key:<28} {ratio:7.3f}")
-    print(f"written to {target.relative_to(REPO)}")
+    print(f"written to {target}")
 
 
 if __name__ == "__main__":

@@ -105,3 +105,21 @@ def test_partxls_fast_cell_writer_writes_what_xlsxwriter_writes(stream: bool, tm
     theirs = sheet_xml(xlsxwriter.Workbook, tmp_path / "theirs.xlsx", options)
     assert mine == theirs
     assert (b"inlineStr" in mine) == stream
+
+
+def test_the_benchmark_runs_and_reports_its_figures(tmp_path: Path):
+    """bench/run.py end to end on a few returns (its figures are not asserted: tests never time anything)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--returns", "30", "--repeat", "1",
+                           "--only", "consolidate,rerun,floor", "--results", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    [written] = tmp_path.glob("*-n30.json")
+    result = json.loads(written.read_text())
+    assert set(result["seconds"]) == {"consolidate", "rerun", "floor"}
+    assert set(result["ratios"]) == {"consolidate / floor", "rerun / consolidate"}
+    assert "30 file(s) read" in result["consolidate_said"]
+    assert result["machine"]["cpus"] and result["peak_rss_mib"]["consolidate"] > 0
