@@ -186,6 +186,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=len(files) >= PARALLEL_FROM) as own:
             return collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of,
                            progress=progress, files=files, workers=own)
+    workers.start()  # before the thread below: see Workers.start
     fingerprint = checker_fingerprint(spec, config, as_of)
     results: list[FileResult] = []
     with Ledger(ledger_path or out_dir / LEDGER_NAME) as ledger:

@@ -50,15 +50,20 @@ class Workers:
     """
 
     def __init__(self, shared: dict[str, Any], parallel: bool):
-        self.shared = shared
+        self.shared, self.started = shared, False
         cores = os.cpu_count() or 1
         self.pool = ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_install, initargs=(shared,)) \
             if parallel and cores >= 2 else None
 
     def start(self) -> None:
-        """Start every worker process now rather than with the first jobs (a forking pool starts them all at its first)."""
-        if self.pool is not None:
+        """Start every worker process now rather than with the first jobs (a forking pool starts them all at its first).
+
+        Call it before starting threads of your own too: a process forked while another thread
+        holds a lock (the import lock, say) would wait for it forever.
+        """
+        if self.pool is not None and not self.started:
             self.pool.submit(os.getpid).result()
+            self.started = True
 
     def map(self, function: Callable[..., Any], jobs: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         """``function(shared, *job)`` for every job, yielded in order.
