@@ -159,7 +159,6 @@ class _Checker:
         located = {cell.name: self._named(cell) for cell in sheet_layout.inputs}
         moved = sum(1 for cell in sheet_layout.inputs if located[cell.name] not in (None, (form.sheet, cell.a1)))
         raw: dict[str, Any] = {}
-        scanned: dict[str, tuple[dict[str, str], frozenset[str]]] = {}  # per sheet: its error cells and formula cells
         for cell in sheet_layout.inputs:
             location = located[cell.name] or self._unnamed(cell, sheet, form, version, trust_layout=not moved)
             if location is None:  # a question added since this workbook's version, or a deleted answer cell: empty
@@ -167,15 +166,13 @@ class _Checker:
                 continue
             self.where[cell.name] = location
             on, address = location
-            if on not in scanned:
-                scanned[on] = (self.opened.error_cells(on), self.opened.formula_cells(on))
-            errors, formulas = scanned[on]
-            if errors and address in errors:  # reported here, and not read as an answer
+            errors = self.opened.error_cells(on)  # each sheet scanned once, by Opened
+            if address in errors:  # reported here, and not read as an answer
                 self.add(Code.ERROR_VALUE, sheet=on, cell=address, field=cell.label, form=form.title, value=errors[address],
                          hint=f"Enter {TYPES[cell.field.type].right} instead.")
                 continue
             raw[cell.name] = self.opened.cell(on, address)
-            if formulas and address in formulas:
+            if address in self.opened.formula_cells(on):
                 self.add(Code.FORMULA_IN_INPUT, sheet=on, cell=address, field=cell.label, form=form.title,
                          value=_shown(raw[cell.name]), hint="Type the answer itself rather than a formula.")
         if moved:

@@ -33,10 +33,6 @@ def _install(shared: dict[str, Any]) -> None:
     _SHARED.update(shared)
 
 
-def _call(function: Callable[..., Any], *args: Any) -> Any:
-    return function(_SHARED, *args)
-
-
 def _call_job(function: Callable[..., Any], job: tuple[Any, ...]) -> Any:
     return function(_SHARED, *job)
 
@@ -82,7 +78,7 @@ class Workers:
             done: Future[Any] = Future()
             done.set_result(function(self.shared, *args))
             return done
-        return self.pool.submit(_call, function, *args)
+        return self.pool.submit(_call_job, function, args)
 
     def __enter__(self) -> Workers:
         return self
