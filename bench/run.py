@@ -35,16 +35,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(REPO))
 
 AS_OF = "2026-11-23"
 
 
 def make_register(n: int, target: Path) -> None:
     """N partnerships cycled from the sample council; one in twenty carries a mistake in its register row."""
-    from partxl.config import load_config
-    from partxl.register import Record, write_register
-    from partxl.spec import load_spec
+    from partxl import Record, Workspace
     from samples.make_samples import TODAY, make_records
 
     base = make_records()
@@ -58,7 +55,7 @@ def make_register(n: int, target: Path) -> None:
         if i % 20 == 13:
             values["assessment_features_trust_score"] = None
         records.append(Record(f"B{i + 1:05d}", source.status, {k: v for k, v in values.items() if v is not None}))
-    write_register(records, load_spec(), load_config(None), target, TODAY)
+    Workspace.load().write_register(records, target, as_of=TODAY)
 
 
 def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
@@ -99,14 +96,10 @@ print(cells)
 
 BARE_WRITE = """
 import sys, pathlib, xlsxwriter
-sys.path.insert(0, sys.argv[3])
-from partxl.config import load_config
-from partxl.layout import layout_form
-from partxl.register import read_register
-from partxl.spec import load_spec
-spec, config = load_spec(), load_config(None)
-records = read_register(pathlib.Path(sys.argv[1]), spec, {s: config.choice_list(s) for s in ("officers", "strategic_objectives")}).records
-layouts = [layout_form(f) for f in spec.workbooks["annual"].forms]
+import partxl
+ws = partxl.Workspace.load()
+records = ws.records(sys.argv[1])
+layouts = [partxl.layout_form(f) for f in ws.spec.workbooks["annual"].forms]
 out = pathlib.Path(sys.argv[2]); out.mkdir(parents=True, exist_ok=True)
 for record in records:
     book = xlsxwriter.Workbook(str(out / f"{record.id}.xlsx"))
@@ -146,7 +139,7 @@ def run(n: int, repeat: int, work: Path, only: set[str]) -> dict[str, object]:
     register = work / "register.xlsx"
     # In a child: this process must stay small, because a child's peak memory as the kernel reports it
     # includes the copy of its parent it starts as, before it becomes the measured program.
-    subprocess.run([python, str(Path(__file__)), "--make-register", str(n), str(register)], check=True, cwd=REPO)
+    subprocess.run([python, "-m", "bench.run", "--make-register", str(n), str(register)], check=True, cwd=REPO)
     returns = work / "returns"
     measure([python, "-m", "partxl", "generate", "--register", str(register), "--out", str(returns)], cwd=REPO)
     names = [k for k in ("consolidate", "rerun", "baseline", "floor", "generate", "bare") if not only or k in only]
@@ -159,7 +152,7 @@ def run(n: int, repeat: int, work: Path, only: set[str]) -> dict[str, object]:
             "consolidate": (consolidate, REPO), "rerun": (consolidate, REPO),
             "baseline": ([python, "-c", BASELINE, str(returns)], None), "floor": ([python, "-c", FLOOR, str(returns)], None),
             "generate": ([python, "-m", "partxl", "generate", "--register", str(register), "--out", str(work / f"gen{i}")], REPO),
-            "bare": ([python, "-c", BARE_WRITE, str(register), str(work / f"bare{i}"), str(REPO)], None),
+            "bare": ([python, "-c", BARE_WRITE, str(register), str(work / f"bare{i}")], None),
         }
         for name in names:
             times[name].append(measure(*commands[name]))

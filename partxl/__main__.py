@@ -1,5 +1,5 @@
 """``python -m partxl``: the same as the ``partxl`` command."""
 
-from .cli import main
+from partxl.cli import main
 
 main()

@@ -1,26 +1,29 @@
-"""The ``partxl`` command: a thin click layer over the library.
+"""The ``partxl`` command: click only.
 
-Each command parses its options, calls one library function and prints what it did.
-Library errors become clear one-line messages (exit 2); findings print as a list and make
-the exit code 1 when any is an error; 0 means clean.
+Each command turns its options into one call on a :class:`~partxl.workspace.Workspace`, prints
+what came back, and exits 0 when the result is clean, 1 when it has findings of severity error,
+and 2 when the job could not run at all (a :class:`~partxl.errors.PartxlError` or a file system
+error, printed as one line). ``--json`` prints the result's ``to_dict()``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from .config import Config, ConfigError, init_workspace, load_config
-from .findings import Finding, errors
-from .spec import DefinitionError, Spec, load_spec
-from .workers import few_collections
+from partxl.config import init_workspace
+from partxl.errors import PartxlError
+from partxl.findings import Finding, Severity
+from partxl.workers import few_collections
+from partxl.workspace import Workspace
 
 EXIT_FINDINGS, EXIT_CANNOT_RUN = 1, 2
-CANNOT_RUN = (ConfigError, DefinitionError, OSError)
 
 
 class Fatal(click.ClickException):
@@ -29,22 +32,19 @@ class Fatal(click.ClickException):
     exit_code = EXIT_CANNOT_RUN
 
 
-def _load(ctx: click.Context) -> tuple[Config, Spec]:
-    try:
-        config = load_config(ctx.obj["config"])
-        return config, load_spec(config.templates)
-    except CANNOT_RUN as exc:
-        raise Fatal(str(exc)) from None
-
-
 class _Guarded(click.Group):
-    """No traceback reaches a user: anything unexpected becomes one clear line (exit 2), unless --debug."""
+    """No traceback reaches a user: partxl's errors and the file system's are one line (exit 2); so is anything
+    unexpected, with a pointer to --debug."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except (PartxlError, OSError) as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise Fatal(str(exc)) from None
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
@@ -77,10 +77,32 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
+def _workspace(ctx: click.Context) -> Workspace:
+    return Workspace.load(config=ctx.obj["config"])
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+def _finish(result: Any, as_json: bool, show: Callable[[], None]) -> NoReturn:
+    """Print the result (as JSON, or by ``show``) and exit 0 when it is clean, 1 when it has errors."""
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        show()
+    sys.exit(0 if result.ok else EXIT_FINDINGS)
+
+
 def _print_findings(findings: list[Finding]) -> None:
     for f in findings:
         where = " ".join(x for x in (f.partnership, f"{f.sheet}!{f.cell}" if f.cell else f.sheet) if x)
         click.echo(f"  {f.severity:<7} {f.code} {where}: {f.message}", err=True)
+
+
+_AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                      help="Judge reviews, end dates and lateness as at this date (default: today).")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
 
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,10 +121,7 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def init(folder: Path) -> None:
     """Start a workspace in FOLDER: a documented partxl.toml and an editable copy of the forms."""
-    try:
-        written = init_workspace(folder)
-    except OSError as exc:
-        raise Fatal(f"cannot write to {folder}: {exc}") from None
+    written = init_workspace(folder)
     for path in written:
         click.echo(f"wrote {path}")
     if not written:
@@ -116,24 +135,16 @@ def init(folder: Path) -> None:
               show_default=True, help="Folder to write the workbooks into.")
 @click.option("--blank", is_flag=True, help="Also write a blank workbook for proposing a new partnership.")
 @click.option("--only", multiple=True, metavar="ID", help="Only this partnership (repeat for more).")
-@click.option("--json", "as_json", is_flag=True, help="Print what was written and found as JSON.")
+@_JSON
 @click.pass_context
 def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bool, only: tuple[str, ...],
              as_json: bool) -> None:
     """Write one locked, pre-filled workbook per partnership in the register."""
-    from .generate import GenerateError
-    from .generate import generate as run
-    from .register import RegisterError
+    result = _workspace(ctx).generate(out_dir, register=register, blank=blank, only=only)
+    if only and not result.files:
+        raise Fatal(f"no partnership with id {', '.join(only)} in the register")
 
-    config, spec = _load(ctx)
-    try:
-        result = run(config, spec, out_dir, register, blank=blank, only=only)
-    except (RegisterError, GenerateError, *CANNOT_RUN) as exc:
-        raise Fatal(str(exc)) from None
-    if as_json:
-        _echo_json({"files": {str(p): o for p, o in result.files.items()},
-                    "findings": [f.as_dict() for f in result.findings]})
-    else:
+    def show() -> None:
         n = len(result.files)
         click.echo(f"{n} workbook{'s' * (n != 1)} in {out_dir}: {result.count('written')} new, "
                    f"{result.count('unchanged')} unchanged, {result.count('superseded')} replaced"
@@ -141,9 +152,8 @@ def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bo
         if result.findings:
             click.echo(f"{len(result.findings)} thing(s) to look at in the register:", err=True)
             _print_findings(result.findings)
-    if only and not result.files:
-        raise Fatal(f"no partnership with id {', '.join(only)} in the register")
-    sys.exit(EXIT_FINDINGS if errors(result.findings) else 0)
+
+    _finish(result, as_json, show)
 
 
 @main.command()
@@ -154,32 +164,20 @@ def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bo
               help="Last cycle's register (default: [paths] register in the configuration).")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The SQLite ledger of every file seen (default: OUT/ledger.sqlite).")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge reviews and end dates as at this date.")
+@_AS_OF
 @click.option("--json", "as_json", is_flag=True, help="Print every file and finding as JSON instead of a summary.")
 @click.option("--debug", is_flag=True, help="Show a traceback when the command cannot run (same as partxl --debug).")
 @click.pass_context
 def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
-                as_of: Any, as_json: bool, debug: bool) -> None:
+                as_of: dt.datetime | None, as_json: bool, debug: bool) -> None:
     """Read every return in RETURNS_DIR, check it, and build the Partnership Register."""
-    from .consolidate import consolidate as run
-    from .register import RegisterError
-
     ctx.obj["debug"] = ctx.obj["debug"] or debug
-    config, spec = _load(ctx)
-    try:
-        with _Progress("Reading returns", hidden=as_json) as progress:
-            result = run(config, spec, returns_dir, out_dir, previous=previous, ledger_path=ledger_path,
-                         as_of=as_of.date() if as_of else None, progress=progress)
-    except (*CANNOT_RUN, RegisterError) as exc:
-        if ctx.obj["debug"]:
-            raise
-        raise Fatal(str(exc)) from None
-    if as_json:
-        _echo_json({"files": [{"path": f.path, "outcome": f.outcome, "partnership": f.partnership, "sha256": f.sha256,
-                               "cached": f.cached} for f in result.files],
-                    "findings": [f.as_dict() for f in result.findings],
-                    "outputs": {str(p): o for p, o in result.outputs.items()}})
-    else:
+    workspace = _workspace(ctx)
+    with _Progress("Reading returns", hidden=as_json) as progress:
+        result = workspace.consolidate(returns_dir, out=out_dir, previous=previous, ledger=ledger_path, as_of=_day(as_of),
+                                       progress=progress)
+
+    def show() -> None:
         click.echo(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: {result.count('accepted')} accepted, "
                    f"{result.count('errors')} with errors, {result.count('rejected')} rejected, "
                    f"{result.count('superseded')} replaced by newer returns, {result.count('skipped')} skipped.")
@@ -187,37 +185,32 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
                    f"{len(result.excluded)} left off as not partnerships.")
         for path, outcome in result.outputs.items():
             click.echo(f"  {path} ({outcome})")
-    sys.exit(0 if result.clean else EXIT_FINDINGS)
+
+    _finish(result, as_json, show)
 
 
 @main.command()
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge reviews and end dates as at this date.")
+@_AS_OF
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.pass_context
-def check(ctx: click.Context, workbook: Path, as_of: Any, as_json: bool) -> None:
+def check(ctx: click.Context, workbook: Path, as_of: dt.datetime | None, as_json: bool) -> None:
     """Check one filled-in workbook before sending it: exit 0 when it has no errors."""
-    import datetime as dt
+    result = _workspace(ctx).check(workbook, as_of=_day(as_of))
 
-    from .report import ordered
-    from .validate import check_file
-
-    config, spec = _load(ctx)
-    checked = check_file(workbook, spec, config, as_of.date() if as_of else dt.date.today())
-    findings = ordered(checked.findings)
-    if as_json:
-        _echo_json({"accepted": checked.accepted, "findings": [f.as_dict() for f in findings]})
-    else:
-        who = checked.partnership_id and f" for {checked.metadata.get('partnership_name') or checked.partnership_id}"
-        errors_n = sum(f.severity == "error" for f in findings)
-        click.echo(f"{workbook.name}{who or ''}: " + ("ready to send" if checked.accepted else f"{errors_n} error(s) to correct")
+    def show() -> None:
+        findings = result.findings
+        who = f" for {result.partnership_name}" if result.partnership_id else ""
+        errors_n = sum(f.severity == Severity.ERROR for f in findings)
+        click.echo(f"{workbook.name}{who}: " + ("ready to send" if result.accepted else f"{errors_n} error(s) to correct")
                    + (f", {len(findings) - errors_n} other note(s)" if len(findings) > errors_n else "") + ".")
         for f in findings:
             place = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
             click.echo(f"  [{f.severity}] {place + ': ' if place else ''}{f.message}")
             if f.hint and f.hint != f.message:
                 click.echo(f"           what to do: {f.hint}")
-    sys.exit(0 if checked.accepted else EXIT_FINDINGS)
+
+    _finish(result, as_json, show)
 
 
 @main.command()
@@ -227,41 +220,21 @@ def check(ctx: click.Context, workbook: Path, as_of: Any, as_json: bool) -> None
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Last cycle's register, for the Changes sheet.")
 @click.option("--pdf", is_flag=True, help="Also print it to PDF (same name, .pdf) with LibreOffice, for committee papers.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge reviews and deadlines as at this date.")
+@_AS_OF
+@_JSON
 @click.pass_context
-def summary(ctx: click.Context, register: Path, out_file: Path, previous: Path | None, pdf: bool, as_of: Any) -> None:
+def summary(ctx: click.Context, register: Path, out_file: Path, previous: Path | None, pdf: bool, as_of: dt.datetime | None,
+            as_json: bool) -> None:
     """Write the committee summary of REGISTER: overview with charts, heat map, actions, compliance, finance."""
-    import datetime as dt
+    result = _workspace(ctx).summary(register, out=out_file, previous=previous, as_of=_day(as_of), pdf=pdf)
 
-    from .files import replace_keeping_copy
-    from .register import RegisterError
-    from .summary import SummaryError, summary_bytes, summary_from_register, to_pdf
+    def show() -> None:
+        click.echo(f"{result.path} ({result.outcome}): {result.partnerships} partnerships")
+        if result.pdf:
+            click.echo(str(result.pdf))
+        _print_findings(result.findings)
 
-    config, spec = _load(ctx)
-    try:
-        built = summary_from_register(register, spec, config, as_of.date() if as_of else dt.date.today(), previous)
-        outcome = replace_keeping_copy(out_file, summary_bytes(built))
-        click.echo(f"{out_file} ({outcome}): {len(built.rows)} partnerships")
-        if pdf:
-            click.echo(f"{to_pdf(out_file, out_file.with_suffix('.pdf'))}")
-    except (RegisterError, SummaryError, *CANNOT_RUN) as exc:
-        raise Fatal(str(exc)) from None
-
-
-def _collect(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
-             as_of: Any) -> tuple[Any, Config]:
-    import datetime as dt
-
-    from .consolidate import collect
-    from .register import RegisterError
-
-    config, spec = _load(ctx)
-    try:
-        result = collect(config, spec, returns_dir, out_dir, previous=previous, ledger_path=ledger_path,
-                         as_of=as_of.date() if as_of else dt.date.today())
-    except (*CANNOT_RUN, RegisterError) as exc:
-        raise Fatal(str(exc)) from None
-    return result, config
+    _finish(result, as_json, show)
 
 
 def _cycle_options(command: Any) -> Any:
@@ -269,11 +242,11 @@ def _cycle_options(command: Any) -> Any:
     for option in reversed([
         click.argument("returns_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)),
         click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
-                     help="The consolidate output folder (its ledger saves re-reading files)."),
+                     help="The consolidate output folder (its ledger saves re-reading files; nothing is written to it)."),
         click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
                      help="Last cycle's register (default: [paths] register in the configuration)."),
         click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="The SQLite ledger (default: OUT/ledger.sqlite)."),
+                     help="The SQLite ledger (default: OUT/ledger.sqlite); only read."),
         click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge lateness as at this date."),
     ]):
         command = option(command)
@@ -282,25 +255,20 @@ def _cycle_options(command: Any) -> Any:
 
 @main.command()
 @_cycle_options
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@_JSON
 @click.pass_context
 def status(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
-           as_of: Any, as_json: bool) -> None:
+           as_of: dt.datetime | None, as_json: bool) -> None:
     """Per officer: which partnerships have returned, are outstanding or late, or came back with errors."""
-    from .chase import NEEDS_ACTION, officer_status
+    result = _workspace(ctx).status(returns_dir, out=out_dir, previous=previous, ledger=ledger_path, as_of=_day(as_of))
 
-    result, config = _collect(ctx, returns_dir, out_dir, previous, ledger_path, as_of)
-    statuses = officer_status(result, config)
-    if as_json:
-        _echo_json([{"officer": o.officer, "email": o.email,
-                     "partnerships": [{"id": p.id, "name": p.name, "state": p.state, "files": p.files} for p in o.partnerships]}
-                    for o in statuses])
-    else:
-        for o in statuses:
+    def show() -> None:
+        for o in result.officers:
             click.echo(f"{o.officer} <{o.email or 'no e-mail in configuration'}>")
             for p in o.partnerships:
                 click.echo(f"  {p.state:<13} {p.id:<10} {p.name}")
-    sys.exit(EXIT_FINDINGS if any(o.count(*NEEDS_ACTION) for o in statuses) else 0)
+
+    _finish(result, as_json, show)
 
 
 @main.command()
@@ -310,24 +278,23 @@ def status(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path 
 @click.option("--workbooks", type=click.Path(file_okay=False, path_type=Path), default=Path("out/workbooks"), show_default=True,
               help="Where partxl generate wrote the workbooks, to attach to reminders.")
 @click.option("--send", is_flag=True, help="Also send them through the SMTP server in the configuration.")
+@_JSON
 @click.pass_context
 def chase(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
-          as_of: Any, to_dir: Path, workbooks: Path, send: bool) -> None:
+          as_of: dt.datetime | None, to_dir: Path, workbooks: Path, send: bool, as_json: bool) -> None:
     """Write (and with --send, send) one reminder per officer with something outstanding, late or to correct."""
-    from .chase import ChaseError, officer_status, reminders, write_reminders
-    from .chase import send as deliver
+    result = _workspace(ctx).chase(returns_dir, to=to_dir, workbooks=workbooks, send=send, out=out_dir, previous=previous,
+                                   ledger=ledger_path, as_of=_day(as_of))
 
-    result, config = _collect(ctx, returns_dir, out_dir, previous, ledger_path, as_of)
-    messages = reminders(officer_status(result, config), config, result.as_of, returns_dir, workbooks)
-    for path in write_reminders(messages, to_dir):
-        click.echo(f"wrote {path}")
-    if send and messages:
-        try:
-            click.echo(f"sent {deliver(messages, config)} reminder(s) through {config.smtp.host}:{config.smtp.port}")
-        except ChaseError as exc:
-            raise Fatal(str(exc)) from None
-    if not messages:
-        click.echo("nothing to chase: every partnership has returned")
+    def show() -> None:
+        for path in result.written:
+            click.echo(f"wrote {path}")
+        if result.sent:
+            click.echo(f"sent {result.sent} reminder(s)")
+        if not result.written:
+            click.echo("nothing to chase: every partnership has returned")
+
+    _finish(result, as_json, show)
 
 
 @main.command()
@@ -335,22 +302,14 @@ def chase(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path |
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/public"), show_default=True,
               help="Folder for register.csv and index.html.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the page says it is as at.")
+@_JSON
 @click.pass_context
-def publish(ctx: click.Context, register: Path, out_dir: Path, as_of: Any) -> None:
+def publish(ctx: click.Context, register: Path, out_dir: Path, as_of: dt.datetime | None, as_json: bool) -> None:
     """Write the public register: a CSV safe to open in Excel and an accessible web page, public fields only."""
-    import datetime as dt
+    result = _workspace(ctx).publish(register, out=out_dir, as_of=_day(as_of))
 
-    from .publish import PublishError
-    from .publish import publish as run
-    from .register import RegisterError
+    def show() -> None:
+        click.echo(f"{result.rows} partnerships, {len(result.columns)} public fields: wrote {result.csv} and {result.html}")
+        _print_findings(result.findings)
 
-    config, spec = _load(ctx)
-    try:
-        done = run(register, out_dir, spec, config, as_of.date() if as_of else dt.date.today())
-    except (PublishError, RegisterError, *CANNOT_RUN) as exc:
-        raise Fatal(str(exc)) from None
-    click.echo(f"{done.rows} partnerships, {len(done.columns)} public fields: wrote {done.csv} and {done.html}")
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    _finish(result, as_json, show)

@@ -15,14 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .spec import TEMPLATES_DIR
+from partxl.errors import PartxlError
 
 DEFAULTS_PATH = Path(__file__).resolve().parent / "default_config.toml"
 CONFIG_NAME = "partxl.toml"
+
+
+def _shipped_templates() -> Path:
+    """The repository's ``workbook_templates/`` in a checkout; the copy inside the package when installed."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "workbook_templates"
+    return checkout if (checkout / "workbook.yaml").is_file() else here / "workbook_templates"
+
+
+TEMPLATES_DIR = _shipped_templates()
+
 OPTIONAL_KEYS = {"cycle": {"issue_date"}, "paths": {"templates"}}
 
 
-class ConfigError(Exception):
+class ConfigError(PartxlError):
     """A configuration file that cannot be used, with the file and key at fault."""
 
 

@@ -11,7 +11,16 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-ERROR, WARNING, INFO = "error", "warning", "info"
+
+class Severity(enum.StrEnum):
+    """How much a finding matters: an error keeps a return out of the register; a warning asks for action."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
@@ -119,3 +128,14 @@ class Code(enum.Enum):
 
 def errors(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == ERROR]
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.file, f.partnership, f.sheet,
+                                           _cell_key(f.cell), f.code))
+
+
+def _cell_key(cell: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return (int(digits) if digits else 0, cell)
+

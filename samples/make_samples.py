@@ -1,6 +1,6 @@
 """Make the shipped samples: a fictional district council's register and a cycle of returns.
 
-Run ``python samples/make_samples.py`` to regenerate
+Run ``python -m samples.make_samples`` from the repository to regenerate
 
 - ``samples/register.xlsx``: last cycle's register (deterministic, fixed seed). It covers every
   category in the policy (and some contractual arrangements and shared services that the
@@ -20,11 +20,7 @@ import random
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from partxl.config import load_config  # noqa: E402
-from partxl.register import Record, write_register  # noqa: E402
-from partxl.spec import Table, cell_name, load_spec  # noqa: E402
+from partxl import Record, Spec, Table, Workspace, cell_name, layout_form
 
 HERE = Path(__file__).resolve().parent
 TODAY = dt.date(2026, 11, 23)
@@ -154,8 +150,8 @@ def officer_for(name: str, category: str) -> str:
 
 def make_records() -> list[Record]:
     rnd = random.Random(2027)
-    spec, config = load_spec(), load_config(None)
-    objectives = config.strategic_objectives
+    workspace = Workspace.load()
+    spec, objectives = workspace.spec, workspace.config.strategic_objectives
     records = []
     for number, (name, category, body, purpose, grant, funding) in enumerate(PARTNERSHIPS, start=1):
         pid = f"P{number:03d}"
@@ -246,7 +242,7 @@ def make_records() -> list[Record]:
     return records
 
 
-def _table(spec, form_id: str, table_id: str) -> Table:
+def _table(spec: Spec, form_id: str, table_id: str) -> Table:
     item = spec.form(form_id).item(table_id)
     assert isinstance(item, Table)
     return item
@@ -257,9 +253,8 @@ STILL_OVERDUE = {"P020"}  # returned, but the review is still more than a year o
 AS_ODS = {"P017", "P023", "P030"}
 
 
-def completed(record: Record, spec, rnd: random.Random) -> dict[str, object]:
+def completed(record: Record, spec: Spec, rnd: random.Random) -> dict[str, object]:
     """What a diligent officer types: a fresh review, and every required answer the register lacked."""
-    from partxl.layout import layout_form
     from tests.returns import FRESH_REVIEW
 
     if record.status == "Ended":  # issued the evaluation only
@@ -284,10 +279,10 @@ def make_returns(records: list[Record]) -> None:
     import shutil
     import tempfile
 
-    from partxl.generate import generate
     from tests import returns
 
-    spec, config, rnd = load_spec(), load_config(None), random.Random(2028)
+    workspace, rnd = Workspace.load(), random.Random(2028)
+    spec, config = workspace.spec, workspace.config
     folder = HERE / "returns"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
@@ -295,7 +290,7 @@ def make_returns(records: list[Record]) -> None:
     planted_ids = {item.source for item in planted}
     with tempfile.TemporaryDirectory() as tmp:
         issued = Path(tmp) / "issued"
-        generate(config, spec, issued, HERE / "register.xlsx", blank=True)
+        workspace.generate(issued, register=HERE / "register.xlsx", blank=True)
         items = [returns.Return(r.id, f"{r.id} {r.get(cell_name('info', 'name'))}".replace("/", "-").replace(":", "-"),
                                 completed(r, spec, rnd))
                  for r in records if r.id not in NOT_RETURNED | planted_ids]
@@ -310,7 +305,7 @@ def make_returns(records: list[Record]) -> None:
 
 def main() -> None:
     records = make_records()
-    write_register(records, load_spec(), load_config(None), HERE / "register.xlsx", TODAY)
+    Workspace.load().write_register(records, HERE / "register.xlsx", as_of=TODAY)
     print(f"wrote {HERE / 'register.xlsx'}")
     if "--register-only" not in sys.argv:
         make_returns(records)

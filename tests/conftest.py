@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from partxl.cli import main
 from partxl.config import load_config
-from partxl.spec import load_spec
+from partxl.forms.definitions import load_spec
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_REGISTER = REPO / "samples" / "register.xlsx"

@@ -92,7 +92,7 @@ def proposal(config: Any) -> Return:
         "significance_significant_resource": "No", "significance_annual_grant": 0, "significance_high_risk": "No",
         "significance_statutory_duty": "No",
     }
-    from partxl.spec import load_spec
+    from partxl.forms.definitions import load_spec
 
     for row in load_spec().form("agreement").item("elements").rows:  # type: ignore[union-attr]
         typed[f"agreement_elements_{row.id}_status"] = "Covered by existing agreement"

@@ -18,7 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from partxl.validate import check_file
+from partxl.returns.validate import check_file
 
 from . import returns
 from .conftest import SAMPLE_REGISTER, run_cli
@@ -106,7 +106,7 @@ def test_the_report_workbook_holds_every_finding(run: Run):
 
 
 def _answers(out: Path) -> dict[tuple[str, str], Any]:
-    from partxl.spec import load_spec
+    from partxl.forms.definitions import load_spec
 
     return {key: cell.value for key, cell in register_answers(out / "register.xlsx", load_spec()).items()}
 
@@ -287,7 +287,7 @@ def test_an_unexpected_failure_is_one_clear_line_and_debug_shows_where(filled: R
     def broken(*args, **kwargs):
         raise RuntimeError("something nobody foresaw")
 
-    monkeypatch.setattr("partxl.consolidate.report_bytes", broken)
+    monkeypatch.setattr("partxl.outputs.write.report_bytes", broken)
     code, _, err = consolidate(filled.folder, tmp_path / "out")
     assert code == 2 and "something nobody foresaw" in err and "Traceback" not in err and "--debug" in err
     with pytest.raises(RuntimeError):

@@ -67,7 +67,7 @@ def test_status_per_officer_and_in_the_report(cycle: Path, tmp_path: Path):
     code, out, err = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path), "--previous",
                              str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--json")
     assert code == 1, err  # some partnerships need action
-    states = {p["id"]: (o["officer"], p["state"]) for o in json.loads(out) for p in o["partnerships"]}
+    states = {p["id"]: (o["officer"], p["state"]) for o in json.loads(out)["officers"] for p in o["partnerships"]}
     register = {r["Partnership ID"]: r for sheet in ("Register", "Ceased") for r in _sheet_rows(cycle / "register.xlsx", sheet)}
     assert set(states) == set(register)
     for pid, (officer, state) in states.items():
@@ -79,7 +79,7 @@ def test_status_per_officer_and_in_the_report(cycle: Path, tmp_path: Path):
     assert states["P002"][1] == "with errors" and states["P009"][1] == "with errors"
     code, out, _ = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path), "--previous",
                            str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json")
-    assert {p["state"] for o in json.loads(out) for p in o["partnerships"] if p["id"] in NOT_RETURNED} == {"outstanding"}
+    assert {p["state"] for o in json.loads(out)["officers"] for p in o["partnerships"] if p["id"] in NOT_RETURNED} == {"outstanding"}
     sheet = _sheet_rows(cycle / "validation_report.xlsx", "Status by officer")
     assert {(r["Partnership"], r["State"]) for r in sheet} >= {("P002", "with errors"), ("P005", "outstanding")}
 
@@ -106,7 +106,7 @@ def test_chase_writes_one_polite_specific_reminder_per_officer(cycle: Path, issu
     messages = _reminders(tmp_path / "mail")
     code, out, _ = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"), "--previous",
                            str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--json")
-    status = json.loads(out)
+    status = json.loads(out)["officers"]
     needing = {o["officer"]: o for o in status if any(p["state"] in ("late", "outstanding", "with errors") for p in o["partnerships"])}
     assert set(messages) == set(needing)
     for officer, message in messages.items():

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from partxl.spec import DefinitionError, load_spec
+from partxl.forms.definitions import DefinitionError, load_spec
 
 from .conftest import SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import defined_cells, validation_at

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from partxl.fieldtypes import TYPES, Unreadable
+from partxl.forms.fieldtypes import TYPES, Unreadable
 
 D = dt.date(2024, 4, 1)
 

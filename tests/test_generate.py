@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from partxl.metadata import Metadata, sign, verify
-from partxl.spec import Table
+from partxl.forms.definitions import Table
+from partxl.issue.metadata import Metadata, sign, verify
 
 from .conftest import SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import defined_cells, load, metadata, unlocked_cells, validation_at

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from partxl.validate import check_file
+from partxl.returns.validate import check_file
 
 from . import hostile, returns
 from .conftest import SAMPLE_REGISTER, run_cli

@@ -24,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from partxl.metadata import Metadata, verify
+from partxl.issue.metadata import Metadata, verify
 
 from . import libreoffice
 from .inspect_xlsx import defined_cells, load, metadata, unlocked_cells

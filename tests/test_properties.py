@@ -9,9 +9,9 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partxl.layout import layout_form
-from partxl.spec import load_spec
-from partxl.validate import check_file
+from partxl.forms.definitions import load_spec
+from partxl.forms.layout import layout_form
+from partxl.returns.validate import check_file
 
 from . import hostile, returns
 

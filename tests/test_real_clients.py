@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from partxl.validate import check_file
+from partxl.returns.validate import check_file
 
 from .conftest import REPO
 

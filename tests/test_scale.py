@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-import partxl.register
-import partxl.report
+import partxl.outputs.register
+import partxl.outputs.report
 
 from . import libreoffice
 from .conftest import REPO, SAMPLE_REGISTER, run_cli
@@ -45,8 +45,8 @@ def streamed(sample_cycle: Path, tmp_path_factory) -> Path:
     """The sample cycle consolidated again through the CLI, with streaming forced for the register and the report."""
     out = tmp_path_factory.mktemp("streamed")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(partxl.register, "STREAM_FROM_ROWS", 0)
-        patch.setattr(partxl.report, "STREAM_FROM_ROWS", 0)
+        patch.setattr(partxl.outputs.register, "STREAM_FROM_ROWS", 0)
+        patch.setattr(partxl.outputs.report, "STREAM_FROM_ROWS", 0)
         code, _, err = run_cli("consolidate", str(REPO / "samples" / "returns"), "--out", str(out), "--previous",
                                str(SAMPLE_REGISTER), "--as-of", "2026-11-23")
     assert code in (0, 1), err

@@ -206,6 +206,6 @@ def test_pdf_for_committee_papers_has_a_page_per_sheet_at_least(outputs: Path):
 
 
 def test_pdf_without_libreoffice_is_a_clear_error(outputs: Path, monkeypatch):
-    monkeypatch.setattr("partxl.summary.shutil.which", lambda name: None)
+    monkeypatch.setattr("partxl.outputs.summary.shutil.which", lambda name: None)
     code, _, err = run_cli("summary", str(outputs / "register.xlsx"), "--out", str(outputs / "x.xlsx"), "--pdf")
     assert code == 2 and "LibreOffice" in err and "Traceback" not in err

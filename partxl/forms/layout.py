@@ -13,9 +13,9 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .fieldtypes import TYPES
-from .spec import Computed, Field, Form, Table, cell_name
-from .xlsx import wrapped_height
+from partxl.forms.definitions import Computed, Field, Form, Table, cell_name
+from partxl.forms.fieldtypes import TYPES
+from partxl.xlsx import wrapped_height
 
 LABEL_COL, ANSWER_COL, GUIDANCE_COL = 0, 1, 2
 LABEL_WIDTH, ANSWER_WIDTH, GUIDANCE_WIDTH = 44, 60, 46
@@ -98,7 +98,8 @@ _LAYOUTS: dict[int, tuple[Form, SheetLayout]] = {}
 
 
 def layout_form(form: Form) -> SheetLayout:
-    """The layout of ``form``, worked out once per loaded form (generation and reading call this per workbook)."""
+    """Where everything of ``form`` goes on its sheet: ``placed`` (titles, labels, guidance, formulas) and ``inputs``
+    (every answer cell, in sheet order, with its defined name). Worked out once per loaded form."""
     cached = _LAYOUTS.get(id(form))
     if cached is None or cached[0] is not form:
         cached = _LAYOUTS[id(form)] = (form, _layout(form))

@@ -6,15 +6,14 @@ import datetime as dt
 import io
 from collections import Counter
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .config import Config
-from .findings import SEVERITY_ORDER, Finding
-from .spec import cell_name
-from .xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
-
-if TYPE_CHECKING:
-    from .consolidate import ConsolidateResult
+from partxl.config import Config
+from partxl.findings import SEVERITY_ORDER, ordered
+from partxl.forms.definitions import cell_name
+from partxl.returns.results import ConsolidateResult
+from partxl.returns.status import officer_status
+from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
 
 FINDING_COLUMNS = [("Severity", 9), ("File", 36), ("Partnership", 12), ("Form", 24), ("Sheet", 13), ("Cell", 7),
                    ("Field", 34), ("Code", 24), ("What is wrong", 70), ("What would be right", 50), ("Value", 24)]
@@ -22,16 +21,6 @@ OUTCOME_TEXT = {
     "accepted": "Accepted", "superseded": "Accepted, replaced by a newer return", "errors": "Not accepted: has errors",
     "rejected": "Rejected: could not be read", "skipped": "Skipped",
 }
-
-
-def ordered(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.file, f.partnership, f.sheet,
-                                           _cell_key(f.cell), f.code))
-
-
-def _cell_key(cell: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    return (int(digits) if digits else 0, cell)
 
 
 def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, stream: bool | None = None) -> bytes:
@@ -60,8 +49,6 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
                 for r in result.excluded]
     _table(book, s, "Excluded", [("Partnership ID", 14), ("Name", 40), ("Category", 24), ("Lead officer", 18), ("Why", 80)],
            excluded, wrap={4})
-    from .chase import officer_status  # the status module needs consolidate's results, which import this one
-
     status = [[o.officer, o.email, p.id, p.name, p.state, "; ".join(p.files)]
               for o in officer_status(result, config) for p in o.partnerships]
     _table(book, s, "Status by officer", [("Lead officer", 18), ("E-mail", 34), ("Partnership", 12), ("Name", 40),

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import layout as lay
-from .config import Config
-from .fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, MONEY_MAX, TYPES, Unreadable
-from .findings import ERROR, Code, Finding
-from .metadata import Metadata, verify
-from .read import Opened, Rejected, open_return
-from .spec import Form, Rule, Spec, Table, cell_name, ref_name
+from partxl.config import Config
+from partxl.findings import ERROR, Code, Finding
+from partxl.forms import layout as lay
+from partxl.forms.definitions import Form, Rule, Spec, Table, cell_name, ref_name
+from partxl.forms.fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, MONEY_MAX, TYPES, Unreadable
+from partxl.forms.rules import breaks, unfilled_current_row
+from partxl.issue.metadata import Metadata, verify
+from partxl.returns.read import Opened, Rejected, open_return
 
 REJECTION_HINTS = {
     "FILE_EMPTY": "Send the workbook again; the copy received is empty.",
@@ -301,43 +302,6 @@ class _Checker:
         return item.label
 
 
-def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:
-    """Whether ``values`` (answers by cell name) break ``rule`` on table row ``key``; used for returns and registers alike."""
-    value = values.get(ref_name(form.id, rule.field, key))
-    other = lambda ref: values.get(ref_name(form.id, ref, key)) if ref else None  # noqa: E731
-    if rule.kind == "not_before":
-        before = other(rule.other)
-        return isinstance(value, dt.date) and isinstance(before, dt.date) and value < before
-    if rule.kind == "required_if":
-        return value is None and other(rule.when_field) == rule.when_equals
-    if rule.kind == "implies":
-        return other(rule.when_field) == rule.when_equals and value is not None and str(value) != rule.equals
-    if rule.kind == "flag":
-        return value is not None and str(value) == rule.equals
-    if rule.kind in ("overdue", "recent"):
-        months = rule.months if rule.months is not None else getattr(config, rule.months_from or "")
-        if not isinstance(value, dt.date):
-            return False
-        return add_months(value, months) < as_of if rule.kind == "overdue" else value <= as_of <= add_months(value, months)
-    if rule.kind == "past":
-        dealt_with = rule.unless_field and other(rule.unless_field) == rule.unless_equals
-        return isinstance(value, dt.date) and value < as_of and not dealt_with
-    if rule.kind == "current_row":
-        return unfilled_current_row(rule, form, values) is not None
-    return False
-
-
-def unfilled_current_row(rule: Rule, form: Form, values: dict[str, Any]) -> str | None:
-    """For a current_row rule: the last used row's cell name when every used row has the column filled."""
-    table_id, _, column = rule.field.partition(".")
-    table = form.item(table_id)
-    assert isinstance(table, Table)
-    used = [k for k in table.row_keys() if any(cell_name(form.id, table_id, k, c.id) in values for c in table.columns)]
-    if used and all(cell_name(form.id, table_id, k, column) in values for k in used):
-        return cell_name(form.id, table_id, used[-1], column)
-    return None
-
-
 def _used_rows(sheet_layout: lay.SheetLayout, raw: dict[str, Any]) -> dict[str, set[str]]:
     used: dict[str, set[str]] = {}
     for cell in sheet_layout.inputs:
@@ -358,15 +322,3 @@ def _shown(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     return str(value)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day when it has no such day)."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover - every month has a 28th

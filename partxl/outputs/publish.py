@@ -12,28 +12,42 @@ import csv
 import datetime as dt
 import html
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .files import atomic_write
-from .register import MAIN_SHEET, Record, facts, read_register, register_columns, sort_key, stage
-from .spec import Spec
+from partxl.config import Config
+from partxl.errors import PartxlError
+from partxl.files import atomic_write
+from partxl.findings import Finding, errors
+from partxl.forms.definitions import Spec
+from partxl.register.model import MAIN_SHEET, Record, facts, register_columns, sort_key, stage
+from partxl.register.read import read_register
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class PublishError(Exception):
+class PublishError(PartxlError):
     """The public register could not be written (a field the configuration names does not exist)."""
 
 
 @dataclass
-class Published:
+class PublishResult:
+    """The public register written: its two files, how many partnerships and which columns."""
+
     csv: Path
     html: Path
     rows: int
     columns: list[str]
+    findings: list[Finding] = field(default_factory=list)  # from reading the register
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"csv": str(self.csv), "html": str(self.html), "rows": self.rows, "columns": self.columns,
+                "findings": [f.as_dict() for f in self.findings]}
 
 
 def csv_cell(value: Any) -> str:
@@ -58,20 +72,14 @@ def public_table(records: list[Record], spec: Spec, config: Config, as_of: dt.da
     rows = []
     for record in sorted((r for r in records if stage(r) == MAIN_SHEET), key=sort_key):
         known = facts(record, spec, config, as_of)
-        rows.append([_value(c, record, known) for c in chosen])
+        rows.append([c.value(record, known) for c in chosen])
     return [c.heading for c in chosen], rows
 
 
-def _value(column: Any, record: Record, known: Any) -> Any:
-    if column.kind == "formula":  # the grant threshold flag, published as its value
-        return known.grant_over_threshold
-    return column.value(record, known)
-
-
-def publish(register: Path, out_dir: Path, spec: Spec, config: Config, as_of: dt.date) -> Published:
-    choices = {source: config.choice_list(source) for source in ("officers", "strategic_objectives")}
-    records = read_register(register, spec, choices).records
-    headings, rows = public_table(records, spec, config, as_of)
+def publish(register: Path, out_dir: Path, spec: Spec, config: Config, as_of: dt.date) -> PublishResult:
+    """Write ``register.csv`` and ``index.html`` in ``out_dir`` from the register at ``register``."""
+    read = read_register(register, spec, config)
+    headings, rows = public_table(read.records, spec, config, as_of)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([csv_cell(h) for h in headings])
@@ -80,7 +88,7 @@ def publish(register: Path, out_dir: Path, spec: Spec, config: Config, as_of: dt
     atomic_write(out_dir / "register.csv", lambda tmp: tmp.write_bytes(data))
     page = page_html(headings, rows, config, as_of).encode("utf-8")
     atomic_write(out_dir / "index.html", lambda tmp: tmp.write_bytes(page))
-    return Published(out_dir / "register.csv", out_dir / "index.html", len(rows), headings)
+    return PublishResult(out_dir / "register.csv", out_dir / "index.html", len(rows), headings, read.findings)
 
 
 def _cell_html(value: Any) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding
+from partxl.findings import Finding
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -103,13 +103,30 @@ def _decode(value: Any) -> Any:
 
 
 class Ledger:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """The ledger file at ``path``, opened for recording (made if it does not exist yet)."""
+
+    def __init__(self, path: Path, db: sqlite3.Connection | None = None):
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        if db is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+        self.db = db
         self.db.executescript(SCHEMA)
+
+    @classmethod
+    def snapshot(cls, path: Path) -> Ledger:
+        """A copy of the ledger at ``path`` in memory (empty when there is none yet), for commands that only read.
+
+        ``partxl status`` and ``partxl chase`` check the files the ledger does not know as consolidate
+        would, but record nothing: what they learn goes into this copy and is gone when it closes.
+        """
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        if path.is_file():
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as source:
+                source.backup(db)
+        return cls(path, db)
 
     def close(self) -> None:
         self.db.close()

@@ -18,17 +18,10 @@ from typing import Any
 
 import yaml
 
-from .fieldtypes import TABLE, TYPES
+from partxl.config import TEMPLATES_DIR
+from partxl.errors import PartxlError
+from partxl.forms.fieldtypes import TABLE, TYPES
 
-
-def _shipped_templates() -> Path:
-    """The repository's ``workbook_templates/`` in a checkout; the copy inside the package when installed."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "workbook_templates"
-    return checkout if (checkout / "workbook.yaml").is_file() else here / "workbook_templates"
-
-
-TEMPLATES_DIR = _shipped_templates()
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FORM_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 RESERVED_FORM_IDS = {"meta", "list", "cfg"}
@@ -44,7 +37,7 @@ COMPUTED_KINDS = {"at_least", "any_yes"}
 SEVERITIES = {"error", "warning"}
 
 
-class DefinitionError(Exception):
+class DefinitionError(PartxlError):
     """A mistake in a definition file, said so that the council officer editing it can fix it."""
 
     def __init__(self, path: Path | str, where: str, problem: str):

@@ -1,10 +1,8 @@
-"""Where each Responsible Officer stands, and the polite, specific reminder the MIO sends them.
+"""The polite, specific reminder the MIO sends each Responsible Officer with something to send or correct.
 
-The policy asks the MIO to remind Responsible Officers of the deadlines. ``officer_status``
-says, per officer, which partnerships have returned, are outstanding or late, or came back
-with errors; ``reminders`` turns that into one standard MIME e-mail per officer (an ``.eml``
-that Outlook and Thunderbird open), with their workbooks attached; ``send`` delivers them
-through the SMTP server named in the configuration.
+``reminders`` turns each officer's status (``partxl.returns.status``) into one standard MIME
+e-mail (an ``.eml`` that Outlook and Thunderbird open), with their workbooks attached;
+``send`` delivers them through the SMTP server named in the configuration.
 """
 
 from __future__ import annotations
@@ -15,77 +13,24 @@ import mimetypes
 import os
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
+from typing import Any
 
-from .config import Config
-from .consolidate import ACCEPTED, ERRORS, SUPERSEDED, ConsolidateResult
-from .files import atomic_write, safe_filename
-from .findings import ERROR, Finding
-from .read import Rejected, open_return
-from .register import CLOSED_SHEET, stage
-from .spec import cell_name
+from partxl.config import Config
+from partxl.errors import PartxlError
+from partxl.files import atomic_write, safe_filename
+from partxl.findings import Finding
+from partxl.returns.read import Rejected, open_return
+from partxl.returns.status import OfficerStatus, State, StatusResult
 
-RETURNED, RETURNED_LATE, WITH_ERRORS, OUTSTANDING, LATE = "returned", "returned late", "with errors", "outstanding", "late"
-NEEDS_ACTION = (WITH_ERRORS, OUTSTANDING, LATE)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ChaseError(Exception):
+class ChaseError(PartxlError):
     """Reminders could not be sent (the SMTP server refused, or is unreachable)."""
-
-
-@dataclass
-class PartnershipStatus:
-    id: str
-    name: str
-    state: str
-    files: list[str] = field(default_factory=list)  # returned files, relative to the returns folder
-    errors: list[Finding] = field(default_factory=list)  # of the newest file with errors, for 'with errors'
-
-
-@dataclass
-class OfficerStatus:
-    officer: str
-    email: str
-    partnerships: list[PartnershipStatus]
-
-    def count(self, *states: str) -> int:
-        return sum(p.state in states for p in self.partnerships)
-
-
-def officer_status(result: ConsolidateResult, config: Config) -> list[OfficerStatus]:
-    """Every partnership that owes a return this cycle (not the closed ones), grouped by its lead officer."""
-    by_partnership: dict[str, list] = {}
-    for f in result.files:
-        if f.partnership:
-            by_partnership.setdefault(f.partnership.casefold(), []).append(f)
-    officers: dict[str, OfficerStatus] = {}
-    for record in result.records:
-        if stage(record) == CLOSED_SHEET:
-            continue
-        files = by_partnership.get(record.id.casefold(), [])
-        if record.returned:
-            late = record.latest_return is not None and record.latest_return > config.deadline
-            state, errors = (RETURNED_LATE if late else RETURNED), []
-        elif any(f.outcome == ERRORS for f in files):
-            state = WITH_ERRORS
-            errors = [x for x in [f for f in files if f.outcome == ERRORS][-1].findings if x.severity == ERROR]
-        else:
-            state, errors = (LATE if result.as_of > config.deadline else OUTSTANDING), []
-        name = str(record.get(cell_name("info", "name")) or record.id)
-        officer_name = str(record.get(cell_name("info", "lead_officer")) or "(no lead officer)")
-        known = config.officer(officer_name)
-        entry = officers.setdefault(officer_name, OfficerStatus(officer_name, known.email if known else "", []))
-        entry.partnerships.append(PartnershipStatus(record.id, name, state,
-                                                    [f.path for f in files if f.outcome in (ACCEPTED, SUPERSEDED, ERRORS)],
-                                                    errors))
-    return sorted(officers.values(), key=lambda o: o.officer.casefold())
-
-
-# ---------------------------------------------------------------- reminders
 
 
 def issued_workbooks(folder: Path | None) -> dict[str, Path]:
@@ -108,12 +53,12 @@ def reminders(statuses: list[OfficerStatus], config: Config, as_of: dt.date, ret
     issued = issued_workbooks(workbooks)
     messages = []
     for officer in statuses:
-        if not officer.email or not officer.count(*NEEDS_ACTION):
+        if not officer.email or not officer.needs_action:
             continue
         message = EmailMessage()
         message["From"] = formataddr((config.mio_name, config.mio_email))
         message["To"] = formataddr((officer.officer, officer.email))
-        to_send, to_fix = officer.count(OUTSTANDING, LATE), officer.count(WITH_ERRORS)
+        to_send, to_fix = officer.count(State.OUTSTANDING, State.LATE), officer.count(State.WITH_ERRORS)
         parts = ([f"{to_send} to send"] if to_send else []) + ([f"{to_fix} to correct"] if to_fix else [])
         message["Subject"] = f"Partnership returns {config.cycle}: {' and '.join(parts)}"
         message["Date"] = format_datetime(dt.datetime.combine(as_of, dt.time(9, 0)).astimezone())
@@ -121,8 +66,8 @@ def reminders(statuses: list[OfficerStatus], config: Config, as_of: dt.date, ret
         message["Message-ID"] = f"<partxl-{digest}@{config.mio_email.split('@')[-1]}>"
         message.set_content(_body(officer, config, as_of))
         for p in officer.partnerships:
-            attachment = issued.get(p.id.casefold()) if p.state in (OUTSTANDING, LATE) else \
-                (returns_dir / p.files[-1] if p.state == WITH_ERRORS and p.files else None)
+            attachment = issued.get(p.id.casefold()) if p.state in (State.OUTSTANDING, State.LATE) else \
+                (returns_dir / p.files[-1] if p.state == State.WITH_ERRORS and p.files else None)
             if attachment is not None and attachment.is_file():
                 kind = mimetypes.guess_type(attachment.name)[0] or XLSX_TYPE
                 maintype, subtype = kind.split("/", 1)
@@ -137,13 +82,13 @@ def _body(officer: OfficerStatus, config: Config, as_of: dt.date) -> str:
     lines = [f"Dear {first},", "",
              f"Thank you for your help with the Partnership Register for {config.cycle}. "
              f"As at {as_of:%d %B %Y}".replace(" 0", " ") + ", this is where your partnerships stand.", ""]
-    waiting = [p for p in officer.partnerships if p.state in (OUTSTANDING, LATE)]
+    waiting = [p for p in officer.partnerships if p.state in (State.OUTSTANDING, State.LATE)]
     if waiting:
-        overdue = any(p.state == LATE for p in waiting)
+        overdue = any(p.state == State.LATE for p in waiting)
         lines.append(f"Still to send ({'the deadline was' if overdue else 'due by'} {deadline}):")
         lines += [f"  - {p.id} {p.name}: your workbook is attached." for p in waiting]
         lines.append("")
-    fixing = [p for p in officer.partnerships if p.state == WITH_ERRORS]
+    fixing = [p for p in officer.partnerships if p.state == State.WITH_ERRORS]
     if fixing:
         lines.append("Received, but not yet accepted, because of these problems:")
         for p in fixing:
@@ -154,7 +99,7 @@ def _body(officer: OfficerStatus, config: Config, as_of: dt.date) -> str:
                 if f.hint and f.hint != f.message:
                     lines.append(f"        What would be right: {f.hint}")
         lines.append("")
-    done = [p for p in officer.partnerships if p.state in (RETURNED, RETURNED_LATE)]
+    done = [p for p in officer.partnerships if p.state in (State.RETURNED, State.RETURNED_LATE)]
     if done:
         lines.append("Already received, with thanks: " + "; ".join(f"{p.id} {p.name}" for p in done) + ".")
         lines.append("")
@@ -193,3 +138,31 @@ def send(messages: list[EmailMessage], config: Config) -> int:
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
         raise ChaseError(f"could not send through {smtp.host}:{smtp.port}: {exc}") from None
     return len(messages)
+
+
+@dataclass
+class ChaseResult:
+    """The reminders written (one ``.eml`` per officer with something to send or correct) and how many were sent."""
+
+    written: list[Path]
+    sent: int
+    status: StatusResult
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.status.findings
+
+    @property
+    def ok(self) -> bool:
+        return True  # writing reminders is the job done; what they chase is in the status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"written": [str(p) for p in self.written], "sent": self.sent, **self.status.to_dict()}
+
+
+def chase(status: StatusResult, config: Config, returns_dir: Path, to_dir: Path, *, workbooks: Path | None = None,
+          deliver: bool = False) -> ChaseResult:
+    """Write a reminder for every officer whose partnerships need action; send them too when ``deliver``."""
+    messages = reminders(status.officers, config, status.as_of, returns_dir, workbooks)
+    written = write_reminders(messages, to_dir)
+    return ChaseResult(written, send(messages, config) if deliver and messages else 0, status)

@@ -20,11 +20,15 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .config import Config
-from .register import CATEGORY_ORDER, Facts, Record, facts, read_register, score_table, sort_key
-from .spec import Spec, cell_name
-from .validate import breaks, unfilled_current_row
-from .xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
+from partxl.config import Config
+from partxl.errors import PartxlError
+from partxl.files import atomic_write, replace_keeping_copy
+from partxl.findings import Finding, errors
+from partxl.forms.definitions import Spec, cell_name
+from partxl.forms.rules import breaks, unfilled_current_row
+from partxl.register.model import CATEGORY_ORDER, Facts, Record, facts, score_table, sort_key
+from partxl.register.read import read_register
+from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 
 SCORE_MEANING = {1: "Not in place – priority for action", 2: "Partly in place – action needed",
                  3: "Action identified – being implemented", 4: "Standard met – no action needed"}
@@ -33,7 +37,7 @@ NAVY = "#1F4E79"
 POLICY_RULES = ("flag", "overdue", "past", "current_row")
 
 
-class SummaryError(Exception):
+class SummaryError(PartxlError):
     """The summary could not be made (no register, or no LibreOffice for --pdf)."""
 
 
@@ -486,12 +490,34 @@ class _Writer:
 # ---------------------------------------------------------------- from a register file
 
 
-def summary_from_register(register: Path, spec: Spec, config: Config, as_of: dt.date,
-                          previous: Path | None = None) -> Summary:
-    choices = {source: config.choice_list(source) for source in ("officers", "strategic_objectives")}
-    current = read_register(register, spec, choices).records
-    before = read_register(previous, spec, choices).records if previous else None
-    return build_summary(current, spec, config, as_of, before)
+@dataclass
+class SummaryResult:
+    """The committee summary written from a register: where, whether it changed, and what reading found."""
+
+    path: Path
+    outcome: str  # written / unchanged / superseded
+    partnerships: int
+    pdf: Path | None = None
+    findings: list[Finding] = field(default_factory=list)  # from reading the register(s)
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "outcome": self.outcome, "partnerships": self.partnerships,
+                "pdf": str(self.pdf) if self.pdf else None, "findings": [f.as_dict() for f in self.findings]}
+
+
+def write_summary(register: Path, out_file: Path, spec: Spec, config: Config, as_of: dt.date, *,
+                  previous: Path | None = None, pdf: bool = False) -> SummaryResult:
+    """The committee summary of the register at ``register`` (changes since ``previous``), and its PDF if asked."""
+    current = read_register(register, spec, config)
+    before = read_register(previous, spec, config) if previous else None
+    built = build_summary(current.records, spec, config, as_of, before.records if before else None)
+    outcome = replace_keeping_copy(out_file, summary_bytes(built))
+    printed = to_pdf(out_file, out_file.with_suffix(".pdf")) if pdf else None
+    return SummaryResult(out_file, outcome, len(built.rows), printed, current.findings + (before.findings if before else []))
 
 
 def to_pdf(workbook: Path, pdf: Path) -> Path:
@@ -507,7 +533,5 @@ def to_pdf(workbook: Path, pdf: Path) -> Path:
         made = Path(tmp) / (workbook.stem + ".pdf")
         if done.returncode != 0 or not made.exists():
             raise SummaryError(f"LibreOffice could not print {workbook.name} to PDF: {done.stderr.strip() or done.stdout.strip()}")
-        from .files import atomic_write
-
         atomic_write(pdf, lambda target: shutil.copyfile(made, target))
     return pdf

@@ -1,10 +1,10 @@
-"""The MIO's one command: read every return in a folder, check it, and rebuild the register.
+"""Collect a folder of returns: read every file, check it, record it in the ledger, and work out the register.
 
-Every file ends in the ledger and in the validation report; accepted returns (no errors)
-become the partnership's newest version; the register is rebuilt from the ledger's accepted
-versions over last year's register, so re-running on the same folder changes nothing and
-adding one file changes one row. Outputs are replaced atomically; a replaced register or
-report is kept in ``superseded/``.
+Every file ends in the ledger and in the result (and so in the validation report); accepted
+returns (no errors) become the partnership's newest version; the register is worked out from
+the ledger's accepted versions over last year's register, so re-running on the same folder
+changes nothing and adding one file changes one row. Writing the outputs is the next stage's
+job (``partxl.outputs.write``).
 """
 
 from __future__ import annotations
@@ -13,67 +13,26 @@ import datetime as dt
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .files import replace_keeping_copy
-from .findings import WARNING, Code, Finding
-from .ledger import Entry, Ledger, sha256_of
-from .register import EXCLUDED_CATEGORIES, Record, read_register, register_bytes
-from .report import report_bytes
-from .spec import Spec, cell_name
-from .summary import ReturnCounts, build_summary, summary_bytes
-from .validate import Checked, check_file
-from .workers import PARALLEL_FROM, Workers
+from partxl.config import Config
+from partxl.findings import Code, Finding
+from partxl.forms.definitions import Spec, cell_name
+from partxl.register.model import EXCLUDED_CATEGORIES, Record
+from partxl.register.read import read_register
+from partxl.returns.ledger import Entry, Ledger, sha256_of
+from partxl.returns.results import ConsolidateResult, FileResult, Outcome
+from partxl.returns.validate import Checked, check_file
+from partxl.workers import PARALLEL_FROM, Workers
 
 LEDGER_NAME = "ledger.sqlite"
 REGISTER_WORTH_WORKERS = 64 * 1024  # bytes: a register file of about a hundred partnerships
 LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-ACCEPTED, ERRORS, REJECTED, SKIPPED, SUPERSEDED = "accepted", "errors", "rejected", "skipped", "superseded"
-
-
-@dataclass
-class FileResult:
-    """One file of the folder: what became of it."""
-
-    path: str  # relative to the returns folder
-    outcome: str  # accepted / superseded (an accepted return a newer one replaced) / errors / rejected / skipped
-    sha256: str = ""
-    size: int = 0
-    partnership: str = ""
-    saved_at: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    cached: bool = False
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity == WARNING for f in self.findings)
-
-
-@dataclass
-class ConsolidateResult:
-    files: list[FileResult]
-    findings: list[Finding]  # every finding, files' and the register's
-    records: list[Record]
-    excluded: list[Record]
-    outputs: dict[Path, str]
-    previous: list[Record] = field(default_factory=list)  # last cycle's partnerships
-    as_of: dt.date = field(default_factory=dt.date.today)
-    inputs_digest: str = ""
-    seconds: float = 0.0
-
-    def count(self, outcome: str) -> int:
-        return sum(f.outcome == outcome for f in self.files)
-
-    @property
-    def clean(self) -> bool:
-        return not any(f.outcome in (ERRORS, REJECTED) for f in self.files)
 
 
 def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
@@ -113,59 +72,7 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def consolidate(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
-                ledger_path: Path | None = None, as_of: dt.date | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ConsolidateResult:
-    """Collect, then write the register, the validation report and the committee summary."""
-    started = time.perf_counter()
-    as_of = as_of or dt.date.today()
-    ledger_path = ledger_path or out_dir / LEDGER_NAME
-    files = list_returns(folder, exclude=out_dir)
-    with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=_worth_workers(files, previous or config.register)) \
-            as workers:
-        workers.start()  # now, while this process is small: see Workers
-        result = collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of,
-                         progress=progress, files=files, workers=workers)
-        _write_outputs(result, spec, config, as_of, out_dir, ledger_path, workers)
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
-
-
-def _write_outputs(result: ConsolidateResult, spec: Spec, config: Config, as_of: dt.date, out_dir: Path, ledger_path: Path,
-                   workers: Workers) -> None:
-    """Build the three workbooks side by side, then replace the old ones (unless nothing changed)."""
-    with Ledger(ledger_path) as ledger:
-        last = ledger.state("outputs") or {}
-        if last.get("inputs") == result.inputs_digest and all(
-                (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in OUTPUT_NAMES):
-            result.outputs = {out_dir / name: "unchanged" for name in OUTPUT_NAMES}  # same inputs: the same bytes again
-            return
-        register = workers.submit(_register_job, result.records)
-        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
-                                counts=ReturnCounts(with_errors=result.count(ERRORS), rejected=result.count(REJECTED)))
-        committee = workers.submit(_summary_job, summary)
-        report = report_bytes(result, config, as_of)  # here, beside the workers: it needs every finding, costly to send
-        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, committee.result()),
-                                                               strict=True)}
-        out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
-        for path, data in contents.items():
-            result.outputs[path] = replace_keeping_copy(path, data)
-        ledger.set_state("outputs", {"inputs": result.inputs_digest,
-                                     **{p.name: hashlib.sha256(d).hexdigest() for p, d in contents.items()}})
-
-
-def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
-    return register_bytes(records, shared["spec"], shared["config"], shared["as_of"])
-
-
-def _summary_job(shared: dict[str, Any], summary: Any) -> bytes:
-    return summary_bytes(summary)
-
-
-def _worth_workers(files: list[Path], register: Path) -> bool:
+def worth_workers(files: list[Path], register: Path) -> bool:
     """Processes pay for themselves from a few dozen returns, or a register of a hundred or so partnerships."""
     try:
         size = Path(register).stat().st_size
@@ -176,20 +83,22 @@ def _worth_workers(files: list[Path], register: Path) -> bool:
 
 def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
             ledger_path: Path | None = None, as_of: dt.date, progress: Callable[[int, int], None] | None = None,
-            files: list[Path] | None = None, workers: Workers | None = None) -> ConsolidateResult:
+            files: list[Path] | None = None, workers: Workers | None = None, record: bool = True) -> ConsolidateResult:
     """Read and check every file (through the ledger) and work out the register, writing no output.
 
-    ``progress(done, total)`` is called as each file is recorded.
+    ``progress(done, total)`` is called as each file is recorded. With ``record=False`` the ledger
+    is only read: files it does not know are checked all the same, and nothing is written.
     """
     files = list_returns(folder, exclude=out_dir) if files is None else files
     if workers is None:
         with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=len(files) >= PARALLEL_FROM) as own:
             return collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of,
-                           progress=progress, files=files, workers=own)
+                           progress=progress, files=files, workers=own, record=record)
     workers.start()  # before the thread below: see Workers.start
     fingerprint = checker_fingerprint(spec, config, as_of)
     results: list[FileResult] = []
-    with Ledger(ledger_path or out_dir / LEDGER_NAME) as ledger:
+    path = ledger_path or out_dir / LEDGER_NAME
+    with Ledger(path) if record else Ledger.snapshot(path) as ledger:
         run_id = ledger.start_run(folder, dt.datetime.now())
         last_year = _in_background(_baseline, previous or config.register, spec, config)  # while files are hashed and checked
         screened: list[FileResult | _Seen] = []
@@ -218,8 +127,8 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     _same_and_misnamed(results, baseline)
     records, excluded, register_findings, newest = _build(baseline, accepted, config, as_of)
     for r in results:
-        if r.outcome == ACCEPTED and r.sha256 not in newest:
-            r.outcome = SUPERSEDED
+        if r.outcome == Outcome.ACCEPTED and r.sha256 not in newest:
+            r.outcome = Outcome.SUPERSEDED
     findings += [f for r in results for f in r.findings] + register_findings
     digest = _inputs_digest(fingerprint, Path(previous or config.register), results, accepted)
     return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of,
@@ -259,13 +168,13 @@ def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileR
     if path.name.lower() in SKIP_NAMES or path.name.startswith(("~$", ".~lock")):
         reason = "an Office lock file, left while a workbook is open" if path.name.startswith(("~$", ".~lock")) \
             else "a system file, not a return"
-        return FileResult(display, SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=reason)])
+        return FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=reason)])
     try:
         sha, size = sha256_of(path)
     except OSError as exc:
         finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc),
                                           hint="Check the file's permissions and that it is not open elsewhere, then run again.")
-        return FileResult(display, REJECTED, findings=[finding])
+        return FileResult(display, Outcome.REJECTED, findings=[finding])
     suffix = path.suffix.lower()
     entry = ledger.get(sha, suffix)
     return _Seen(path, display, sha, suffix, size, entry, entry is not None and entry.checker == fingerprint)
@@ -277,7 +186,7 @@ def _check(shared: dict[str, Any], path: Path, display: str) -> Checked:
 
 def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
     meta = checked.metadata or {}
-    outcome = ACCEPTED if checked.accepted else (ERRORS if checked.metadata is not None else REJECTED)
+    outcome = Outcome.ACCEPTED if checked.accepted else (Outcome.ERRORS if checked.metadata is not None else Outcome.REJECTED)
     first_seen = seen.entry.first_seen if seen.entry else dt.datetime.now().isoformat(timespec="seconds")
     return Entry(seen.sha, seen.suffix, seen.size, first_seen, seen.display, fingerprint, outcome, checked.partnership_id,
                  checked.workbook_kind, meta.get("cycle", ""),
@@ -294,7 +203,7 @@ def _recorded(seen: _Seen, ledger: Ledger, run_id: int) -> FileResult:
         ledger.seen(entry, run_id, seen.display)  # its answers stay as recorded; only where it was seen changes
     else:
         ledger.record(entry, run_id, seen.display)
-    return FileResult(seen.display, entry.outcome, seen.sha, seen.size, entry.partnership, entry.saved_at,
+    return FileResult(seen.display, Outcome(entry.outcome), seen.sha, seen.size, entry.partnership, entry.saved_at,
                       list(entry.findings), seen.cached)
 
 
@@ -309,7 +218,7 @@ def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -
         else:
             first[r.sha256] = r.path
         claimed = Path(r.path).name.split(" ")[0].casefold()
-        if r.outcome == ACCEPTED and claimed in baseline and claimed != r.partnership.casefold():
+        if r.outcome == Outcome.ACCEPTED and claimed in baseline and claimed != r.partnership.casefold():
             r.findings.append(Code.FILENAME_MISMATCH.at(
                 file=r.path, partnership=r.partnership, claimed=baseline[claimed].id,
                 hint="Nothing to do if the right workbook was sent; rename the file to avoid confusion."))
@@ -332,8 +241,7 @@ def _baseline(path: Path, spec: Spec, config: Config) -> tuple[dict[str, Record]
     """Last year's register, or nothing when there is none yet."""
     if not Path(path).is_file():
         return {}, []
-    choices = {source: config.choice_list(source) for source in ("officers", "strategic_objectives")}
-    previous = read_register(path, spec, choices)
+    previous = read_register(path, spec, config)
     return {r.id.casefold(): r for r in previous.records}, previous.findings
 
 

@@ -17,16 +17,18 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import layout as lay
-from .config import Config
-from .fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, EXCEL_EPOCH, MONEY_MAX, NO, TYPES, YES
-from .files import replace_keeping_copy, safe_filename
-from .findings import Code, Finding
-from .metadata import META_SHEET, Metadata, make_issue_id, sign
-from .register import CEASED_SHEET, CLOSED_SHEET, Record, read_register, stage
-from .spec import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
-from .workers import ordered_map
-from .xlsx import BOOK_OPTIONS, LockedWorkbook, write_value
+from partxl.config import Config
+from partxl.errors import PartxlError
+from partxl.files import replace_keeping_copy, safe_filename
+from partxl.findings import Code, Finding, errors
+from partxl.forms import layout as lay
+from partxl.forms.definitions import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
+from partxl.forms.fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, EXCEL_EPOCH, MONEY_MAX, NO, TYPES, YES
+from partxl.issue.metadata import META_SHEET, Metadata, make_issue_id, sign
+from partxl.register.model import CEASED_SHEET, CLOSED_SHEET, Record, stage
+from partxl.register.read import read_register
+from partxl.workers import ordered_map
+from partxl.xlsx import BOOK_OPTIONS, LockedWorkbook, write_value
 
 START_SHEET = "Start here"
 NEW_ID = "NEW"
@@ -35,7 +37,7 @@ SCORE_COLOURS = {1: "#F4A6A6", 2: "#FFD8A8", 3: "#D9EAD3", 4: "#93C47D"}
 PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True}
 
 
-class GenerateError(Exception):
+class GenerateError(PartxlError):
     """Generation could not go on (an Excel limit or an xlsxwriter refusal): a bug or a definition to fix."""
 
 
@@ -49,12 +51,20 @@ class GenerateResult:
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.files.values() if o == outcome)
 
+    @property
+    def ok(self) -> bool:
+        """No finding of severity error (a register row without an ID, say)."""
+        return not errors(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``partxl generate --json`` prints."""
+        return {"files": {str(p): o for p, o in self.files.items()}, "findings": [f.as_dict() for f in self.findings]}
+
 
 def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = None, *,
              blank: bool = False, only: tuple[str, ...] = ()) -> GenerateResult:
     """Write a workbook for every partnership in the register (or those in ``only``), and a blank one if asked."""
-    choices = {source: config.choice_list(source) for source in ("officers", "strategic_objectives")}
-    reg = read_register(register or config.register, spec, choices)
+    reg = read_register(register or config.register, spec, config)
     result = GenerateResult(findings=list(reg.findings))
     wanted = {o.casefold() for o in only}
     jobs: list[tuple[Path, str, Record]] = []

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .metadata import META_SHEET
+from partxl.issue.metadata import META_SHEET
 
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 READABLE = {".xlsx", ".xlsm", ".ods", ".xls"}

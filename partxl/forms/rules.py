@@ -1,0 +1,63 @@
+"""The rules of the forms, applied to answers keyed by cell name: for a return, a register row or a summary alike.
+
+A rule is declared in a form definition (``rules:``); this module says what breaking it means.
+The checker of returns, the register's facts and the committee summary all call these, so a
+rule is judged the same way wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from partxl.config import Config
+from partxl.forms.definitions import Form, Rule, Table, cell_name, ref_name
+
+
+def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:
+    """Whether ``values`` (answers by cell name) break ``rule`` on table row ``key``; used for returns and registers alike."""
+    value = values.get(ref_name(form.id, rule.field, key))
+    other = lambda ref: values.get(ref_name(form.id, ref, key)) if ref else None  # noqa: E731
+    if rule.kind == "not_before":
+        before = other(rule.other)
+        return isinstance(value, dt.date) and isinstance(before, dt.date) and value < before
+    if rule.kind == "required_if":
+        return value is None and other(rule.when_field) == rule.when_equals
+    if rule.kind == "implies":
+        return other(rule.when_field) == rule.when_equals and value is not None and str(value) != rule.equals
+    if rule.kind == "flag":
+        return value is not None and str(value) == rule.equals
+    if rule.kind in ("overdue", "recent"):
+        months = rule.months if rule.months is not None else getattr(config, rule.months_from or "")
+        if not isinstance(value, dt.date):
+            return False
+        return add_months(value, months) < as_of if rule.kind == "overdue" else value <= as_of <= add_months(value, months)
+    if rule.kind == "past":
+        dealt_with = rule.unless_field and other(rule.unless_field) == rule.unless_equals
+        return isinstance(value, dt.date) and value < as_of and not dealt_with
+    if rule.kind == "current_row":
+        return unfilled_current_row(rule, form, values) is not None
+    return False
+
+
+def unfilled_current_row(rule: Rule, form: Form, values: dict[str, Any]) -> str | None:
+    """For a current_row rule: the last used row's cell name when every used row has the column filled."""
+    table_id, _, column = rule.field.partition(".")
+    table = form.item(table_id)
+    assert isinstance(table, Table)
+    used = [k for k in table.row_keys() if any(cell_name(form.id, table_id, k, c.id) in values for c in table.columns)]
+    if used and all(cell_name(form.id, table_id, k, column) in values for k in used):
+        return cell_name(form.id, table_id, used[-1], column)
+    return None
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has a 28th

@@ -1,0 +1,205 @@
+"""Write the register workbook: the main table, the Ceased and Closed sheets, detail sheets and an About sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+
+from partxl.config import Config
+from partxl.files import atomic_write
+from partxl.forms.definitions import Form, Spec, Table, cell_name
+from partxl.forms.fieldtypes import TYPES
+from partxl.forms.layout import layout_form
+from partxl.register.model import (
+    CEASED_SHEET,
+    CLOSED_SHEET,
+    ID_COLUMN,
+    MAIN_SHEET,
+    OTHER_ANSWERS,
+    ROW_COLUMN,
+    STATUS_COLUMN,
+    THRESHOLD_NAME,
+    Column,
+    Record,
+    _n,
+    facts,
+    register_columns,
+    scalar_fields,
+    sort_key,
+    stage,
+    table_fields,
+)
+from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
+
+
+def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.date, *, stream: bool | None = None) -> bytes:
+    """The register workbook: the main table, detail sheets holding every answer, and an About sheet.
+
+    ``stream`` keeps finished rows on disk; by default, when the register is big (its detail sheets
+    run to about twenty rows a partnership).
+    """
+    buffer = io.BytesIO()
+    book = StreamingWorkbook(buffer, BOOK_OPTIONS, stream=len(records) * 20 > STREAM_FROM_ROWS if stream is None else stream)
+    book.set_properties({"title": f"Partnership Register {config.cycle}", "author": config.council,
+                         "company": config.council, "created": dt.datetime.combine(as_of, dt.time())})
+    styles = _register_styles(book)
+    records = sorted(records, key=sort_key)
+    columns = register_columns(spec, config)
+    staged: dict[str, list[Record]] = {MAIN_SHEET: [], CEASED_SHEET: [], CLOSED_SHEET: []}
+    for record in records:
+        staged[stage(record)].append(record)
+    main = _partnership_sheet(book, styles, MAIN_SHEET, "PartnershipRegister", staged[MAIN_SHEET], columns, spec, config, as_of)
+    _partnership_sheet(book, styles, CEASED_SHEET, "CeasedPartnerships", staged[CEASED_SHEET], columns, spec, config, as_of)
+    _partnership_sheet(book, styles, CLOSED_SHEET, "ClosedPartnerships", staged[CLOSED_SHEET], columns, spec, config, as_of)
+    for form, table in table_fields(spec):
+        _table_sheet(book, styles, form, table, records)
+    _answers_sheet(book, styles, spec, records)
+    _about_sheet(book, styles, config, as_of, len(records))
+    main.activate()
+    book.close()
+    return buffer.getvalue()
+
+
+
+def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name: str, records: list[Record],
+                       columns: list[Column], spec: Spec, config: Config, as_of: dt.date) -> Any:
+    """One row per partnership: the register itself, and the same layout for ceased and closed ones."""
+    sheet = book.add_worksheet(name)
+    sheet.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
+        "name": table_name, "style": "Table Style Medium 2",
+        "columns": [{"header": c.heading, "header_format": styles["head"]} for c in columns]})
+    sheet.set_row(0, 45)
+    grant_col = next(i for i, c in enumerate(columns) if c.heading == "Annual grant (£)")
+    for r, record in enumerate(records, start=1):
+        known = facts(record, spec, config, as_of)
+        for c, column in enumerate(columns):
+            if column.kind == "formula":
+                grant = f"{xl_col_to_name(grant_col)}{r + 1}"
+                value = record.get(_n("significance", "annual_grant"))
+                cached = "" if not isinstance(value, (int, float)) else ("Yes" if value >= config.grant_threshold else "No")
+                sheet.write_formula(r, c, f'=IF(ISNUMBER({grant}),IF({grant}>={THRESHOLD_NAME},"Yes","No"),"")',
+                                    styles["text"], cached)
+            else:
+                write_value(sheet, r, c, column.value(record, known), styles.get(column.kind, styles["text"]))
+    for c, column in enumerate(columns):
+        sheet.set_column(c, c, column.width)
+    sheet.freeze_panes(1, 2)
+    sheet.set_landscape()
+    sheet.set_paper(8)  # A3: the reader's columns, up to Status, print on one page width
+    status_col = next(i for i, c in enumerate(columns) if c.heading == STATUS_COLUMN)
+    sheet.print_area(0, 0, max(len(records), 1), status_col)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    title = {MAIN_SHEET: "Partnership Register", CEASED_SHEET: "Ceased partnerships (evaluation due)",
+             CLOSED_SHEET: "Closed partnerships (evaluated)"}[name]
+    sheet.set_header(f"&L{config.council.replace('&', '&&')}&C{title}&R{config.cycle.replace('&', '&&')}")
+    sheet.set_footer("&RPage &P of &N")
+    return sheet
+
+
+def _register_styles(book: Any) -> dict[str, Any]:
+    base = {"valign": "top", "font_name": "Arial", "font_size": 10}
+    styles = {name: book.add_format({**base, "num_format": t.num_format}) for name, t in TYPES.items() if t.num_format}
+    styles["text"] = book.add_format({**base, "text_wrap": False})
+    styles["longtext"] = book.add_format({**base, "text_wrap": True})
+    styles["number"] = book.add_format({**base, "num_format": "0.00"})
+    styles["head"] = book.add_format({**base, "bold": True, "text_wrap": True, "valign": "bottom"})
+    styles["title"] = book.add_format({**base, "bold": True, "font_size": 14})
+    return styles
+
+
+def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tuple[str, int]],
+                 rows: Callable[[], Iterator[list[tuple[Any, str]]]], height: Callable[[list[tuple[Any, str]]], float] | None = None
+                 ) -> Any:
+    """A sheet holding one Excel table. ``rows`` makes the rows afresh: they are counted first, because the
+    table has to be declared before any row is streamed to disk, then written one by one, never all held."""
+    sheet = book.add_worksheet(name)
+    count = sum(1 for _ in rows())
+    table_name = "".join(ch for ch in name.title() if ch.isalnum())
+    sheet.add_table(0, 0, max(count, 1), len(headings) - 1, {
+        "name": table_name, "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": styles["head"]} for h, _ in headings]})
+    for r, row in enumerate(rows(), start=1):
+        for c, (value, kind) in enumerate(row):
+            write_value(sheet, r, c, value, styles.get(kind, styles["text"]))
+        if height is not None:
+            sheet.set_row(r, height(row))
+    for c, (_, width) in enumerate(headings):
+        sheet.set_column(c, c, width)
+    sheet.freeze_panes(1, 1)
+    return sheet
+
+
+def _table_sheet(book: Any, styles: dict[str, Any], form: Form, table: Table, records: list[Record]) -> None:
+    keys = list(table.row_keys())  # worked out once, not for each of thousands of partnerships
+    labels = [table.row_label(key) if table.fixed else int(key) for key in keys]
+    names = [[cell_name(form.id, table.id, key, c.id) for c in table.columns] for key in keys]
+    types = [c.type for c in table.columns]
+    fixed = table.fixed
+
+    def rows() -> Iterator[list[tuple[Any, str]]]:
+        for r in records:
+            for label, row_names in zip(labels, names, strict=True):
+                values = [r.get(name) for name in row_names]
+                if fixed or any(v not in (None, "") for v in values):
+                    yield [(r.id, "text"), (label, "text"), *zip(values, types, strict=True)]
+
+    headings = [(ID_COLUMN, 12), (ROW_COLUMN, 34 if table.fixed else 6)]
+    headings += [(c.label, min(TYPES[c.type].width, 50)) for c in table.columns]
+    _plain_table(book, styles, table.register or table.id, headings, rows)
+
+
+def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[Record]) -> None:
+    """Every answer not shown on the partnership sheets or the table sheets, one per row: nothing is lost.
+
+    (Repeating every answer here would pass Excel's 1,048,576-row limit at county scale.)
+    """
+    shown = {cell_name(form.id, f.id) for form, f in scalar_fields(spec)}
+    tabled = {form.id + "_" + t.id for form, t in table_fields(spec)}
+    cells = [(form, cell) for form in spec.ordered_forms() for cell in layout_form(form).inputs
+             if cell.name not in shown and not (cell.table is not None and f"{form.id}_{cell.table.id}" in tabled)]
+    def rows() -> Iterator[list[tuple[Any, str]]]:
+        for r in records:
+            for form, cell in cells:
+                value = r.get(cell.name)
+                if value not in (None, ""):
+                    kind = cell.field.type if cell.field.type != "longtext" else "longtext"
+                    yield [(r.id, "text"), (form.title, "text"), (cell.label, "longtext"), (value, kind), (cell.name, "text")]
+
+    _plain_table(book, styles, OTHER_ANSWERS, [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70), ("Cell name", 30)],
+                 rows, height=lambda row: wrapped_height([(row[2][0], 50), (str(row[3][0]), 70)], line=13))
+
+
+def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.date, count: int) -> None:
+    sheet = book.add_worksheet("About")
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 90)
+    sheet.write_string(0, 0, f"{config.council}: Partnership Register {config.cycle}", styles["title"])
+    facts = [
+        ("As at", as_of), ("Partnerships", count), ("Grant threshold (£)", config.grant_threshold),
+        ("Order", "Statutory partnerships, then community-based partnerships, then network groups / forums. "
+                  "Contractual arrangements and shared services are not partnerships and are left out (see the validation report)."),
+        ("Grant column", "A live formula: Yes when the annual grant is at or above the threshold above (named GrantThreshold)."),
+        ("Ceased and Closed", "An ended partnership moves from the Register to Ceased, and stays there until its "
+                              "evaluation (Partnership Policy, Appendix 4) comes back; then it moves to Closed."),
+        ("Detail sheets", "Representatives, Assessment and Agreement hold the table answers; "
+                          "Other answers holds every answer not shown elsewhere (mostly the evaluation)."),
+        ("Built by", "partxl consolidate, from the accepted returns recorded in its ledger."),
+    ]
+    for row, (key, value) in enumerate(facts, start=2):
+        sheet.write_string(row, 0, key, styles["head"])
+        kind = "date" if isinstance(value, dt.date) else ("money" if key.startswith("Grant threshold") else "longtext")
+        write_value(sheet, row, 1, value, styles.get(kind, styles["text"]))
+        if key.startswith("Grant threshold"):
+            book.define_name(THRESHOLD_NAME, f"=About!$B${row + 1}")
+
+
+def write_register(records: list[Record], spec: Spec, config: Config, path: Path, as_of: dt.date) -> None:
+    """Write the register to ``path`` atomically (used for the samples; consolidate keeps copies too)."""
+    data = register_bytes(records, spec, config, as_of)
+    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))

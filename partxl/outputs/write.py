@@ -1,0 +1,58 @@
+"""Write the three workbooks of a consolidation side by side: the register, the validation report, the summary.
+
+Nothing is replaced until all three are built, and nothing is rebuilt when the inputs are the
+same as last time (the ledger keeps a digest of them and of the files written): a re-run on an
+unchanged folder leaves the outputs, and their times, as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from partxl.config import Config
+from partxl.files import replace_keeping_copy
+from partxl.forms.definitions import Spec
+from partxl.outputs.register import register_bytes
+from partxl.outputs.report import report_bytes
+from partxl.outputs.summary import ReturnCounts, build_summary, summary_bytes
+from partxl.register.model import Record
+from partxl.returns.ledger import Ledger, sha256_of
+from partxl.returns.results import ConsolidateResult, Outcome
+from partxl.workers import Workers
+
+OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
+
+
+def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir: Path, ledger_path: Path,
+                  workers: Workers) -> None:
+    """Build the three workbooks side by side, then replace the old ones (unless nothing changed)."""
+    as_of = result.as_of
+    with Ledger(ledger_path) as ledger:
+        last = ledger.state("outputs") or {}
+        if last.get("inputs") == result.inputs_digest and all(
+                (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in OUTPUT_NAMES):
+            result.outputs = {out_dir / name: "unchanged" for name in OUTPUT_NAMES}  # same inputs: the same bytes again
+            return
+        register = workers.submit(_register_job, result.records)
+        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
+                                counts=ReturnCounts(with_errors=result.count(Outcome.ERRORS),
+                                                    rejected=result.count(Outcome.REJECTED)))
+        committee = workers.submit(_summary_job, summary)
+        report = report_bytes(result, config, as_of)  # here, beside the workers: it needs every finding, costly to send
+        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, committee.result()),
+                                                               strict=True)}
+        out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
+        for path, data in contents.items():
+            result.outputs[path] = replace_keeping_copy(path, data)
+        ledger.set_state("outputs", {"inputs": result.inputs_digest,
+                                     **{p.name: hashlib.sha256(d).hexdigest() for p, d in contents.items()}})
+
+
+def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
+    return register_bytes(records, shared["spec"], shared["config"], shared["as_of"])
+
+
+def _summary_job(shared: dict[str, Any], summary: Any) -> bytes:
+    return summary_bytes(summary)

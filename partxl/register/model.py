@@ -1,0 +1,218 @@
+"""The register's model: one partnership as a record, where it belongs, and what is worked out about it.
+
+Reading (``partxl.register.read``) and writing (``partxl.outputs.register``) both work from the
+objects here, so a column, a stage or a fact is defined once for the register, the summary,
+the public page and the roll-forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from partxl.config import Config
+from partxl.forms.definitions import Field, Form, Spec, Table, cell_name
+from partxl.forms.fieldtypes import TYPES
+from partxl.forms.layout import evaluate_all
+from partxl.forms.rules import add_months
+
+MAIN_SHEET = "Register"
+OTHER_ANSWERS = "Other answers"
+CEASED_SHEET = "Ceased"  # ended, evaluation still to come back
+CLOSED_SHEET = "Closed"  # ended and evaluated
+ID_COLUMN = "Partnership ID"
+STATUS_COLUMN = "Status"
+ROW_COLUMN = "Row"
+
+
+@dataclass
+class Record:
+    """One partnership: its id, status and every known answer keyed by cell name."""
+
+    id: str
+    status: str = "Active"
+    values: dict[str, Any] = field(default_factory=dict)
+    returned: bool = False
+    latest_return: dt.date | None = None
+    source: str = ""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+
+
+def scalar_fields(spec: Spec) -> Iterator[tuple[Form, Field]]:
+    """Fields with a register column, in form order."""
+    for form in spec.ordered_forms():
+        for item in form.items():
+            if isinstance(item, Field) and item.register:
+                yield form, item
+
+
+def table_fields(spec: Spec) -> Iterator[tuple[Form, Table]]:
+    for form in spec.ordered_forms():
+        for item in form.items():
+            if isinstance(item, Table) and item.register:
+                yield form, item
+
+
+def _key(text: Any) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+
+CATEGORY_ORDER = ("Statutory partnership", "Community-based partnership", "Network group / forum")
+EXCLUDED_CATEGORIES = ("Contractual arrangement", "Shared service")
+THRESHOLD_NAME = "GrantThreshold"
+RETURNED, NOT_RETURNED = "Returned", "Not yet returned"
+RETURNED_COLUMN, LATEST_COLUMN, SOURCE_COLUMN = "Returned", "Latest return", "Source file"
+
+
+def _n(form: str, fld: str) -> str:
+    return cell_name(form, fld)
+
+
+def sort_key(record: Record) -> tuple[int, str, str]:
+    """The policy's order: statutory, then community-based, then network groups / forums."""
+    category = str(record.get(_n("info", "category"), ""))
+    rank = CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+    return rank, str(record.get(_n("info", "name"), "")).casefold(), record.id
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the register works out for a partnership, the same way for every sheet that shows it."""
+
+    significant: str
+    features: tuple[str, ...]  # the significance features it holds, by register heading
+    grant_over_threshold: str
+    review_due: dt.date | None
+    review_overdue: str
+    scores: dict[str, int]  # assessment feature id -> score
+    mean_score: float | None
+    ones: int | None
+    representatives: str  # those without a finish date
+    representative_changes: str  # who finished or started within the review interval
+
+
+def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
+    significance = spec.form("significance")
+    computed = evaluate_all(significance, record.values, {"grant_threshold": config.grant_threshold})
+    values = {**record.values, **computed}
+    held = [f.register or f.label for f in significance.items() if isinstance(f, Field) and f.type == "yesno"
+            and values.get(_n("significance", f.id)) == "Yes"]
+    if computed[_n("significance", "grant_over_threshold")] == "Yes":
+        held.insert(3, f"Grant of £{config.grant_threshold:,.0f} or more")
+    last = record.get(_n("info", "review_date"))
+    due = add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
+    table = score_table(spec)
+    scores = {k: v for k in table.row_keys() if isinstance(v := record.get(cell_name("assessment", table.id, k, "score")), int)}
+    current, changes = _representatives(record, spec, add_months(as_of, -config.review_interval_months), as_of)
+    return Facts(
+        significant=computed[_n("significance", "significant")], features=tuple(held),
+        grant_over_threshold=computed[_n("significance", "grant_over_threshold")], review_due=due,
+        review_overdue="" if due is None else ("Yes" if due < as_of else "No"), scores=scores,
+        mean_score=round(sum(scores.values()) / len(scores), 2) if scores else None,
+        ones=sum(1 for v in scores.values() if v == 1) if scores else None,
+        representatives=current, representative_changes=changes,
+    )
+
+
+def _representatives(record: Record, spec: Spec, since: dt.date, as_of: dt.date) -> tuple[str, str]:
+    table = spec.form("info").item("reps")
+    assert isinstance(table, Table)
+    current, changes = [], []
+    for key in table.row_keys():
+        name = record.get(cell_name("info", "reps", key, "name"))
+        if not name:
+            continue
+        started, finished = (record.get(cell_name("info", "reps", key, c)) for c in ("started", "finished"))
+        if not isinstance(finished, dt.date):
+            current.append(str(name))
+        if isinstance(finished, dt.date) and since <= finished <= as_of:
+            changes.append(f"{name} finished {finished:%d/%m/%Y}")
+        if isinstance(started, dt.date) and since <= started <= as_of:
+            changes.append(f"{name} started {started:%d/%m/%Y}")
+    return "; ".join(current), "; ".join(changes)
+
+
+def score_table(spec: Spec) -> Table:
+    table = spec.form("assessment").item("features")
+    assert isinstance(table, Table) and table.fixed
+    return table
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    width: int
+    kind: str  # a field type name, "number", or "formula" (written as a live formula whose value is ``value``)
+    value: Callable[[Record, Facts], Any]
+
+
+def register_columns(spec: Spec, config: Config) -> list[Column]:
+    """The main sheet's columns: what a reader needs first, then every other register field."""
+    by_name = {_n(form.id, f.id): (form, f) for form, f in scalar_fields(spec)}
+
+    def field_column(name: str) -> Column:
+        form, f = by_name[name]
+        return Column(f.register or f.label, min(max(len(f.register or "") + 2, TYPES[f.type].width * 3 // 4, 10), 40),
+                      f.type, lambda r, _f, n=name: r.get(n))
+
+    scores = score_table(spec)
+    first = [
+        Column(ID_COLUMN, 12, "text", lambda r, f: r.id),
+        field_column(_n("info", "name")), field_column(_n("info", "category")),
+        field_column(_n("info", "lead_officer")), field_column(_n("info", "accountable_body")),
+        Column("Significant", 11, "yesno", lambda r, f: f.significant),
+        Column("Significance features", 40, "text", lambda r, f: "; ".join(f.features)),
+        field_column(_n("significance", "annual_grant")),
+        Column(f"Grant ≥ £{config.grant_threshold:,.0f}", 13, "formula", lambda r, f: f.grant_over_threshold),
+        field_column(_n("info", "council_funding")), field_column(_n("info", "additional_funds")),
+        field_column(_n("info", "has_agreement")), field_column(_n("info", "agreement_type")),
+        field_column(_n("info", "exit_strategy")), field_column(_n("info", "review_date")),
+        Column("Review due", 12, "date", lambda r, f: f.review_due),
+        Column("Review overdue", 10, "yesno", lambda r, f: f.review_overdue),
+        field_column(_n("info", "date_formed")), field_column(_n("info", "end_date")),
+        Column(STATUS_COLUMN, 10, "text", lambda r, f: r.status),
+        Column("Representatives", 30, "text", lambda r, f: f.representatives),
+        Column("Representative changes", 40, "text", lambda r, f: f.representative_changes),
+    ]
+    first += [Column(scores.row_label(k), 10, "score", lambda r, f, k=k: f.scores.get(k)) for k in scores.row_keys()]
+    first += [
+        Column("Mean score", 9, "number", lambda r, f: f.mean_score),
+        Column("Scores of 1", 9, "integer", lambda r, f: f.ones),
+        Column(RETURNED_COLUMN, 14, "text", lambda r, f: RETURNED if r.returned else NOT_RETURNED),
+        Column(LATEST_COLUMN, 12, "date", lambda r, f: r.latest_return),
+        Column(SOURCE_COLUMN, 40, "text", lambda r, f: r.source),
+    ]
+    shown = {c.heading for c in first}
+    return first + [field_column(n) for n, (_, f) in by_name.items() if (f.register or f.label) not in shown]
+
+
+
+def register_rows(records: list[Record], spec: Spec, config: Config, as_of: dt.date) -> list[dict[str, Any]]:
+    """Each record as a dict keyed by the register's column headings (a formula column as its value)."""
+    columns = register_columns(spec, config)
+    rows = []
+    for record in records:
+        known = facts(record, spec, config, as_of)
+        rows.append({column.heading: column.value(record, known) for column in columns})
+    return rows
+
+
+def stage(record: Record) -> str:
+    """Which sheet a partnership belongs on: ended ones move to Ceased until their evaluation comes back."""
+    if record.status != "Ended":
+        return MAIN_SHEET
+    evaluated = record.get(_n("evaluation", "reason")) == "Partnership concluded" and record.get(_n("evaluation", "lessons"))
+    return CLOSED_SHEET if evaluated else CEASED_SHEET
+
+

@@ -1,0 +1,212 @@
+"""Read a register file: the wide list of partnerships that workbooks are pre-filled from.
+
+Layout (what ``read_register`` expects and ``partxl.outputs.register`` writes):
+
+- sheet ``Register``: one row per partnership; ``Partnership ID`` and ``Status`` columns, then
+  one column per form field that has a ``register:`` heading in its definition;
+- one sheet per table field with a ``register:`` heading (``Representatives``, ``Assessment``,
+  ``Agreement``): ``Partnership ID``, ``Row`` (the row number, or the fixed row's label or id),
+  then one column per table column, headed by its label.
+
+Columns that are not form fields are ignored on reading, so a council's own register with
+extra columns works, and so will the consolidated register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from partxl.config import Config
+from partxl.errors import PartxlError
+from partxl.findings import Code, Finding
+from partxl.forms.definitions import Field, Form, Spec, Table, cell_name
+from partxl.forms.fieldtypes import TYPES, Unreadable
+from partxl.register.model import (
+    CEASED_SHEET,
+    CLOSED_SHEET,
+    ID_COLUMN,
+    LATEST_COLUMN,
+    MAIN_SHEET,
+    RETURNED,
+    RETURNED_COLUMN,
+    ROW_COLUMN,
+    SOURCE_COLUMN,
+    STATUS_COLUMN,
+    Record,
+    _empty,
+    _key,
+    scalar_fields,
+    table_fields,
+)
+
+
+class RegisterError(PartxlError):
+    """A register that cannot be used at all (missing, unreadable, no ID column)."""
+
+
+
+@dataclass
+class RegisterFile:
+    path: Path
+    records: list[Record]
+    findings: list[Finding]
+
+
+
+def _rows(book: Any, sheet: str) -> Iterator[list[Any]] | None:
+    """The sheet's rows one at a time: a county register has millions of cells, never all held as Python objects."""
+    if _key(sheet) not in {_key(n) for n in book.sheet_names}:
+        return None
+    actual = next(n for n in book.sheet_names if _key(n) == _key(sheet))
+    return book.get_sheet_by_name(actual).iter_rows()
+
+
+
+def read_register(path: Path, spec: Spec, config: Config) -> RegisterFile:
+    """Read ``path`` (xlsx, xlsm, xls or ods); choice answers are matched to the forms' lists and the configuration's."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    if not path.is_file():
+        raise RegisterError(f"{path}: no such register file")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every kind of damage
+        raise RegisterError(f"{path}: cannot be read as a spreadsheet ({exc})") from None
+    main = _rows(book, MAIN_SHEET)
+    header = next(main, None) if main is not None else None
+    if not header:
+        raise RegisterError(f"{path}: has no '{MAIN_SHEET}' sheet with a header row")
+    reader = _Reader(path, spec, config)
+    records: dict[str, Record] = {}
+    for sheet in (MAIN_SHEET, CEASED_SHEET, CLOSED_SHEET):
+        rows = main if sheet == MAIN_SHEET else _rows(book, sheet)
+        first = header if sheet == MAIN_SHEET else next(rows, None) if rows is not None else None
+        if rows is not None and first:
+            reader.main(first, rows, sheet, records)
+    records_list = list(records.values())
+    for form, table in table_fields(spec):
+        rows = _rows(book, table.register or "")
+        first = next(rows, None) if rows is not None else None
+        if rows is not None and first:
+            reader.table(form, table, first, rows, {r.id: r for r in records_list})
+    return RegisterFile(path, records_list, reader.findings)
+
+
+class _Reader:
+    def __init__(self, path: Path, spec: Spec, config: Config):
+        self.path, self.spec, self.config = path, spec, config
+        self.findings: list[Finding] = []
+        self._choice_keys: dict[int, dict[str, str]] = {}
+
+    def main(self, first: list[Any], rows: Iterator[list[Any]], sheet: str, records: dict[str, Record]) -> None:
+        """Read one sheet of partnerships (Register, Ceased or Closed) into ``records``."""
+        header = [_key(h) for h in first]
+        if _key(ID_COLUMN) not in header:
+            raise RegisterError(f"{self.path}: the '{sheet}' sheet has no '{ID_COLUMN}' column in row 1")
+        columns = {_key(f.register): (form, f) for form, f in scalar_fields(self.spec)}
+        id_col = header.index(_key(ID_COLUMN))
+        status_col = header.index(_key(STATUS_COLUMN)) if _key(STATUS_COLUMN) in header else None
+        for number, row in enumerate(rows, start=2):
+            if all(_empty(v) for v in row):
+                continue
+            pid = TYPES["text"].parse(row[id_col]) if not _empty(row[id_col]) else ""
+            if not pid:
+                self.findings.append(Code.REGISTER_MISSING_ID.at(file=str(self.path), sheet=sheet, row=number))
+                continue
+            if pid.casefold() in records:  # case-blind: P1 and p1 would be one file on Windows
+                self.findings.append(Code.REGISTER_DUPLICATE_ID.at(file=str(self.path), sheet=sheet,
+                                                                   partnership=pid, row=number))
+                continue
+            record = Record(pid, status=str(row[status_col]).strip() if status_col is not None and
+                            not _empty(row[status_col]) else "Active")
+            for col, heading in enumerate(header):
+                if heading in columns and col < len(row) and not _empty(row[col]):
+                    form, fld = columns[heading]
+                    self.put(record, cell_name(form.id, fld.id), fld, row[col], sheet)
+            self._return_columns(record, header, row)
+            records[pid.casefold()] = record
+
+    @staticmethod
+    def _return_columns(record: Record, header: list[str], row: list[Any]) -> None:
+        """A consolidated register also says whether, when and from which file each partnership returned."""
+        def cell(heading: str) -> Any:
+            key = _key(heading)
+            return row[header.index(key)] if key in header and header.index(key) < len(row) else None
+
+        record.returned = str(cell(RETURNED_COLUMN) or "").strip() == RETURNED
+        latest = cell(LATEST_COLUMN)
+        record.latest_return = latest.date() if isinstance(latest, dt.datetime) else latest if isinstance(latest, dt.date) else None
+        record.source = str(cell(SOURCE_COLUMN) or "")
+
+    def put(self, record: Record, name: str, fld: Field, raw: Any, sheet: str, label: str = "") -> None:
+        def where() -> dict[str, Any]:  # only for a finding: most values are fine
+            return dict(file=str(self.path), sheet=sheet, field=label or fld.label, partnership=record.id, value=raw)
+
+        try:
+            value = TYPES[fld.type].parse(raw)
+        except Unreadable as exc:
+            self.findings.append(Code.REGISTER_VALUE_UNREADABLE.at(right=exc.hint, hint=exc.hint, **where()))
+            return
+        if fld.type == "choice":
+            allowed = self._allowed(fld)
+            match = allowed.get(_key(value))
+            if match is None:
+                self.findings.append(Code.REGISTER_CHOICE_UNKNOWN.at(hint="one of: " + "; ".join(allowed.values()), **where()))
+            value = match or value
+        record.values[name] = value
+
+    def _allowed(self, fld: Field) -> dict[str, str]:
+        """A choice field's allowed values by their comparison key, worked out once per field."""
+        if id(fld) not in self._choice_keys:  # fields of different forms may share an id
+            allowed: dict[str, str] = {}
+            for choice in fld.choices or self.config.choice_list(fld.choices_from or ""):
+                allowed.setdefault(_key(choice), choice)
+            self._choice_keys[id(fld)] = allowed
+        return self._choice_keys[id(fld)]
+
+    def table(self, form: Form, table: Table, first: list[Any], rows: Iterator[list[Any]], records: dict[str, Record]) -> None:
+        sheet = table.register or ""
+        header = [_key(h) for h in first]
+        if _key(ID_COLUMN) not in header:
+            return
+        id_col = header.index(_key(ID_COLUMN))
+        row_col = header.index(_key(ROW_COLUMN)) if _key(ROW_COLUMN) in header else None
+        columns = {col: table.columns[i] for i, c in enumerate(table.columns)
+                   for col, h in enumerate(header) if h == _key(c.label)}
+        fixed = {(_key(r.label)): r.id for r in table.rows} | {_key(r.id): r.id for r in table.rows} if table.fixed else {}
+        used: dict[str, int] = {}
+        for number, row in enumerate(rows, start=2):
+            if all(_empty(v) for v in row):
+                continue
+            pid = TYPES["text"].parse(row[id_col])
+            if pid not in records:
+                self.findings.append(Code.REGISTER_ORPHAN_ROW.at(file=str(self.path), sheet=sheet, partnership=pid, row=number))
+                continue
+            record = records[pid]
+            if table.fixed:
+                label = row[row_col] if row_col is not None else ""
+                key = fixed.get(_key(label))
+                if key is None:
+                    self.findings.append(Code.REGISTER_UNKNOWN_ROW.at(file=str(self.path), sheet=sheet, partnership=pid,
+                                                                      field=table.label, value=label))
+                    continue
+            else:
+                used[pid] = used.get(pid, 0) + 1
+                if used[pid] > table.rows:  # type: ignore[operator]
+                    continue
+                key = str(used[pid])
+            for col, column in columns.items():
+                if col < len(row) and not _empty(row[col]):
+                    self.put(record, cell_name(form.id, table.id, key, column.id), column, row[col], sheet,
+                             f"{table.label}: {column.label}")
+        for pid, count in used.items():
+            if not table.fixed and count > table.rows:  # type: ignore[operator]
+                self.findings.append(Code.REGISTER_TOO_MANY_ROWS.at(
+                    file=str(self.path), sheet=sheet, partnership=pid, field=table.label, count=count, room=table.rows))
+
+

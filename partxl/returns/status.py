@@ -1,0 +1,107 @@
+"""Where each Responsible Officer stands this cycle: returned, returned late, outstanding, late or with errors.
+
+The policy asks the MIO to remind Responsible Officers of the deadlines. The status is worked
+out from a collection of returns alone (nothing is written), and read by ``partxl status``,
+the report's "Status by officer" sheet and the reminders of ``partxl chase``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from partxl.config import Config
+from partxl.findings import Finding, Severity
+from partxl.forms.definitions import cell_name
+from partxl.register.model import CLOSED_SHEET, stage
+from partxl.returns.results import ConsolidateResult, FileResult, Outcome
+
+
+class State(enum.StrEnum):
+    RETURNED = "returned"
+    RETURNED_LATE = "returned late"
+    WITH_ERRORS = "with errors"
+    OUTSTANDING = "outstanding"
+    LATE = "late"
+
+
+NEEDS_ACTION = (State.WITH_ERRORS, State.OUTSTANDING, State.LATE)
+
+
+@dataclass
+class PartnershipStatus:
+    id: str
+    name: str
+    state: State
+    files: list[str] = field(default_factory=list)  # returned files, relative to the returns folder
+    errors: list[Finding] = field(default_factory=list)  # of the newest file with errors, for 'with errors'
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "state": str(self.state), "files": self.files}
+
+
+@dataclass
+class OfficerStatus:
+    officer: str
+    email: str
+    partnerships: list[PartnershipStatus]
+
+    def count(self, *states: State) -> int:
+        return sum(p.state in states for p in self.partnerships)
+
+    @property
+    def needs_action(self) -> bool:
+        return self.count(*NEEDS_ACTION) > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"officer": self.officer, "email": self.email, "partnerships": [p.to_dict() for p in self.partnerships]}
+
+
+def officer_status(result: ConsolidateResult, config: Config) -> list[OfficerStatus]:
+    """Every partnership that owes a return this cycle (not the closed ones), grouped by its lead officer."""
+    by_partnership: dict[str, list[FileResult]] = {}
+    for f in result.files:
+        if f.partnership:
+            by_partnership.setdefault(f.partnership.casefold(), []).append(f)
+    officers: dict[str, OfficerStatus] = {}
+    for record in result.records:
+        if stage(record) == CLOSED_SHEET:
+            continue
+        files = by_partnership.get(record.id.casefold(), [])
+        errors: list[Finding] = []
+        if record.returned:
+            late = record.latest_return is not None and record.latest_return > config.deadline
+            state = State.RETURNED_LATE if late else State.RETURNED
+        elif any(f.outcome == Outcome.ERRORS for f in files):
+            state = State.WITH_ERRORS
+            newest = [f for f in files if f.outcome == Outcome.ERRORS][-1]
+            errors = [x for x in newest.findings if x.severity == Severity.ERROR]
+        else:
+            state = State.LATE if result.as_of > config.deadline else State.OUTSTANDING
+        name = str(record.get(cell_name("info", "name")) or record.id)
+        officer_name = str(record.get(cell_name("info", "lead_officer")) or "(no lead officer)")
+        known = config.officer(officer_name)
+        entry = officers.setdefault(officer_name, OfficerStatus(officer_name, known.email if known else "", []))
+        returned = [f.path for f in files if f.outcome in (Outcome.ACCEPTED, Outcome.SUPERSEDED, Outcome.ERRORS)]
+        entry.partnerships.append(PartnershipStatus(record.id, name, state, returned, errors))
+    return sorted(officers.values(), key=lambda o: o.officer.casefold())
+
+
+@dataclass
+class StatusResult:
+    """Where every officer stands, as at a date; ``findings`` are those of the files and the register read."""
+
+    officers: list[OfficerStatus]
+    findings: list[Finding]
+    as_of: dt.date
+
+    @property
+    def ok(self) -> bool:
+        """Nothing needs action: every partnership has returned, or its deadline is still ahead."""
+        return not any(o.needs_action for o in self.officers)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``partxl status --json`` prints."""
+        return {"as_of": self.as_of.isoformat(), "officers": [o.to_dict() for o in self.officers]}

@@ -1,0 +1,145 @@
+"""A council's partxl workspace: its configuration and its forms, loaded once, and every job partxl does.
+
+    import partxl
+
+    ws = partxl.Workspace.load("my-council")          # partxl.toml and workbook_templates/ of that folder
+    ws.generate("out/workbooks", blank=True)           # -> GenerateResult
+    result = ws.consolidate("returns", out="out")      # -> ConsolidateResult
+    for finding in result.findings: ...
+    rows = ws.register_rows("out/register.xlsx")       # dicts keyed by the register's headings
+
+Each method is one job of the command line (``partxl generate`` calls :meth:`Workspace.generate`,
+and so on) and returns a result with ``.findings``, ``.ok`` and ``.to_dict()`` — what the
+command's ``--json`` prints. What cannot run at all raises :class:`partxl.PartxlError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from partxl.config import CONFIG_NAME, Config, ConfigError, load_config
+from partxl.findings import ordered
+from partxl.forms.definitions import Spec, load_spec
+from partxl.issue.generate import GenerateResult, generate
+from partxl.outputs.chase import ChaseResult, chase
+from partxl.outputs.publish import PublishResult, publish
+from partxl.outputs.register import write_register
+from partxl.outputs.summary import SummaryResult, write_summary
+from partxl.outputs.write import write_outputs
+from partxl.register.model import Record, register_rows
+from partxl.register.read import read_register
+from partxl.returns.collect import LEDGER_NAME, collect, list_returns, worth_workers
+from partxl.returns.results import CheckResult, ConsolidateResult
+from partxl.returns.status import StatusResult, officer_status
+from partxl.returns.validate import check_file
+from partxl.workers import Workers
+
+Progress = Callable[[int, int], None]
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The configuration and the form definitions every job works from."""
+
+    config: Config
+    spec: Spec
+
+    @classmethod
+    def load(cls, folder: str | Path | None = None, *, config: str | Path | None = None) -> Workspace:
+        """The workspace in ``folder`` (its ``partxl.toml``, and the forms that file names), or the configuration file
+        ``config``; with neither, ``./partxl.toml`` when there is one, else the shipped defaults and forms.
+
+        Raises :class:`partxl.PartxlError` (a ``ConfigError`` or ``DefinitionError``) naming the file and the key
+        or field at fault.
+        """
+        path = _path(config)
+        if folder is not None and path is None:
+            path = Path(folder) / CONFIG_NAME
+            if not path.is_file():
+                raise ConfigError(f"{path}: no such configuration file (create one with `partxl init {folder}`)")
+        loaded = load_config(path)
+        return cls(loaded, load_spec(loaded.templates))
+
+    # ------------------------------------------------------------ issuing
+
+    def generate(self, out: str | Path, *, register: str | Path | None = None, blank: bool = False,
+                 only: tuple[str, ...] = ()) -> GenerateResult:
+        """One locked, pre-filled workbook per partnership of ``register`` (default: the configured one) into ``out``."""
+        return generate(self.config, self.spec, Path(out), _path(register), blank=blank, only=tuple(only))
+
+    # ------------------------------------------------------------ returns
+
+    def check(self, path: str | Path, *, as_of: dt.date | None = None) -> CheckResult:
+        """Check one filled-in workbook as consolidate would, without recording anything."""
+        checked = check_file(Path(path), self.spec, self.config, as_of or dt.date.today())
+        return CheckResult(Path(path), checked.accepted, ordered(checked.findings), checked.metadata)
+
+    def consolidate(self, returns: str | Path, *, out: str | Path = "out", previous: str | Path | None = None,
+                    ledger: str | Path | None = None, as_of: dt.date | None = None,
+                    progress: Progress | None = None) -> ConsolidateResult:
+        """Read and check every file in ``returns``, record it in the ledger, and write the register, the validation
+        report and the committee summary into ``out``. ``progress(done, total)`` is called as files are recorded."""
+        started = time.perf_counter()
+        folder, out_dir, as_of = Path(returns), Path(out), as_of or dt.date.today()
+        ledger_path = _path(ledger) or out_dir / LEDGER_NAME
+        files = list_returns(folder, exclude=out_dir)
+        shared = {"spec": self.spec, "config": self.config, "as_of": as_of}
+        with Workers(shared, parallel=worth_workers(files, _path(previous) or self.config.register)) as workers:
+            workers.start()  # now, while this process is small: see Workers
+            result = collect(self.config, self.spec, folder, out_dir, previous=_path(previous), ledger_path=ledger_path,
+                             as_of=as_of, progress=progress, files=files, workers=workers)
+            write_outputs(result, self.spec, self.config, out_dir, ledger_path, workers)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def status(self, returns: str | Path, *, out: str | Path = "out", previous: str | Path | None = None,
+               ledger: str | Path | None = None, as_of: dt.date | None = None) -> StatusResult:
+        """Where each officer stands; reads the returns and the ledger, writes nothing."""
+        out_dir = Path(out)
+        result = collect(self.config, self.spec, Path(returns), out_dir, previous=_path(previous),
+                         ledger_path=_path(ledger) or out_dir / LEDGER_NAME, as_of=as_of or dt.date.today(), record=False)
+        return StatusResult(officer_status(result, self.config), result.findings, result.as_of)
+
+    # ------------------------------------------------------------ outputs
+
+    def chase(self, returns: str | Path, *, to: str | Path, workbooks: str | Path | None = None, send: bool = False,
+              out: str | Path = "out", previous: str | Path | None = None, ledger: str | Path | None = None,
+              as_of: dt.date | None = None) -> ChaseResult:
+        """One reminder (.eml) per officer with something to send or correct, written into ``to``; sent with ``send``."""
+        status = self.status(returns, out=out, previous=previous, ledger=ledger, as_of=as_of)
+        return chase(status, self.config, Path(returns), Path(to), workbooks=_path(workbooks), deliver=send)
+
+    def summary(self, register: str | Path, *, out: str | Path, previous: str | Path | None = None,
+                as_of: dt.date | None = None, pdf: bool = False) -> SummaryResult:
+        """The committee summary workbook of ``register`` (and its PDF, through LibreOffice, with ``pdf``)."""
+        return write_summary(Path(register), Path(out), self.spec, self.config, as_of or dt.date.today(),
+                             previous=_path(previous), pdf=pdf)
+
+    def publish(self, register: str | Path, *, out: str | Path, as_of: dt.date | None = None) -> PublishResult:
+        """The public register (``register.csv`` and ``index.html``) of ``register``, public fields only."""
+        return publish(Path(register), Path(out), self.spec, self.config, as_of or dt.date.today())
+
+    # ------------------------------------------------------------ the analyst's way in
+
+    def records(self, register: str | Path) -> list[Record]:
+        """Every partnership of a register file, with its answers keyed by cell name (see :func:`partxl.cell_name`)."""
+        return read_register(Path(register), self.spec, self.config).records
+
+    def write_register(self, records: list[Record], path: str | Path, *, as_of: dt.date | None = None) -> None:
+        """Write ``records`` as a register workbook at ``path`` (atomically), as consolidate writes its register."""
+        write_register(records, self.spec, self.config, Path(path), as_of or dt.date.today())
+
+    def register_rows(self, register: str | Path, *, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+        """Every partnership of a register file as a dict keyed by the register's column headings, in the register's
+        order (the grant flag as its value, not its formula)."""
+        read = read_register(Path(register), self.spec, self.config)
+        return register_rows(read.records, self.spec, self.config, as_of or dt.date.today())
