@@ -20,6 +20,7 @@ import click
 from partxl.config import init_workspace
 from partxl.errors import PartxlError
 from partxl.findings import Finding, Severity
+from partxl.returns.results import Outcome
 from partxl.workers import few_collections
 from partxl.workspace import Workspace
 
@@ -147,7 +148,7 @@ def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bo
     def show() -> None:
         n = len(result.files)
         click.echo(f"{n} workbook{'s' * (n != 1)} in {out_dir}: {result.count('written')} new, "
-                   f"{result.count('unchanged')} unchanged, {result.count('superseded')} replaced"
+                   f"{result.count('unchanged')} unchanged, {result.count(Outcome.SUPERSEDED)} replaced"
                    + (" (previous copies kept in superseded/)" if result.count("superseded") else ""))
         if result.findings:
             click.echo(f"{len(result.findings)} thing(s) to look at in the register:", err=True)
@@ -178,9 +179,9 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
                                        progress=progress)
 
     def show() -> None:
-        click.echo(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: {result.count('accepted')} accepted, "
-                   f"{result.count('errors')} with errors, {result.count('rejected')} rejected, "
-                   f"{result.count('superseded')} replaced by newer returns, {result.count('skipped')} skipped.")
+        click.echo(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: {result.count(Outcome.ACCEPTED)} accepted, "
+                   f"{result.count(Outcome.ERRORS)} with errors, {result.count(Outcome.REJECTED)} rejected, "
+                   f"{result.count(Outcome.SUPERSEDED)} replaced by newer returns, {result.count(Outcome.SKIPPED)} skipped.")
         click.echo(f"Register: {len(result.records)} partnerships ({sum(r.returned for r in result.records)} returned this cycle), "
                    f"{len(result.excluded)} left off as not partnerships.")
         for path, outcome in result.outputs.items():

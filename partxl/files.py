@@ -35,7 +35,7 @@ def safe_filename(text: str, max_length: int = 100) -> str:
     return text
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``.
 
     A crash or a full disk part-way leaves the old file as it was and no half-written one.
@@ -51,6 +51,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def replace_keeping_copy(path: Path, data: bytes, now: dt.datetime | None = None) -> str:
@@ -72,5 +77,5 @@ def replace_keeping_copy(path: Path, data: bytes, now: dt.datetime | None = None
             kept = kept.with_name(f"{path.stem}.{stamp}-{n}{path.suffix}")
         shutil.copy2(path, kept)
         outcome = "superseded"
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    atomic_write_bytes(path, data)
     return outcome

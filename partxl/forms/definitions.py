@@ -204,7 +204,7 @@ class Spec:
 @functools.lru_cache(maxsize=16384)  # a form has a few hundred names, asked for with every answer read
 def cell_name(form_id: str, item_id: str, row: str | None = None, column: str | None = None) -> str:
     """The workbook-level defined name of an input cell; an underscore means it is never a cell address."""
-    parts = [form_id, item_id] + ([row, column] if row is not None else [])
+    parts = [form_id, item_id] + ([row, column or ""] if row is not None else [])
     return sys.intern("_".join(parts))  # one copy of each name, however many partnerships' answers it keys
 
 

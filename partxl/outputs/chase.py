@@ -21,7 +21,7 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.errors import PartxlError
-from partxl.files import atomic_write, safe_filename
+from partxl.files import atomic_write_bytes, safe_filename
 from partxl.findings import Finding
 from partxl.returns.read import Rejected, open_return
 from partxl.returns.status import OfficerStatus, State, StatusResult
@@ -115,7 +115,7 @@ def write_reminders(messages: list[EmailMessage], out_dir: Path) -> list[Path]:
         name = safe_filename(str(message["To"]).split("<")[0].strip().strip('"') or "officer")
         path = out_dir / f"{name}.eml"
         data = bytes(message)
-        atomic_write(path, lambda tmp, data=data: tmp.write_bytes(data))
+        atomic_write_bytes(path, data)
         written.append(path)
     return written
 

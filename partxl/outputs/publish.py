@@ -18,7 +18,7 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.errors import PartxlError
-from partxl.files import atomic_write
+from partxl.files import atomic_write_bytes
 from partxl.findings import Finding, errors
 from partxl.forms.definitions import Spec
 from partxl.register.model import MAIN_SHEET, Record, facts, register_columns, sort_key, stage
@@ -85,9 +85,9 @@ def publish(register: Path, out_dir: Path, spec: Spec, config: Config, as_of: dt
     writer.writerow([csv_cell(h) for h in headings])
     writer.writerows([[csv_cell(v) for v in row] for row in rows])
     data = buffer.getvalue().encode("utf-8-sig")
-    atomic_write(out_dir / "register.csv", lambda tmp: tmp.write_bytes(data))
+    atomic_write_bytes(out_dir / "register.csv", data)
     page = page_html(headings, rows, config, as_of).encode("utf-8")
-    atomic_write(out_dir / "index.html", lambda tmp: tmp.write_bytes(page))
+    atomic_write_bytes(out_dir / "index.html", page)
     return PublishResult(out_dir / "register.csv", out_dir / "index.html", len(rows), headings, read.findings)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from partxl.config import Config
-from partxl.files import atomic_write
+from partxl.files import atomic_write_bytes
 from partxl.forms.definitions import Form, Spec, Table, cell_name
 from partxl.forms.fieldtypes import TYPES
 from partxl.forms.layout import layout_form
@@ -202,4 +202,4 @@ def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.da
 def write_register(records: list[Record], spec: Spec, config: Config, path: Path, as_of: dt.date) -> None:
     """Write the register to ``path`` atomically (used for the samples; consolidate keeps copies too)."""
     data = register_bytes(records, spec, config, as_of)
-    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
+    atomic_write_bytes(Path(path), data)

@@ -11,7 +11,7 @@ from typing import Any
 from partxl.config import Config
 from partxl.findings import SEVERITY_ORDER, ordered
 from partxl.forms.definitions import cell_name
-from partxl.returns.results import ConsolidateResult
+from partxl.returns.results import ConsolidateResult, Outcome
 from partxl.returns.status import officer_status
 from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
 
@@ -33,9 +33,9 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
     s = _styles(book)
     _summary(book, s, result, config, as_of)
     findings = ordered(result.findings)
-    rows = ([f.severity, f.file, f.partnership, f.form, f.sheet, f.cell, f.field, f.code, f.message, f.hint, f.value]
+    finding_rows = ([f.severity, f.file, f.partnership, f.form, f.sheet, f.cell, f.field, f.code, f.message, f.hint, f.value]
             for f in findings)
-    sheet = _table(book, s, "Findings", FINDING_COLUMNS, rows, wrap={8, 9}, count=len(findings))
+    sheet = _table(book, s, "Findings", FINDING_COLUMNS, finding_rows, wrap={8, 9}, count=len(findings))
     last = max(len(findings), 1)
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"error"', "format": s["error"]})
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"warning"', "format": s["warning"]})
@@ -107,12 +107,12 @@ def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Co
     returned = sum(r.returned for r in result.records)
     lines = [
         ("Files in the folder", len(result.files)),
-        ("Returns accepted", counts["accepted"]),
-        ("  of which with warnings to act on", sum(1 for f in result.files if f.outcome == "accepted" and f.warnings)),
-        ("Returns accepted but replaced by a newer return", counts["superseded"]),
-        ("Returns not accepted (errors to correct)", counts["errors"]),
-        ("Files rejected (could not be read)", counts["rejected"]),
-        ("Files skipped", counts["skipped"]),
+        ("Returns accepted", counts[Outcome.ACCEPTED]),
+        ("  of which with warnings to act on", sum(1 for f in result.files if f.outcome == Outcome.ACCEPTED and f.warnings)),
+        ("Returns accepted but replaced by a newer return", counts[Outcome.SUPERSEDED]),
+        ("Returns not accepted (errors to correct)", counts[Outcome.ERRORS]),
+        ("Files rejected (could not be read)", counts[Outcome.REJECTED]),
+        ("Files skipped", counts[Outcome.SKIPPED]),
         ("Partnerships on the register", len(result.records)),
         ("  returned this cycle", returned),
         ("  not yet returned", len(result.records) - returned),

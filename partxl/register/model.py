@@ -157,6 +157,14 @@ class Column:
     value: Callable[[Record, Facts], Any]
 
 
+def _answer(name: str) -> Callable[[Record, Facts], Any]:
+    return lambda record, _known: record.get(name)
+
+
+def _score(key: str) -> Callable[[Record, Facts], Any]:
+    return lambda _record, known: known.scores.get(key)
+
+
 def register_columns(spec: Spec, config: Config) -> list[Column]:
     """The main sheet's columns: what a reader needs first, then every other register field."""
     by_name = {_n(form.id, f.id): (form, f) for form, f in scalar_fields(spec)}
@@ -164,7 +172,7 @@ def register_columns(spec: Spec, config: Config) -> list[Column]:
     def field_column(name: str) -> Column:
         form, f = by_name[name]
         return Column(f.register or f.label, min(max(len(f.register or "") + 2, TYPES[f.type].width * 3 // 4, 10), 40),
-                      f.type, lambda r, _f, n=name: r.get(n))
+                      f.type, _answer(name))
 
     scores = score_table(spec)
     first = [
@@ -185,7 +193,7 @@ def register_columns(spec: Spec, config: Config) -> list[Column]:
         Column("Representatives", 30, "text", lambda r, f: f.representatives),
         Column("Representative changes", 40, "text", lambda r, f: f.representative_changes),
     ]
-    first += [Column(scores.row_label(k), 10, "score", lambda r, f, k=k: f.scores.get(k)) for k in scores.row_keys()]
+    first += [Column(scores.row_label(k), 10, "score", _score(k)) for k in scores.row_keys()]
     first += [
         Column("Mean score", 9, "number", lambda r, f: f.mean_score),
         Column("Scores of 1", 9, "integer", lambda r, f: f.ones),

@@ -178,7 +178,8 @@ class _Reader:
         row_col = header.index(_key(ROW_COLUMN)) if _key(ROW_COLUMN) in header else None
         columns = {col: table.columns[i] for i, c in enumerate(table.columns)
                    for col, h in enumerate(header) if h == _key(c.label)}
-        fixed = {(_key(r.label)): r.id for r in table.rows} | {_key(r.id): r.id for r in table.rows} if table.fixed else {}
+        fixed = {_key(r.label): r.id for r in table.rows} | {_key(r.id): r.id for r in table.rows} \
+            if isinstance(table.rows, tuple) else {}
         used: dict[str, int] = {}
         for number, row in enumerate(rows, start=2):
             if all(_empty(v) for v in row):

@@ -268,13 +268,14 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
             findings.append(Code.UNKNOWN_PARTNERSHIP.at(file=entry.last_path, partnership=pid))
         saved = entry.saved_at or entry.first_seen
         returned_forms = {item.split("@")[0] for item in entry.metadata.get("forms", "").split(",") if item}
-        kept = {k: v for k, v in records[key].values.items() if k.split("_")[0] not in returned_forms} if key in records else {}
-        records[key] = Record(pid, "Active", {**kept, **entry.answers}, returned=True,
+        earlier = {k: v for k, v in records[key].values.items() if k.split("_")[0] not in returned_forms} if key in records else {}
+        records[key] = Record(pid, "Active", {**earlier, **entry.answers}, returned=True,
                               latest_return=dt.date.fromisoformat(saved[:10]), source=entry.last_path)
     for record in records.values():
         end = record.get(cell_name("info", "end_date"))
         record.status = "Ended" if isinstance(end, dt.date) and end < as_of else "Active"
-    kept, excluded = [], []
+    kept: list[Record] = []
+    excluded: list[Record] = []
     for record in records.values():
         category = record.get(cell_name("info", "category"), "")
         if category in EXCLUDED_CATEGORIES:

@@ -117,7 +117,9 @@ def open_return(path: Path) -> Opened:
         raise Rejected("FILE_ENCRYPTED")
     if suffix == ".xls" and not head.startswith(OLE_MAGIC) or suffix != ".xls" and not head.startswith(ZIP_MAGIC):
         raise Rejected("FILE_NOT_WORKBOOK", f"its content is not a {suffix} workbook")
-    names = protected = saved_at = None
+    names: Mapping[str, tuple[str, str]] | None = None
+    protected: dict[str, bool] | None = None
+    saved_at: dt.datetime | None = None
     sheet_xml: dict[str, bytes] = {}
     has_macros = False
     if suffix != ".xls":
@@ -308,7 +310,8 @@ class _Sheets(Mapping[str, list[list[Any]]]):
     """
 
     def __init__(self, book: Any, names: list[str]):
-        self._book, self._names, self._rows = book, names, {}
+        self._book, self._names = book, names
+        self._rows: dict[str, list[list[Any]]] = {}
 
     def __getitem__(self, name: str) -> list[list[Any]]:
         if name not in self._rows:

@@ -141,7 +141,7 @@ class LockedWorkbook(FastWorkbook):
         super()._write_book_views()
 
 
-class _Unrecorded(dict):  # type: ignore[type-arg]
+class _Unrecorded(dict[Any, Any]):
     """Stands in for xlsxwriter's record of every cell of every table, kept only to refuse overlapping tables.
 
     partxl's tables never overlap, and for a register of 10,000 partnerships that record (a dict
@@ -160,6 +160,8 @@ class StreamingWorksheet(FastFormulaWorksheet):
     tables first; adding one later raises rather than writing a broken file. (Only the refusal is
     lifted: the header cells the table writes are still written the streaming way, as inline text.)
     """
+
+    constant_memory: bool
 
     def __init__(self) -> None:
         super().__init__()
