@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
 
-from partxl.forms.fieldtypes import TYPES, Unreadable
+from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
 
 D = dt.date(2024, 4, 1)
 
@@ -63,3 +64,84 @@ def test_scores_refused(typed):
 def test_text_keeps_line_breaks_and_drops_stray_spaces():
     assert TYPES["longtext"].parse("  one   two \n three ") == "one two\nthree"
     assert TYPES["text"].parse(12.0) == "12" and TYPES["text"].parse("=cmd|' /C calc'!A0") == "=cmd|' /C calc'!A0"
+
+
+# ---------------------------------------------------------------- one owner for Excel's bounds and ingest's
+
+
+def _excel_bounds(rule: dict) -> tuple:
+    """What the Excel rule lets through, in the units ingest checks (characters, pounds, days)."""
+    if rule["validate"] == "length":
+        return 0, rule["value"]
+    if rule["validate"] == "date":
+        return tuple(TYPES["date"].parse(rule[k]) for k in ("minimum", "maximum"))
+    return rule["minimum"], rule["maximum"]
+
+
+def _fields(spec):
+    for form in spec.forms.values():
+        for item in form.items():
+            yield from (getattr(item, "columns", None) or (item,))
+
+
+def test_every_shipped_field_has_the_same_bounds_in_excel_and_on_ingest(spec):
+    checked = 0
+    for fld in _fields(spec):
+        kind = TYPES[fld.type]
+        rule = kind.validation(fld, source="=list_x")
+        if rule["validate"] == "list":
+            assert kind.bounds(fld) is None
+            continue
+        low, high = _excel_bounds(rule)
+        assert (low, high) == kind.bounds(fld), fld.id
+        checked += 1
+        if rule["validate"] == "length":
+            assert kind.read(fld, "x" * high) == "x" * high
+            with pytest.raises(Refused) as caught:
+                kind.read(fld, "x" * (high + 1))
+            assert caught.value.code == "TOO_LONG" and caught.value.params["limit"] == high
+        elif rule["validate"] in ("decimal", "integer") and fld.type != "score":
+            assert kind.read(fld, high) == high and kind.read(fld, low) == low
+            for outside in (low - 1, high + 1):
+                with pytest.raises(Refused):
+                    kind.read(fld, outside)
+    assert checked > 30
+
+
+@dataclass
+class _Field:
+    label: str = "Amount"
+    help: str = ""
+    type: str = "money"
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+
+
+@pytest.mark.parametrize("fld,typed,allowed", [
+    (_Field(type="text"), "x" * 255, True), (_Field(type="text"), "x" * 256, False),  # Excel's 255 is ingest's 255
+    (_Field(type="longtext"), "x" * 32_767, True), (_Field(type="longtext"), "x" * 32_768, False),
+    (_Field(min=-100), -100, True), (_Field(min=-100), -100.01, False),  # a negative minimum is honoured by both
+    (_Field(), -0.01, False), (_Field(max=99.5), 99.5, True), (_Field(max=99.5), 100, False),
+    (_Field(type="integer"), 10**9, True), (_Field(type="integer"), 10**9 + 1, False),
+    (_Field(type="date"), "31/12/2100", True), (_Field(type="date"), "01/01/2101", False),
+])
+def test_bounds_are_the_same_for_excel_and_ingest(fld, typed, allowed):
+    kind = TYPES[fld.type]
+    low, high = _excel_bounds(kind.validation(fld))
+    value = kind.parse(typed)
+    assert (low <= (len(value) if isinstance(value, str) else value) <= high) == allowed
+    if allowed:
+        assert kind.read(fld, typed) == value
+    else:
+        with pytest.raises(Refused):
+            kind.read(fld, typed)
+
+
+def test_a_choice_is_read_as_its_list_spells_it():
+    kind = TYPES["choice"]
+    assert kind.read(_Field(type="choice"), " network GROUP / forum ", ("Statutory partnership", "Network group / forum")) == \
+        "Network group / forum"
+    with pytest.raises(Refused) as caught:
+        kind.read(_Field(type="choice"), "Something else", ("Statutory partnership",))
+    assert caught.value.code == "NOT_A_CHOICE" and "Statutory partnership" in caught.value.hint

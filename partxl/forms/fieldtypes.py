@@ -1,25 +1,47 @@
-"""The table of field types: how each type is formatted, validated in Excel and read back.
+"""The table of field types: how each type is formatted, validated in Excel, read back and bounded.
 
-Every stage (generate, read, validate) looks a type up here, so a type's behaviour is
-described once. Reading is deliberately forgiving about what people type (``£1,200``,
-``1 April 2024``, ``yes ``) but never guesses: anything it cannot read raises
-:class:`Unreadable` with a hint saying what would be right.
+Every stage looks a type up here, so a type's behaviour is described once: generation asks a
+type for its Excel validation (:meth:`FieldType.validation`), reading asks it to read what was
+typed (:meth:`FieldType.read`), and both take their bounds — the longest text, the smallest and
+largest number, the earliest and latest date — from the same :meth:`FieldType.bounds`, so Excel
+and ingest cannot disagree.
+
+Reading is deliberately forgiving about what people type (``£1,200``, ``1 April 2024``, ``yes ``)
+but never guesses: anything it cannot read raises :class:`Unreadable` with a hint saying what
+would be right; a value of the right type that the field does not allow raises :class:`Refused`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 DATE_MIN = dt.date(1900, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 MONEY_MAX = 1_000_000_000_000
+INTEGER_MAX = 1_000_000_000
+TEXT_LIMIT = 255  # a text field with no max_length: what Excel's validation allows, and ingest too
+EXCEL_CELL_LIMIT = 32_767  # the most characters a cell holds
 YES, NO = "Yes", "No"
-EXCEL_CELL_LIMIT = 32_767
+
+
+class FieldLike(Protocol):
+    """What a type needs of a field (``partxl.forms.definitions.Field``): its label, help and limits."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def help(self) -> str: ...
+    @property
+    def min(self) -> float | None: ...
+    @property
+    def max(self) -> float | None: ...
+    @property
+    def max_length(self) -> int | None: ...
 
 
 class Unreadable(ValueError):
@@ -28,6 +50,14 @@ class Unreadable(ValueError):
     def __init__(self, hint: str):
         super().__init__(hint)
         self.hint = hint
+
+
+class Refused(ValueError):
+    """A value of the right type that its field does not allow: ``code`` names the finding, ``params`` fill its message."""
+
+    def __init__(self, code: str, hint: str, **params: Any):
+        super().__init__(code)
+        self.code, self.hint, self.params = code, hint, params
 
 
 def _text(value: Any) -> str:
@@ -54,6 +84,7 @@ _DATE_FORMATS = (
     "%A %d %B %Y", "%a %d %b %Y",
 )
 _ORDINAL = re.compile(r"(\d{1,2})(st|nd|rd|th)\b", re.IGNORECASE)
+_LAST_SERIAL = (DATE_MAX - EXCEL_EPOCH).days
 
 
 def parse_date(value: Any) -> dt.date:
@@ -63,7 +94,7 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value <= 73_050 and float(value).is_integer():
+        if 1 <= value <= _LAST_SERIAL and float(value).is_integer():
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise Unreadable("a date such as 31/03/2025")
     text = _ORDINAL.sub(r"\1", _text(value)).replace("Sept ", "Sep ")
@@ -128,29 +159,131 @@ def parse_score(value: Any) -> int:
     return score
 
 
+def serial(day: dt.date) -> int:
+    """Excel's day number (xlsxwriter converts a date bound only when the other bound is a date too)."""
+    return (day - EXCEL_EPOCH).days
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line, shortened with an ellipsis to fit Excel's limit for a validation message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _shown(kind: str, value: Any) -> str:
+    if kind == "money":
+        return f"£{value:,.0f}" if float(value).is_integer() else f"£{value:,.2f}"
+    if kind == "date":
+        return f"{value:%d/%m/%Y}"
+    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+
+
 @dataclass(frozen=True)
 class FieldType:
-    """How one type of field is written, checked by Excel and read back."""
+    """How one type of field is written, checked by Excel, read back and bounded."""
 
     name: str
     num_format: str | None
     width: int
     parse: Callable[[Any], Any]
-    right: str  # what a right answer looks like, for error alerts and findings
+    excel: str  # the kind of Excel validation: length, date, decimal, integer or list
     tall: bool = False  # gets a taller row for long answers
 
+    def bounds(self, fld: FieldLike) -> tuple[Any, Any] | None:
+        """The least and greatest value the field allows (characters, for text); None when a list decides."""
+        if self.excel == "length":
+            default = TEXT_LIMIT if self.name == "text" else EXCEL_CELL_LIMIT
+            return 0, min(fld.max_length or default, EXCEL_CELL_LIMIT)
+        if self.name == "date":
+            return DATE_MIN, DATE_MAX
+        if self.name == "score":
+            return 1, 4
+        if self.excel in ("decimal", "integer"):
+            top = MONEY_MAX if self.name == "money" else INTEGER_MAX
+            return (fld.min if fld.min is not None else 0), (fld.max if fld.max is not None else top)
+        return None
+
+    def right(self, fld: FieldLike) -> str:
+        """What a right answer looks like, for error alerts, findings and hints."""
+        bounds = self.bounds(fld)
+        if self.name == "money" and bounds is not None:
+            low, high = bounds
+            return f"an amount in pounds of {_shown('money', low)} or more, such as 12500" if high == MONEY_MAX else \
+                f"an amount in pounds from {_shown('money', low)} to {_shown('money', high)}"
+        if self.name == "integer" and bounds is not None:
+            return f"a whole number from {bounds[0]:,} to {bounds[1]:,}"
+        if self.excel == "length" and bounds is not None and bounds[1] < EXCEL_CELL_LIMIT:
+            return f"text of at most {bounds[1]:,} characters"
+        return _RIGHT[self.name]
+
+    def validation(self, fld: FieldLike, *, source: str | None = None, earliest: str | None = None) -> dict[str, Any]:
+        """Excel's data validation for an answer cell, as xlsxwriter's options.
+
+        ``source`` is the range of a choice field's list (kept on a hidden sheet: a list typed into the
+        rule is capped at 255 characters); ``earliest`` a formula for a date's earliest allowed value.
+        """
+        rule: dict[str, Any]
+        if self.excel == "list":
+            rule = {"validate": "list", "source": [YES, NO] if self.name == "yesno" else source}
+        elif self.excel == "length":
+            rule = {"validate": "length", "criteria": "<=", "value": self._bounds(fld)[1]}
+        elif self.excel == "date":
+            low, high = self._bounds(fld)
+            rule = {"validate": "date", "criteria": "between", "minimum": earliest or serial(low), "maximum": serial(high)}
+        else:
+            low, high = self._bounds(fld)
+            rule = {"validate": self.excel, "criteria": "between", "minimum": low, "maximum": high}
+        return {**rule, "input_title": clip(fld.label, 32), "input_message": clip(fld.help or fld.label, 255),
+                "error_title": "Please check this answer", "error_type": "stop",
+                "error_message": clip(f"{fld.label}: please enter {self.right(fld)}.", 255)}
+
+    def read(self, fld: FieldLike, raw: Any, choices: Sequence[str] = ()) -> Any:
+        """The answer ``raw`` as this type, within the field's bounds; a choice as the list spells it.
+
+        Raises :class:`Unreadable` when it is not of the type, :class:`Refused` when the field does not allow it.
+        """
+        value = self.parse(raw)
+        if self.name == "choice":
+            match = next((c for c in choices if c.casefold() == str(value).casefold()), None)
+            if match is None:
+                raise Refused("NOT_A_CHOICE", "Choose one of: " + "; ".join(choices), value=value)
+            return match
+        bounds = self.bounds(fld)
+        if bounds is None:
+            return value
+        low, high = bounds
+        if self.excel == "length":
+            if len(value) > high:
+                raise Refused("TOO_LONG", "Shorten the answer, or attach the detail to your e-mail.",
+                              value=value[:80] + "…", length=len(value), limit=high)
+        elif not low <= value <= high:
+            raise Refused("OUT_OF_RANGE", f"Enter {self.right(fld)}.", value=_shown(self.name, value),
+                          low=_shown(self.name, low), high=_shown(self.name, high))
+        return value
+
+    def _bounds(self, fld: FieldLike) -> tuple[Any, Any]:
+        bounds = self.bounds(fld)
+        assert bounds is not None, f"{self.name} has no bounds"
+        return bounds
+
+
+_RIGHT = {
+    "text": "text", "longtext": "text", "date": "a date such as 31/03/2025", "money": "an amount in pounds",
+    "integer": "a whole number", "yesno": "Yes or No, chosen from the list", "choice": "one of the answers in the list",
+    "score": "a whole number from 1 to 4",
+}
 
 TYPES: dict[str, FieldType] = {
     t.name: t
     for t in (
-        FieldType("text", None, 40, parse_text, "text"),
-        FieldType("longtext", None, 60, parse_text, "text", tall=True),
-        FieldType("date", "dd/mm/yyyy", 14, parse_date, "a date such as 31/03/2025"),
-        FieldType("money", "£#,##0.00", 16, parse_money, "an amount in pounds of 0 or more, such as 12500"),
-        FieldType("integer", "0", 12, parse_integer, "a whole number"),
-        FieldType("yesno", None, 10, parse_yesno, "Yes or No, chosen from the list"),
-        FieldType("choice", None, 32, parse_text, "one of the answers in the list"),
-        FieldType("score", "0", 10, parse_score, "a whole number from 1 to 4"),
+        FieldType("text", None, 40, parse_text, "length"),
+        FieldType("longtext", None, 60, parse_text, "length", tall=True),
+        FieldType("date", "dd/mm/yyyy", 14, parse_date, "date"),
+        FieldType("money", "£#,##0.00", 16, parse_money, "decimal"),
+        FieldType("integer", "0", 12, parse_integer, "integer"),
+        FieldType("yesno", None, 10, parse_yesno, "list"),
+        FieldType("choice", None, 32, parse_text, "list"),
+        FieldType("score", "0", 10, parse_score, "integer"),
     )
 }
 TABLE = "table"

@@ -23,7 +23,7 @@ from partxl.files import replace_keeping_copy, safe_filename
 from partxl.findings import Code, Finding, errors
 from partxl.forms import layout as lay
 from partxl.forms.definitions import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
-from partxl.forms.fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, EXCEL_EPOCH, MONEY_MAX, NO, TYPES, YES
+from partxl.forms.fieldtypes import DATE_MIN, TYPES
 from partxl.issue.metadata import META_SHEET, Metadata, make_issue_id, sign
 from partxl.register.model import CEASED_SHEET, CLOSED_SHEET, Record, stage
 from partxl.register.read import read_register
@@ -312,31 +312,10 @@ class _FormWriter:
 
     def _validation(self, cell: lay.InputCell) -> dict[str, Any]:
         fld = cell.field
-        rule: dict[str, Any]
-        if fld.type in ("text", "longtext"):
-            limit = min(fld.max_length or (255 if fld.type == "text" else EXCEL_CELL_LIMIT), EXCEL_CELL_LIMIT)
-            rule = {"validate": "length", "criteria": "<=", "value": limit}
-        elif fld.type == "date":
-            earliest = self._not_before(cell)
-            rule = {"validate": "date", "criteria": "between", "minimum": earliest or _serial(DATE_MIN),
-                    "maximum": _serial(DATE_MAX)}
-        elif fld.type == "money":
-            rule = {"validate": "decimal", "criteria": "between", "minimum": max(fld.min or 0, 0),
-                    "maximum": fld.max if fld.max is not None else MONEY_MAX}
-        elif fld.type == "integer":
-            rule = {"validate": "integer", "criteria": "between", "minimum": fld.min if fld.min is not None else 0,
-                    "maximum": fld.max if fld.max is not None else 10**9}
-        elif fld.type == "score":
-            rule = {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 4}
-        elif fld.type == "yesno":
-            rule = {"validate": "list", "source": [YES, NO]}
-        else:
-            list_name = self.lists[cell.name if cell.table is None else cell_name(self.form.id, cell.table.id) + "_" + fld.id]
-            rule = {"validate": "list", "source": f"={list_name}"}
-        right = TYPES[fld.type].right
-        return {**rule, "input_title": _clip(fld.label, 32), "input_message": _clip(fld.help or fld.label, 255),
-                "error_title": "Please check this answer", "error_type": "stop",
-                "error_message": _clip(f"{fld.label}: please enter {right}.", 255)}
+        source = None
+        if fld.type == "choice":
+            source = "=" + self.lists[cell.name if cell.table is None else cell_name(self.form.id, cell.table.id) + "_" + fld.id]
+        return TYPES[fld.type].validation(fld, source=source, earliest=self._not_before(cell))
 
     def _not_before(self, cell: lay.InputCell) -> str | None:
         """The Excel side of a not_before rule: the other date becomes this cell's earliest allowed date."""
@@ -449,11 +428,6 @@ def _steps(config: Config, kind: WorkbookKind) -> list[str]:
     return [step.format(mio_name=config.mio_name, mio_email=config.mio_email, deadline=deadline) for step in kind.steps]
 
 
-def _serial(day: dt.date) -> int:
-    """Excel's day number; xlsxwriter converts a date bound only when the other bound is a date too."""
-    return (day - EXCEL_EPOCH).days
-
-
 def _datetime(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
@@ -461,8 +435,3 @@ def _datetime(day: dt.date) -> dt.datetime:
 def _hf(text: str) -> str:
     """Escape text for an Excel header/footer, where '&' starts a control code."""
     return text.replace("&", "&&")
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -24,7 +24,7 @@ from partxl.config import Config
 from partxl.errors import PartxlError
 from partxl.findings import Code, Finding
 from partxl.forms.definitions import Field, Form, Spec, Table, cell_name
-from partxl.forms.fieldtypes import TYPES, Unreadable
+from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
 from partxl.register.model import (
     CEASED_SHEET,
     CLOSED_SHEET,
@@ -147,10 +147,12 @@ class _Reader:
         def where() -> dict[str, Any]:  # only for a finding: most values are fine
             return dict(file=str(self.path), sheet=sheet, field=label or fld.label, partnership=record.id, value=raw)
 
+        kind = TYPES[fld.type]
         try:
-            value = TYPES[fld.type].parse(raw)
-        except Unreadable as exc:
-            self.findings.append(Code.REGISTER_VALUE_UNREADABLE.at(right=exc.hint, hint=exc.hint, **where()))
+            value = kind.parse(raw) if fld.type == "choice" else kind.read(fld, raw)  # a choice is matched below, forgivingly
+        except (Unreadable, Refused) as exc:
+            right = exc.hint if isinstance(exc, Unreadable) else kind.right(fld)
+            self.findings.append(Code.REGISTER_VALUE_UNREADABLE.at(right=right, hint=right, **where()))
             return
         if fld.type == "choice":
             allowed = self._allowed(fld)

@@ -17,7 +17,7 @@ from partxl.config import Config
 from partxl.findings import ERROR, Code, Finding
 from partxl.forms import layout as lay
 from partxl.forms.definitions import Form, Rule, Spec, Table, cell_name, ref_name
-from partxl.forms.fieldtypes import DATE_MAX, DATE_MIN, EXCEL_CELL_LIMIT, MONEY_MAX, TYPES, Unreadable
+from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
 from partxl.forms.rules import breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, verify
 from partxl.returns.read import Opened, Rejected, open_return
@@ -170,7 +170,7 @@ class _Checker:
             errors = self.opened.error_cells(on)  # each sheet scanned once, by Opened
             if address in errors:  # reported here, and not read as an answer
                 self.add(Code.ERROR_VALUE, sheet=on, cell=address, field=cell.label, form=form.title, value=errors[address],
-                         hint=f"Enter {TYPES[cell.field.type].right} instead.")
+                         hint=f"Enter {TYPES[cell.field.type].right(cell.field)} instead.")
                 continue
             raw[cell.name] = self.opened.cell(on, address)
             if address in self.opened.formula_cells(on):
@@ -223,50 +223,21 @@ class _Checker:
             required = fld.required and (cell.table is None or cell.table.fixed or
                                          cell.row_key in used_rows.get(cell.table.id, set()))
             if required:
-                self.add(Code.MISSING, hint=f"Fill this in: {fld.help}" if fld.help else f"Enter {TYPES[fld.type].right}.",
+                self.add(Code.MISSING, hint=f"Fill this in: {fld.help}" if fld.help else f"Enter {TYPES[fld.type].right(fld)}.",
                          **self._where(cell))
             return
+        choices = fld.choices or self.config.choice_list(fld.choices_from or "") if fld.type == "choice" else ()
         try:
-            value = TYPES[fld.type].parse(raw)
+            self.values[cell.name] = TYPES[fld.type].read(fld, raw, choices)
         except Unreadable as exc:
             self.add(Code.INVALID, value=_shown(raw), right=exc.hint, hint=f"Enter {exc.hint}.", **self._where(cell))
-            return
-        if self._bounds(cell, value) is None:
-            self.values[cell.name] = value
+        except Refused as exc:
+            self.add(Code[exc.code], hint=exc.hint, **exc.params, **self._where(cell))
 
     def _where(self, cell: lay.InputCell) -> dict[str, str]:
         """Where a finding about ``cell`` points: built only when there is one (most answers are fine)."""
         sheet, address = self.where[cell.name]
         return dict(sheet=sheet, cell=address, field=cell.label, form=cell.form.title)
-
-    def _bounds(self, cell: lay.InputCell, value: Any) -> str | None:
-        fld = cell.field
-        if fld.type == "choice":
-            allowed = fld.choices or self.config.choice_list(fld.choices_from or "")
-            match = next((c for c in allowed if c.casefold() == str(value).casefold()), None)
-            if match is None:
-                self.add(Code.NOT_A_CHOICE, value=value, hint="Choose one of: " + "; ".join(allowed), **self._where(cell))
-                return "choice"
-            return None
-        if fld.type in ("money", "integer"):
-            low = fld.min if fld.min is not None else 0
-            high = fld.max if fld.max is not None else (MONEY_MAX if fld.type == "money" else 10**9)
-            if not low <= value <= high:
-                shown = f"£{value:,.2f}" if fld.type == "money" else str(value)
-                self.add(Code.OUT_OF_RANGE, value=shown, low=f"{low:,}", high=f"{high:,}",
-                         hint=f"Enter {TYPES[fld.type].right}.", **self._where(cell))
-                return "range"
-        if fld.type == "date" and not DATE_MIN <= value <= DATE_MAX:
-            self.add(Code.OUT_OF_RANGE, value=value.strftime("%d/%m/%Y"), low=DATE_MIN.strftime("%d/%m/%Y"),
-                     high=DATE_MAX.strftime("%d/%m/%Y"), hint="Enter the date in full, such as 31/03/2025.", **self._where(cell))
-            return "range"
-        if fld.type in ("text", "longtext"):
-            limit = min(fld.max_length or EXCEL_CELL_LIMIT, EXCEL_CELL_LIMIT)
-            if len(value) > limit:
-                self.add(Code.TOO_LONG, value=value[:80] + "…", length=len(value), limit=limit,
-                         hint="Shorten the answer, or attach the detail to your e-mail.", **self._where(cell))
-                return "length"
-        return None
 
     # ------------------------------------------------------------ rules
 
