@@ -23,8 +23,9 @@ from importlib.metadata import PackageNotFoundError, version
 from partxl.config import Config, ConfigError
 from partxl.errors import PartxlError
 from partxl.findings import Code, Finding, Severity
-from partxl.forms.definitions import DefinitionError, Field, Form, Spec, Table, cell_name
+from partxl.forms.definitions import DefinitionError, Field, Form, Spec, Table
 from partxl.forms.layout import InputCell, SheetLayout, layout_form
+from partxl.forms.names import cell_name
 from partxl.issue.generate import GenerateResult
 from partxl.outputs.chase import ChaseResult
 from partxl.outputs.publish import PublishResult

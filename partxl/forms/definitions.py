@@ -8,9 +8,7 @@ field, before any workbook is written.
 
 from __future__ import annotations
 
-import functools
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ import yaml
 
 from partxl.config import TEMPLATES_DIR
 from partxl.errors import PartxlError
+from partxl.forms import contract
 from partxl.forms.fieldtypes import TABLE, TYPES
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -199,25 +198,6 @@ class Spec:
         """Forms in the order of the annual workbook, then any others: the order a reader expects."""
         first = list(self.workbooks["annual"].forms)
         return first + [f for f in self.forms.values() if f not in first]
-
-
-@functools.lru_cache(maxsize=16384)  # a form has a few hundred names, asked for with every answer read
-def cell_name(form_id: str, item_id: str, row: str | None = None, column: str | None = None) -> str:
-    """The workbook-level defined name of an input cell; an underscore means it is never a cell address."""
-    parts = [form_id, item_id] + ([row, column or ""] if row is not None else [])
-    return sys.intern("_".join(parts))  # one copy of each name, however many partnerships' answers it keys
-
-
-@functools.lru_cache(maxsize=16384)
-def ref_name(form_id: str, ref: str, row_key: str | None = None) -> str:
-    """The cell name a rule reference means: ``name``, ``form:name``, or ``table.column`` on row ``row_key``."""
-    if ":" in ref:
-        other_form, ref = ref.split(":", 1)
-        return cell_name(other_form, ref)
-    item_id, _, column = ref.partition(".")
-    if column:
-        return cell_name(form_id, item_id, row_key or "", column)
-    return cell_name(form_id, item_id)
 
 
 # ---------------------------------------------------------------- loading
@@ -470,9 +450,44 @@ def load_spec(folder: Path | None = None) -> Spec:
             raise DefinitionError(path, f"the form '{form.id}'", f"has the same id as {forms[form.id].path.name}")
         forms[form.id] = form
     _check_sheets(forms)
+    _check_contract(forms, folder)
     for form in forms.values():
         _check_references(form, forms)
     return Spec(forms=forms, workbooks=_load_workbooks(folder / "workbook.yaml", forms), folder=folder)
+
+
+def _check_contract(forms: dict[str, Form], folder: Path) -> None:
+    """Every field partxl's code relies on (``partxl.forms.contract``) is there, of its type, with its labels."""
+    for need in contract.NEEDED:
+        form = forms.get(need.form)
+        if form is None:
+            raise DefinitionError(folder / f"{need.form}.yaml", "the folder",
+                                  f"has no form with id '{need.form}', which partxl needs for {need.purpose}")
+        problem = _breaks_contract(form, need)
+        if problem:
+            raise DefinitionError(form.path, f"field '{need.id}'", f"{problem}: partxl relies on it for {need.purpose}. "
+                                  "Keep its id, type and these labels (you may reword its label and help, and add choices)")
+
+
+def _breaks_contract(form: Form, need: contract.Needed) -> str | None:
+    if need.types == ("computed",):
+        return None if any(c.id == need.id for c in form.computed) else "this worked-out value is missing"
+    try:
+        item = form.item(need.id)
+    except StopIteration:
+        return "this field is missing (was it renamed or deleted?)"
+    if item.type not in need.types:
+        return f"it is of type '{item.type}', not {' or '.join(repr(t) for t in need.types)}"
+    if isinstance(item, Table):
+        if need.fixed is not None and item.fixed != need.fixed:
+            return "its rows should be " + ("listed (rows: with ids)" if need.fixed else "a number (rows: 6)")
+        for column_id, types in need.columns.items():
+            column = next((c for c in item.columns if c.id == column_id), None)
+            if column is None or column.type not in types:
+                return f"it needs a column '{column_id}' of type {' or '.join(repr(t) for t in types)}"
+        return None
+    missing = [c for c in need.choices if c not in item.choices] if not item.choices_from else []
+    return f"its choices no longer include {', '.join(repr(c) for c in missing)}" if missing else None
 
 
 def _check_sheets(forms: dict[str, Form]) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from partxl.forms.definitions import Computed, Field, Form, Table, cell_name
+from partxl.forms.definitions import Computed, Field, Form, Table
 from partxl.forms.fieldtypes import TYPES
+from partxl.forms.names import cell_name, ref_name
 from partxl.xlsx import wrapped_height
 
 LABEL_COL, ANSWER_COL, GUIDANCE_COL = 0, 1, 2
@@ -194,7 +195,8 @@ def _place_computed(sheet: SheetLayout, row: int) -> int:
 
 
 def _ref(form: Form, ref: str) -> str:
-    return cell_name(form.id, ref)
+    """The cell a computed value reads: one of its own form's answers, or another form's (``form:name``)."""
+    return ref_name(form.id, ref)
 
 
 def formula(comp: Computed, form: Form) -> str:

@@ -11,7 +11,8 @@ import datetime as dt
 from typing import Any
 
 from partxl.config import Config
-from partxl.forms.definitions import Form, Rule, Table, cell_name, ref_name
+from partxl.forms.definitions import Form, Rule, Table
+from partxl.forms.names import cell_name, ref_name
 
 
 def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:

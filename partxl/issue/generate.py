@@ -21,9 +21,11 @@ from partxl.config import Config
 from partxl.errors import PartxlError
 from partxl.files import replace_keeping_copy, safe_filename
 from partxl.findings import Code, Finding, errors
+from partxl.forms import contract
 from partxl.forms import layout as lay
-from partxl.forms.definitions import Field, Form, Rule, Spec, Table, WorkbookKind, cell_name, ref_name
+from partxl.forms.definitions import Field, Form, Rule, Spec, Table, WorkbookKind
 from partxl.forms.fieldtypes import DATE_MIN, TYPES
+from partxl.forms.names import cell_name, ref_name
 from partxl.issue.metadata import META_SHEET, Metadata, make_issue_id, sign
 from partxl.register.model import CEASED_SHEET, CLOSED_SHEET, Record, stage
 from partxl.register.read import read_register
@@ -75,11 +77,11 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
         if kind is None:
             result.findings.append(Code.CLOSED_NOT_ISSUED.at(file=str(reg.path), partnership=record.id))
             continue
-        officer = str(record.get(cell_name("info", "lead_officer"), "") or "")
+        officer = str(record.get(contract.LEAD_OFFICER.cell, "") or "")
         if officer and config.officer(officer) is None:
             result.findings.append(Code.REGISTER_UNKNOWN_OFFICER.at(file=str(reg.path), partnership=record.id,
                                                                     field="Lead officer", value=officer))
-        name = str(record.get(cell_name("info", "name"), "") or record.id)
+        name = str(record.get(contract.NAME.cell, "") or record.id)
         target = _unused(out_dir, safe_filename(f"{record.id} {name}"), result.files)
         result.files[target] = "pending"
         jobs.append((target, kind.id, record))
@@ -106,7 +108,7 @@ def _kind_for(record: Record, spec: Spec) -> WorkbookKind | None:
     if where == CLOSED_SHEET:
         return None
     if where == CEASED_SHEET:
-        record.values.setdefault(cell_name("evaluation", "reason"), "Partnership concluded")
+        record.values.setdefault(contract.EVALUATION_REASON.cell, contract.CONCLUDED)
         return spec.workbooks["ended"]
     return spec.workbooks["annual"]
 
@@ -123,11 +125,11 @@ def _unused(out_dir: Path, stem: str, taken: dict[Path, str]) -> Path:
 
 def metadata_for(config: Config, kind: WorkbookKind, record: Record) -> Metadata:
     forms = ",".join(f"{f.id}@{f.version}" for f in kind.forms)
-    officer_name = str(record.get(cell_name("info", "lead_officer"), "") or "")
+    officer_name = str(record.get(contract.LEAD_OFFICER.cell, "") or "")
     officer = config.officer(officer_name) if officer_name else None
     return Metadata(
         workbook=kind.id, forms=forms, partnership_id=record.id,
-        partnership_name=str(record.get(cell_name("info", "name"), "") or ""),
+        partnership_name=str(record.get(contract.NAME.cell, "") or ""),
         council=config.council, cycle=config.cycle,
         issued_to=officer.name if officer else officer_name, issued_to_email=officer.email if officer else "",
         issued_date=config.issue_date.isoformat(), deadline=config.deadline.isoformat(),

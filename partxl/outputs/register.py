@@ -12,9 +12,11 @@ from xlsxwriter.utility import xl_col_to_name
 
 from partxl.config import Config
 from partxl.files import atomic_write_bytes
-from partxl.forms.definitions import Form, Spec, Table, cell_name
+from partxl.forms import contract
+from partxl.forms.definitions import Form, Spec, Table
 from partxl.forms.fieldtypes import TYPES
 from partxl.forms.layout import layout_form
+from partxl.forms.names import cell_name
 from partxl.register.model import (
     CEASED_SHEET,
     CLOSED_SHEET,
@@ -26,7 +28,6 @@ from partxl.register.model import (
     THRESHOLD_NAME,
     Column,
     Record,
-    _n,
     facts,
     register_columns,
     scalar_fields,
@@ -80,7 +81,7 @@ def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name:
         for c, column in enumerate(columns):
             if column.kind == "formula":
                 grant = f"{xl_col_to_name(grant_col)}{r + 1}"
-                value = record.get(_n("significance", "annual_grant"))
+                value = record.get(contract.ANNUAL_GRANT.cell)
                 cached = "" if not isinstance(value, (int, float)) else ("Yes" if value >= config.grant_threshold else "No")
                 sheet.write_formula(r, c, f'=IF(ISNUMBER({grant}),IF({grant}>={THRESHOLD_NAME},"Yes","No"),"")',
                                     styles["text"], cached)

@@ -10,7 +10,7 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.findings import SEVERITY_ORDER, ordered
-from partxl.forms.definitions import cell_name
+from partxl.forms import contract
 from partxl.returns.results import ConsolidateResult, Outcome
 from partxl.returns.status import officer_status
 from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
@@ -43,8 +43,8 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
               f.saved_at or "", f.size, f.sha256] for f in result.files]
     _table(book, s, "Files", [("File", 40), ("Outcome", 34), ("Partnership", 12), ("Errors", 8), ("Warnings", 9),
                               ("Saved", 19), ("Size (bytes)", 12), ("SHA-256", 66)], files)
-    excluded = [[r.id, r.get(cell_name("info", "name"), ""), r.get(cell_name("info", "category"), ""),
-                 r.get(cell_name("info", "lead_officer"), ""),
+    excluded = [[r.id, r.get(contract.NAME.cell, ""), r.get(contract.CATEGORY.cell, ""),
+                 r.get(contract.LEAD_OFFICER.cell, ""),
                  "Not a partnership under the policy: the register excludes contractual arrangements and shared services."]
                 for r in result.excluded]
     _table(book, s, "Excluded", [("Partnership ID", 14), ("Name", 40), ("Category", 24), ("Lead officer", 18), ("Why", 80)],

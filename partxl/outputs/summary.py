@@ -24,9 +24,11 @@ from partxl.config import Config
 from partxl.errors import PartxlError
 from partxl.files import atomic_write, replace_keeping_copy
 from partxl.findings import Finding, errors
-from partxl.forms.definitions import Spec, cell_name
+from partxl.forms import contract
+from partxl.forms.definitions import Spec
+from partxl.forms.names import cell_name
 from partxl.forms.rules import breaks, unfilled_current_row
-from partxl.register.model import CATEGORY_ORDER, Facts, Record, facts, score_table, sort_key
+from partxl.register.model import Facts, Record, facts, score_table, sort_key
 from partxl.register.read import read_register
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 
@@ -59,15 +61,15 @@ class Row:
 
     @property
     def name(self) -> str:
-        return str(self.get(cell_name("info", "name")) or self.record.id)
+        return str(self.get(contract.NAME.cell) or self.record.id)
 
     @property
     def category(self) -> str:
-        return str(self.get(cell_name("info", "category")) or "")
+        return str(self.get(contract.CATEGORY.cell) or "")
 
     @property
     def officer(self) -> str:
-        return str(self.get(cell_name("info", "lead_officer")) or "")
+        return str(self.get(contract.LEAD_OFFICER.cell) or "")
 
 
 @dataclass
@@ -89,23 +91,23 @@ class Summary:
     def compliance(self) -> list[tuple[Row, str, str]]:
         """(partnership, issue, detail) for every breach of the policy the register shows."""
         issues = []
-        info = self.spec.form("info")
+        info = self.spec.form(contract.NAME.form)
         table = score_table(self.spec)
         for row in self.rows:
             for rule in info.rules:
                 if rule.kind in POLICY_RULES and _breaks(rule, info, row.record.values, self.as_of, self.config):
                     issues.append((row, rule.title, rule.message))
-            if not row.get(cell_name("info", "risks")):
+            if not row.get(contract.RISKS.cell):
                 issues.append((row, "Risks not stated", "The register has no details of the risks for the Authority."))
             unevidenced = [table.row_label(k) for k in row.facts.scores
-                           if not row.get(cell_name("assessment", table.id, k, "evidence"))]
+                           if not row.get(contract.SCORES.column(k, "evidence"))]
             if unevidenced:
                 issues.append((row, "Evidence missing", f"{len(unevidenced)} score(s) without evidence: " + "; ".join(unevidenced)))
         return issues
 
     def priorities(self) -> list[tuple[Row, str, int, str]]:
         table = score_table(self.spec)
-        found = [(row, table.row_label(k), score, str(row.get(cell_name("assessment", table.id, k, "evidence")) or ""))
+        found = [(row, table.row_label(k), score, str(row.get(contract.SCORES.column(k, "evidence")) or ""))
                  for row in self.rows for k, score in row.facts.scores.items() if score <= 2]
         return sorted(found, key=lambda x: (x[2], x[0].name.casefold(), x[1]))
 
@@ -231,8 +233,8 @@ class _Writer:
                                      "Lead officer"]
         rows = [[row.record.id, row.name, row.category, row.record.status, row.facts.significant,
                  "Yes" if row.record.returned else "No", self.s.late(row),
-                 row.get(cell_name("significance", "annual_grant")), row.get(cell_name("info", "council_funding")),
-                 row.get(cell_name("info", "additional_funds")), row.facts.mean_score, row.officer] for row in self.s.rows]
+                 row.get(contract.ANNUAL_GRANT.cell), row.get(contract.COUNCIL_FUNDING.cell),
+                 row.get(contract.ADDITIONAL_FUNDS.cell), row.facts.mean_score, row.officer] for row in self.s.rows]
         self._table(sheet, 3, "Partnerships", self.partnership_headings, rows,
                     ["text", "text", "text", "text", "text", "text", "text", "money", "money", "money", "mean", "text"])
         self.data_rows = len(rows)
@@ -243,7 +245,7 @@ class _Writer:
         return f"Partnerships!${col}$5:${col}${4 + max(self.data_rows, 1)}"
 
     def significant(self) -> None:
-        significance = self.s.spec.form("significance")
+        significance = self.s.spec.form(contract.SIGNIFICANT.form)
         features = [f for f in significance.items() if getattr(f, "type", "") == "yesno"]
         grant_label = f"Grant ≥ £{self.c.grant_threshold:,.0f}"
         headings = ["ID", "Partnership", "Lead officer"] + [f.register or f.label for f in features] + [grant_label, "Features"]
@@ -255,7 +257,7 @@ class _Writer:
         for row in self.s.rows:
             if row.facts.significant != "Yes":
                 continue
-            flags = [row.get(cell_name("significance", f.id)) or "" for f in features] + [row.facts.grant_over_threshold]
+            flags = [row.get(cell_name(significance.id, f.id)) or "" for f in features] + [row.facts.grant_over_threshold]
             rows.append([row.record.id, row.name, row.officer] + flags + [len(row.facts.features)])
         kinds = ["text", "wrap", "text"] + ["text"] * (len(features) + 1) + ["number"]
         end = self._table(sheet, 3, "Significant", headings, rows, kinds)
@@ -330,29 +332,29 @@ class _Writer:
                             [10, 42, 16, 12, 18, 18, 24])
         self._note(sheet, 2, f"Grant ≥ threshold is a live formula against the threshold in cell B{4 + len(self.s.rows) + 3} "
                              "(from the council's configuration). Filter it to see the grants finance must review.", 6, 140)
-        ordered = sorted(self.s.rows, key=lambda r: (-(r.get(cell_name("significance", "annual_grant")) or 0), r.name.casefold()))
+        ordered = sorted(self.s.rows, key=lambda r: (-(r.get(contract.ANNUAL_GRANT.cell) or 0), r.name.casefold()))
         headings = ["ID", "Partnership", "Annual grant (£)", f"Grant ≥ £{self.c.grant_threshold:,.0f}",
                     "Council funding (£ a year)", "Additional funds requested (£)", "Budget position"]
         top = 3
         threshold_row = top + len(ordered) + 3
         for r, row in enumerate(ordered, start=top + 1):
-            grant = row.get(cell_name("significance", "annual_grant"))
+            grant = row.get(contract.ANNUAL_GRANT.cell)
             write_value(sheet, r, 0, row.record.id, self.f["text"])
             write_value(sheet, r, 1, row.name, self.f["text"])
             write_value(sheet, r, 2, grant, self.f["money"])
             ref = xl_rowcol_to_cell(r, 2)
             sheet.write_formula(r, 3, f'=IF(ISNUMBER({ref}),IF({ref}>=$B${threshold_row + 1},"Yes","No"),"")', self.f["text"],
                                 row.facts.grant_over_threshold)
-            write_value(sheet, r, 4, row.get(cell_name("info", "council_funding")), self.f["money"])
-            write_value(sheet, r, 5, row.get(cell_name("info", "additional_funds")), self.f["money"])
-            write_value(sheet, r, 6, row.get(cell_name("info", "budget_position")), self.f["text"])
+            write_value(sheet, r, 4, row.get(contract.COUNCIL_FUNDING.cell), self.f["money"])
+            write_value(sheet, r, 5, row.get(contract.ADDITIONAL_FUNDS.cell), self.f["money"])
+            write_value(sheet, r, 6, row.get(contract.BUDGET_POSITION.cell), self.f["text"])
         last = top + max(len(ordered), 1)
         sheet.add_table(top, 0, last, len(headings) - 1, {
             "name": "Finance", "style": "Table Style Light 9",
             "columns": [{"header": h, "header_format": self.f["head"]} for h in headings]})
         total = last + 1
         sheet.write_string(total, 1, "Total", self.f["total"])
-        for col, key in ((2, "significance_annual_grant"), (4, "info_council_funding"), (5, "info_additional_funds")):
+        for col, key in ((2, contract.ANNUAL_GRANT.cell), (4, contract.COUNCIL_FUNDING.cell), (5, contract.ADDITIONAL_FUNDS.cell)):
             span = f"{xl_rowcol_to_cell(top + 1, col)}:{xl_rowcol_to_cell(last, col)}"
             value = sum(r.record.get(key) or 0 for r in ordered)
             sheet.write_formula(total, col, f"=SUM({span})", self.f["money_total"], value)
@@ -406,7 +408,7 @@ class _Writer:
         sheet.set_header(f"&L&8 {self.c.council.replace('&', '&&')}&C&8 Partnership summary&R&8 {self.c.cycle.replace('&', '&&')}")
         sheet.set_footer(f"&L&8 As at {s.as_of:%d %B %Y}&R&8 Page &P of &N")
         rows = s.rows
-        grant = [r.get(cell_name("significance", "annual_grant")) or 0 for r in rows]
+        grant = [r.get(contract.ANNUAL_GRANT.cell) or 0 for r in rows]
         headline = [
             ("Partnerships (active and ended)", f"=COUNTA({self._col('ID')})", len(rows), "big"),
             ("Significant partnerships", f'=COUNTIF({self._col("Significant")},"Yes")',
@@ -418,7 +420,7 @@ class _Writer:
              sum(r.facts.grant_over_threshold == "Yes" for r in rows), "big"),
             ("Total annual grants (£)", f"=SUM({self._col('Annual grant (£)')})", sum(grant), "big_money"),
             ("Council funding committed (£ a year)", f"=SUM({self._col('Council funding (£)')})",
-             sum(r.get(cell_name("info", "council_funding")) or 0 for r in rows), "big_money"),
+             sum(r.get(contract.COUNCIL_FUNDING.cell) or 0 for r in rows), "big_money"),
         ]
         row = 3
         sheet.merge_range(row, 0, row, 4, "Headline figures", f["section"])
@@ -435,7 +437,7 @@ class _Writer:
         row += 1
         sheet.write_row(row, 0, ["Category", "Active", "Ended", "Total", "Significant"], f["head"])
         category_first = row + 1
-        for category in CATEGORY_ORDER:
+        for category in contract.CATEGORY_ORDER:
             row += 1
             in_cat = [r for r in rows if r.category == category]
             sheet.write_string(row, 0, category, f["text"])

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partxl.config import Config
-from partxl.forms.definitions import Field, Form, Spec, Table, cell_name
+from partxl.forms import contract
+from partxl.forms.definitions import Field, Form, Spec, Table
 from partxl.forms.fieldtypes import TYPES
 from partxl.forms.layout import evaluate_all
+from partxl.forms.names import cell_name
 from partxl.forms.rules import add_months
 
 MAIN_SHEET = "Register"
@@ -68,22 +70,17 @@ def _empty(value: Any) -> bool:
 
 
 
-CATEGORY_ORDER = ("Statutory partnership", "Community-based partnership", "Network group / forum")
-EXCLUDED_CATEGORIES = ("Contractual arrangement", "Shared service")
 THRESHOLD_NAME = "GrantThreshold"
 RETURNED, NOT_RETURNED = "Returned", "Not yet returned"
 RETURNED_COLUMN, LATEST_COLUMN, SOURCE_COLUMN = "Returned", "Latest return", "Source file"
 
 
-def _n(form: str, fld: str) -> str:
-    return cell_name(form, fld)
-
-
 def sort_key(record: Record) -> tuple[int, str, str]:
     """The policy's order: statutory, then community-based, then network groups / forums."""
-    category = str(record.get(_n("info", "category"), ""))
-    rank = CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
-    return rank, str(record.get(_n("info", "name"), "")).casefold(), record.id
+    category = str(record.get(contract.CATEGORY.cell, ""))
+    order = contract.CATEGORY_ORDER
+    rank = order.index(category) if category in order else len(order)
+    return rank, str(record.get(contract.NAME.cell, "")).casefold(), record.id
 
 
 @dataclass(frozen=True)
@@ -103,21 +100,21 @@ class Facts:
 
 
 def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
-    significance = spec.form("significance")
+    significance = spec.form(contract.SIGNIFICANT.form)
     computed = evaluate_all(significance, record.values, {"grant_threshold": config.grant_threshold})
     values = {**record.values, **computed}
     held = [f.register or f.label for f in significance.items() if isinstance(f, Field) and f.type == "yesno"
-            and values.get(_n("significance", f.id)) == "Yes"]
-    if computed[_n("significance", "grant_over_threshold")] == "Yes":
+            and values.get(cell_name(significance.id, f.id)) == "Yes"]
+    if computed[contract.GRANT_OVER_THRESHOLD.cell] == "Yes":
         held.insert(3, f"Grant of £{config.grant_threshold:,.0f} or more")
-    last = record.get(_n("info", "review_date"))
+    last = record.get(contract.REVIEW_DATE.cell)
     due = add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
     table = score_table(spec)
-    scores = {k: v for k in table.row_keys() if isinstance(v := record.get(cell_name("assessment", table.id, k, "score")), int)}
+    scores = {k: v for k in table.row_keys() if isinstance(v := record.get(contract.SCORES.column(k, "score")), int)}
     current, changes = _representatives(record, spec, add_months(as_of, -config.review_interval_months), as_of)
     return Facts(
-        significant=computed[_n("significance", "significant")], features=tuple(held),
-        grant_over_threshold=computed[_n("significance", "grant_over_threshold")], review_due=due,
+        significant=computed[contract.SIGNIFICANT.cell], features=tuple(held),
+        grant_over_threshold=computed[contract.GRANT_OVER_THRESHOLD.cell], review_due=due,
         review_overdue="" if due is None else ("Yes" if due < as_of else "No"), scores=scores,
         mean_score=round(sum(scores.values()) / len(scores), 2) if scores else None,
         ones=sum(1 for v in scores.values() if v == 1) if scores else None,
@@ -126,14 +123,13 @@ def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
 
 
 def _representatives(record: Record, spec: Spec, since: dt.date, as_of: dt.date) -> tuple[str, str]:
-    table = spec.form("info").item("reps")
-    assert isinstance(table, Table)
+    reps = contract.REPRESENTATIVES
     current, changes = [], []
-    for key in table.row_keys():
-        name = record.get(cell_name("info", "reps", key, "name"))
+    for key in contract_table(spec, reps).row_keys():
+        name = record.get(reps.column(key, "name"))
         if not name:
             continue
-        started, finished = (record.get(cell_name("info", "reps", key, c)) for c in ("started", "finished"))
+        started, finished = (record.get(reps.column(key, c)) for c in ("started", "finished"))
         if not isinstance(finished, dt.date):
             current.append(str(name))
         if isinstance(finished, dt.date) and since <= finished <= as_of:
@@ -143,10 +139,16 @@ def _representatives(record: Record, spec: Spec, since: dt.date, as_of: dt.date)
     return "; ".join(current), "; ".join(changes)
 
 
-def score_table(spec: Spec) -> Table:
-    table = spec.form("assessment").item("features")
-    assert isinstance(table, Table) and table.fixed
+def contract_table(spec: Spec, need: contract.Needed) -> Table:
+    """A table the code relies on (loading checked that it is there, and a table)."""
+    table = spec.form(need.form).item(need.id)
+    assert isinstance(table, Table)
     return table
+
+
+def score_table(spec: Spec) -> Table:
+    """The assessment matrix: its fixed rows are the features scored 1–4."""
+    return contract_table(spec, contract.SCORES)
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def _score(key: str) -> Callable[[Record, Facts], Any]:
 
 def register_columns(spec: Spec, config: Config) -> list[Column]:
     """The main sheet's columns: what a reader needs first, then every other register field."""
-    by_name = {_n(form.id, f.id): (form, f) for form, f in scalar_fields(spec)}
+    by_name = {cell_name(form.id, f.id): (form, f) for form, f in scalar_fields(spec)}
 
     def field_column(name: str) -> Column:
         form, f = by_name[name]
@@ -177,18 +179,18 @@ def register_columns(spec: Spec, config: Config) -> list[Column]:
     scores = score_table(spec)
     first = [
         Column(ID_COLUMN, 12, "text", lambda r, f: r.id),
-        field_column(_n("info", "name")), field_column(_n("info", "category")),
-        field_column(_n("info", "lead_officer")), field_column(_n("info", "accountable_body")),
+        field_column(contract.NAME.cell), field_column(contract.CATEGORY.cell),
+        field_column(contract.LEAD_OFFICER.cell), field_column(contract.ACCOUNTABLE_BODY.cell),
         Column("Significant", 11, "yesno", lambda r, f: f.significant),
         Column("Significance features", 40, "text", lambda r, f: "; ".join(f.features)),
-        field_column(_n("significance", "annual_grant")),
+        field_column(contract.ANNUAL_GRANT.cell),
         Column(f"Grant ≥ £{config.grant_threshold:,.0f}", 13, "formula", lambda r, f: f.grant_over_threshold),
-        field_column(_n("info", "council_funding")), field_column(_n("info", "additional_funds")),
-        field_column(_n("info", "has_agreement")), field_column(_n("info", "agreement_type")),
-        field_column(_n("info", "exit_strategy")), field_column(_n("info", "review_date")),
+        field_column(contract.COUNCIL_FUNDING.cell), field_column(contract.ADDITIONAL_FUNDS.cell),
+        field_column(contract.HAS_AGREEMENT.cell), field_column(contract.AGREEMENT_TYPE.cell),
+        field_column(contract.EXIT_STRATEGY.cell), field_column(contract.REVIEW_DATE.cell),
         Column("Review due", 12, "date", lambda r, f: f.review_due),
         Column("Review overdue", 10, "yesno", lambda r, f: f.review_overdue),
-        field_column(_n("info", "date_formed")), field_column(_n("info", "end_date")),
+        field_column(contract.DATE_FORMED.cell), field_column(contract.END_DATE.cell),
         Column(STATUS_COLUMN, 10, "text", lambda r, f: r.status),
         Column("Representatives", 30, "text", lambda r, f: f.representatives),
         Column("Representative changes", 40, "text", lambda r, f: f.representative_changes),
@@ -220,7 +222,7 @@ def stage(record: Record) -> str:
     """Which sheet a partnership belongs on: ended ones move to Ceased until their evaluation comes back."""
     if record.status != "Ended":
         return MAIN_SHEET
-    evaluated = record.get(_n("evaluation", "reason")) == "Partnership concluded" and record.get(_n("evaluation", "lessons"))
+    evaluated = record.get(contract.EVALUATION_REASON.cell) == contract.CONCLUDED and record.get(contract.LESSONS.cell)
     return CLOSED_SHEET if evaluated else CEASED_SHEET
 
 

@@ -23,8 +23,9 @@ from typing import Any
 from partxl.config import Config
 from partxl.errors import PartxlError
 from partxl.findings import Code, Finding
-from partxl.forms.definitions import Field, Form, Spec, Table, cell_name
+from partxl.forms.definitions import Field, Form, Spec, Table
 from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
+from partxl.forms.names import cell_name
 from partxl.register.model import (
     CEASED_SHEET,
     CLOSED_SHEET,

@@ -21,8 +21,9 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.findings import Code, Finding
-from partxl.forms.definitions import Spec, cell_name
-from partxl.register.model import EXCLUDED_CATEGORIES, Record
+from partxl.forms import contract
+from partxl.forms.definitions import Spec
+from partxl.register.model import Record
 from partxl.register.read import read_register
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
@@ -262,7 +263,7 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
         pid = _pid(entry)
         if entry.workbook == "proposal":
             findings.append(Code.NEW_PROPOSAL.at(file=entry.last_path, partnership=pid,
-                                                 value=entry.answers.get(cell_name("info", "name"), ""),
+                                                 value=entry.answers.get(contract.NAME.cell, ""),
                                                  hint="Give it a permanent ID in the register once SMT has agreed it."))
         elif baseline and key not in baseline:
             findings.append(Code.UNKNOWN_PARTNERSHIP.at(file=entry.last_path, partnership=pid))
@@ -272,13 +273,13 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
         records[key] = Record(pid, "Active", {**earlier, **entry.answers}, returned=True,
                               latest_return=dt.date.fromisoformat(saved[:10]), source=entry.last_path)
     for record in records.values():
-        end = record.get(cell_name("info", "end_date"))
+        end = record.get(contract.END_DATE.cell)
         record.status = "Ended" if isinstance(end, dt.date) and end < as_of else "Active"
     kept: list[Record] = []
     excluded: list[Record] = []
     for record in records.values():
-        category = record.get(cell_name("info", "category"), "")
-        if category in EXCLUDED_CATEGORIES:
+        category = record.get(contract.CATEGORY.cell, "")
+        if category in contract.EXCLUDED_CATEGORIES:
             excluded.append(record)
             findings.append(Code.EXCLUDED.at(partnership=record.id, value=str(category).lower(),
                                              field="Type of arrangement"))
@@ -292,7 +293,7 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
 
 def _kept(records: Any) -> list[Record]:
     """Last year's partnerships that belong on the register, for the summary's changes since last year."""
-    return [r for r in records if r.get(cell_name("info", "category")) not in EXCLUDED_CATEGORIES]
+    return [r for r in records if r.get(contract.CATEGORY.cell) not in contract.EXCLUDED_CATEGORIES]
 
 
 def _partnership_key(entry: Entry) -> str:
@@ -302,7 +303,7 @@ def _partnership_key(entry: Entry) -> str:
 def _pid(entry: Entry) -> str:
     """A proposal has no ID yet: a provisional one from its name, so a corrected resubmission replaces it."""
     if entry.workbook == "proposal" or not entry.partnership:
-        name = " ".join(str(entry.answers.get(cell_name("info", "name"), "")).split()).casefold()
+        name = " ".join(str(entry.answers.get(contract.NAME.cell, "")).split()).casefold()
         return f"NEW-{hashlib.sha256(name.encode()).hexdigest()[:6].upper()}"
     return entry.partnership
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.findings import Finding, Severity
-from partxl.forms.definitions import cell_name
+from partxl.forms import contract
 from partxl.register.model import CLOSED_SHEET, stage
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 
@@ -80,8 +80,8 @@ def officer_status(result: ConsolidateResult, config: Config) -> list[OfficerSta
             errors = [x for x in newest.findings if x.severity == Severity.ERROR]
         else:
             state = State.LATE if result.as_of > config.deadline else State.OUTSTANDING
-        name = str(record.get(cell_name("info", "name")) or record.id)
-        officer_name = str(record.get(cell_name("info", "lead_officer")) or "(no lead officer)")
+        name = str(record.get(contract.NAME.cell) or record.id)
+        officer_name = str(record.get(contract.LEAD_OFFICER.cell) or "(no lead officer)")
         known = config.officer(officer_name)
         entry = officers.setdefault(officer_name, OfficerStatus(officer_name, known.email if known else "", []))
         returned = [f.path for f in files if f.outcome in (Outcome.ACCEPTED, Outcome.SUPERSEDED, Outcome.ERRORS)]

@@ -15,9 +15,11 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.findings import ERROR, Code, Finding
+from partxl.forms import contract
 from partxl.forms import layout as lay
-from partxl.forms.definitions import Form, Rule, Spec, Table, cell_name, ref_name
+from partxl.forms.definitions import Form, Rule, Spec, Table
 from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
+from partxl.forms.names import ref_name
 from partxl.forms.rules import breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, verify
 from partxl.returns.read import Opened, Rejected, open_return
@@ -130,9 +132,9 @@ class _Checker:
 
     def _identity(self) -> None:
         """Issue details copied from another partnership's workbook carry a valid signature but the wrong name."""
-        issued, answered = self.meta.get("partnership_name", ""), self.values.get(cell_name("info", "name"))
+        issued, answered = self.meta.get("partnership_name", ""), self.values.get(contract.NAME.cell)
         if issued and answered and " ".join(issued.split()).casefold() != " ".join(str(answered).split()).casefold():
-            sheet, address = self.where.get(cell_name("info", "name"), ("", ""))
+            sheet, address = self.where.get(contract.NAME.cell, ("", ""))
             self.add(Code.IDENTITY_MISMATCH, sheet=sheet, cell=address, field="Name of partnership", value=answered,
                      issued=issued, hint="If the partnership has been renamed, tell the MIO; if the workbook's hidden "
                                          "details were copied from another workbook, return the one you were sent.")
