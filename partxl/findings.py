@@ -43,87 +43,124 @@ class Finding:
 
 
 class Code(enum.Enum):
-    """Finding codes with their severity and message template (``str.format`` over the keywords)."""
+    """Finding codes: severity, message template and hint template (``str.format`` over the finding's keywords).
 
-    REGISTER_MISSING_ID = (ERROR, "Row {row} of the register has no Partnership ID, so no workbook was made for it.")
-    REGISTER_DUPLICATE_ID = (ERROR, "Partnership ID {partnership} appears again on row {row}; that row was left out.")
+    The hint says what would be right, in words the officer or the MIO can act on; a call may give a
+    more specific one (the field's own help, say). Rules of the form definitions add codes of their own.
+    """
+
+    # The register a workbook is pre-filled from
+    REGISTER_MISSING_ID = (ERROR, "Row {row} of the register has no Partnership ID, so no workbook was made for it.",
+                           "Give the row its Partnership ID (P001 …) and run generate again.")
+    REGISTER_DUPLICATE_ID = (ERROR, "Partnership ID {partnership} appears again on row {row}; that row was left out.",
+                             "Give each partnership its own ID, or delete the repeated row.")
     REGISTER_VALUE_UNREADABLE = (
-        WARNING, "{partnership}: the register's '{field}' reads {value!r}, which is not {right}; it was left empty in the workbook.")
+        WARNING, "{partnership}: the register's '{field}' reads {value!r}, which is not {right}; it was left empty in the workbook.",
+        "Correct it in the register to {right}, or let the officer fill it in.")
     REGISTER_CHOICE_UNKNOWN = (
         WARNING, "{partnership}: the register's '{field}' reads {value!r}, which is not one of the dropdown's answers; "
-        "it was copied as it is and the officer will be asked to choose again.")
+        "it was copied as it is and the officer will be asked to choose again.", "Use one of the dropdown's answers in the register.")
     REGISTER_UNKNOWN_OFFICER = (
         WARNING, "{partnership}: lead officer {value!r} is not among the officers in the configuration, so the workbook "
-        "has no e-mail address to go to.")
+        "has no e-mail address to go to.", "Add the officer to [[officers]] in partxl.toml, or correct the name in the register.")
     REGISTER_TOO_MANY_ROWS = (
         WARNING, "{partnership}: the register has {count} rows of '{field}' but the form has room for {room}; "
-        "only the first {room} were copied (the register keeps them all).")
+        "only the first {room} were copied (the register keeps them all).", "Add rows to the form, or tidy the register's rows.")
     REGISTER_UNKNOWN_ROW = (
-        WARNING, "{partnership}: '{field}' has a row {value!r} that the form does not have; it was not copied.")
-    CLOSED_NOT_ISSUED = (INFO, "{partnership} has ended and been evaluated (Closed), so no workbook was issued.")
+        WARNING, "{partnership}: '{field}' has a row {value!r} that the form does not have; it was not copied.",
+        "Name the row as the form does (its label or its id).")
+    CLOSED_NOT_ISSUED = (INFO, "{partnership} has ended and been evaluated (Closed), so no workbook was issued.", "Nothing to do.")
     REGISTER_ORPHAN_ROW = (
-        WARNING, "Sheet {sheet} row {row} is for partnership {partnership}, which is not on the Register sheet; it was ignored.")
+        WARNING, "Sheet {sheet} row {row} is for partnership {partnership}, which is not on the Register sheet; it was ignored.",
+        "Add the partnership to the Register sheet, or correct the ID on this row.")
 
     # Opening a file
-    FILE_EMPTY = (ERROR, "The file is empty (0 bytes).")
-    FILE_NOT_WORKBOOK = (ERROR, "This is not a workbook partxl can read ({detail}).")
-    FILE_ENCRYPTED = (ERROR, "The workbook is protected with a password to open, so it cannot be read.")
-    FILE_DAMAGED = (ERROR, "The workbook is damaged and cannot be read ({detail}).")
-    FILE_TOO_LARGE = (ERROR, "The file was refused because it would unpack to far more than any return ({detail}).")
-    FILE_HOSTILE_XML = (ERROR, "The file was refused because it holds XML that a return never contains ({detail}).")
-    FILE_UNREADABLE = (ERROR, "The file could not be read from disk ({detail}).")
-    FILE_SKIPPED = (INFO, "Skipped: {detail}.")
-    MACROS_IGNORED = (WARNING, "The workbook contains macros; they were neither run nor kept, only its values were read.")
+    FILE_EMPTY = (ERROR, "The file is empty (0 bytes).", "Send the workbook again; the copy received is empty.")
+    FILE_NOT_WORKBOOK = (ERROR, "This is not a workbook partxl can read ({detail}).", "Send the .xlsx workbook you were issued, filled in.")
+    FILE_ENCRYPTED = (ERROR, "The workbook is protected with a password to open, so it cannot be read.",
+                      "Save the workbook again without a password to open, then send it.")
+    FILE_DAMAGED = (ERROR, "The workbook is damaged and cannot be read ({detail}).",
+                    "Open the workbook in Excel; if it opens, save it again as .xlsx and send that copy.")
+    FILE_TOO_LARGE = (ERROR, "The file was refused because it would unpack to far more than any return ({detail}).",
+                      "Send the workbook you were issued; this file is not a partnership return.")
+    FILE_HOSTILE_XML = (ERROR, "The file was refused because it holds XML that a return never contains ({detail}).",
+                        "Send the workbook you were issued; this file is not a partnership return.")
+    FILE_UNREADABLE = (ERROR, "The file could not be read from disk ({detail}).",
+                       "Check the file's permissions and that it is not open elsewhere, then run again.")
+    FILE_SKIPPED = (INFO, "Skipped: {detail}.", "Nothing to do.")
+    MACROS_IGNORED = (WARNING, "The workbook contains macros; they were neither run nor kept, only its values were read.",
+                      "Save the workbook as .xlsx (without macros) next time.")
     # Is it ours, and intact?
-    NOT_ISSUED = (ERROR, "This workbook was not issued by partxl (it has no issue details), so it cannot be matched to a partnership.")
+    NOT_ISSUED = (ERROR, "This workbook was not issued by partxl (it has no issue details), so it cannot be matched to a partnership.",
+                  "Fill in the workbook you were sent, or ask the MIO for a new one.")
     METADATA_EDITED = (ERROR, "The workbook's hidden issue details do not match their signature: they were edited, copied from "
-                              "another workbook, or the workbook was not issued by this council.")
-    WRONG_CYCLE = (ERROR, "This workbook was issued for the {issued} cycle, not {cycle}.")
-    FORM_UNKNOWN = (ERROR, "The workbook holds a form '{form}' that the definitions do not describe.")
+                              "another workbook, or the workbook was not issued by this council.",
+                       "Fill in and return the workbook you were sent, unchanged apart from your answers.")
+    WRONG_CYCLE = (ERROR, "This workbook was issued for the {issued} cycle, not {cycle}.", "Use the workbook issued for {cycle}.")
+    FORM_UNKNOWN = (ERROR, "The workbook holds a form '{form}' that the definitions do not describe.",
+                    "Ask the MIO for this cycle's workbook.")
     FORM_VERSION_OLD = (WARNING, "Sheet '{sheet}' is version {old} of the {form} form; the current version is {new}. "
-                                 "Its answers were read by name; questions added since are reported as missing.")
-    FORM_VERSION_NEWER = (ERROR, "Sheet '{sheet}' is version {old} of the {form} form, newer than the definitions here ({new}).")
-    SHEET_MISSING = (ERROR, "Sheet '{sheet}' is missing, so none of its answers could be read.")
-    PROTECTION_REMOVED = (WARNING, "Sheet '{sheet}' is no longer protected.")
+                                 "Its answers were read by name; questions added since are reported as missing.",
+                        "Answer the new questions, or ask the MIO for this cycle's workbook.")
+    FORM_VERSION_NEWER = (ERROR, "Sheet '{sheet}' is version {old} of the {form} form, newer than the definitions here ({new}).",
+                          "The MIO should update the form definitions (workbook_templates) to the version issued.")
+    SHEET_MISSING = (ERROR, "Sheet '{sheet}' is missing, so none of its answers could be read.",
+                     "Return the workbook with all its sheets; ask the MIO for a new copy if one was deleted.")
+    PROTECTION_REMOVED = (WARNING, "Sheet '{sheet}' is no longer protected.",
+                          "Answers were still read; please do not unprotect the sheets.")
     STRUCTURE_MOVED = (WARNING, "On sheet '{sheet}', {count} answer cell(s) are no longer where the form put them "
-                                "(rows or columns were inserted, deleted or moved); they were read by their names.")
-    SHEET_RENAMED = (WARNING, "Sheet '{expected}' has been renamed '{sheet}'; its answers were read by their names.")
-    SHEET_HIDDEN = (WARNING, "Sheet '{sheet}' has been hidden.")
+                                "(rows or columns were inserted, deleted or moved); they were read by their names.",
+                       "Answers were still read by name; please do not insert, delete or move rows.")
+    SHEET_RENAMED = (WARNING, "Sheet '{expected}' has been renamed '{sheet}'; its answers were read by their names.",
+                     "Answers were still read; please keep the sheet names as issued.")
+    SHEET_HIDDEN = (WARNING, "Sheet '{sheet}' has been hidden.", "Its answers were still read; please leave the sheets visible.")
     ANSWER_CELL_DELETED = (ERROR, "The answer cell for '{field}' on sheet '{sheet}' has been deleted (with its row or column), "
-                                  "so that answer is lost.")
-    IDENTITY_MISMATCH = (WARNING, "The workbook was issued for {partnership} '{issued}', but its name answer reads {value!r}.")
-    NAME_MISSING = (WARNING, "The answer cell '{name}' has lost its name; it was read from {cell}, where the form put it.")
-    NAMES_UNAVAILABLE = (WARNING, "A {kind} file does not keep the names of answer cells; answers were read from where the form put them.")
+                                  "so that answer is lost.",
+                           "Return the workbook with its rows as issued; ask the MIO for a new copy if needed.")
+    IDENTITY_MISMATCH = (WARNING, "The workbook was issued for {partnership} '{issued}', but its name answer reads {value!r}.",
+                         "If the partnership has been renamed, tell the MIO; if the workbook's hidden details were copied from "
+                         "another workbook, return the one you were sent.")
+    NAME_MISSING = (WARNING, "The answer cell '{name}' has lost its name; it was read from {cell}, where the form put it.",
+                    "Check the answer in {cell}; please do not cut and paste answer cells.")
+    NAMES_UNAVAILABLE = (WARNING, "A {kind} file does not keep the names of answer cells; answers were read from where the form put them.",
+                         "Save the workbook as .xlsx to keep its structure.")
     # Answers
-    MISSING = (ERROR, "'{field}' is required but empty.")
-    INVALID = (ERROR, "'{field}' reads {value!r}, which is not {right}.")
-    NOT_A_CHOICE = (ERROR, "'{field}' reads {value!r}, which is not one of the answers in its list.")
-    OUT_OF_RANGE = (ERROR, "'{field}' is {value}, outside the allowed range {low} to {high}.")
-    TOO_LONG = (ERROR, "'{field}' is {length:,} characters long; the most allowed is {limit:,}.")
-    TOO_FEW_ROWS = (ERROR, "'{field}' needs at least {count} row(s) filled in.")
-    ERROR_VALUE = (ERROR, "'{field}' shows the spreadsheet error {value}, not an answer.")
-    FORMULA_IN_INPUT = (WARNING, "'{field}' holds a formula; its value {value!r} was used.")
+    MISSING = (ERROR, "'{field}' is required but empty.", "Fill this in.")
+    INVALID = (ERROR, "'{field}' reads {value!r}, which is not {right}.", "Enter {right}.")
+    NOT_A_CHOICE = (ERROR, "'{field}' reads {value!r}, which is not one of the answers in its list.", "Choose an answer from the list.")
+    OUT_OF_RANGE = (ERROR, "'{field}' is {value}, outside the allowed range {low} to {high}.", "Enter a value from {low} to {high}.")
+    TOO_LONG = (ERROR, "'{field}' is {length:,} characters long; the most allowed is {limit:,}.",
+                "Shorten the answer, or attach the detail to your e-mail.")
+    TOO_FEW_ROWS = (ERROR, "'{field}' needs at least {count} row(s) filled in.", "Fill in at least {count} row(s).")
+    ERROR_VALUE = (ERROR, "'{field}' shows the spreadsheet error {value}, not an answer.", "Enter {right} instead.")
+    FORMULA_IN_INPUT = (WARNING, "'{field}' holds a formula; its value {value!r} was used.",
+                        "Type the answer itself rather than a formula.")
     # Across returns
-    SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.")
+    SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.", "Nothing to do; delete the copy if you like.")
     FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook is {partnership}'s; "
-                                  "it was read as {partnership}.")
-    DUPLICATE_RETURN = (WARNING, "Another return for {partnership} ({newer}) is newer, so this one was kept in the history only.")
+                                  "it was read as {partnership}.",
+                         "Nothing to do if the right workbook was sent; rename the file to avoid confusion.")
+    DUPLICATE_RETURN = (WARNING, "Another return for {partnership} ({newer}) is newer, so this one was kept in the history only.",
+                        "Nothing to do unless the older return was meant to win.")
     NEW_PROPOSAL = (WARNING, "A new partnership proposal ('{value}'); it was added to the register as {partnership}, "
-                             "pending SMT approval.")
-    UNKNOWN_PARTNERSHIP = (WARNING, "Partnership {partnership} is not on the previous register; it was added as new.")
-    EXCLUDED = (INFO, "{partnership} is a {value}: not a partnership under the policy, so it is left off the register.")
-    NOT_RETURNED = (WARNING, "No return has been accepted for {partnership} this cycle; last year's entry is kept.")
+                             "pending SMT approval.", "Give it a permanent ID in the register once SMT has agreed it.")
+    UNKNOWN_PARTNERSHIP = (WARNING, "Partnership {partnership} is not on the previous register; it was added as new.",
+                           "Check that the previous register given is last cycle's.")
+    EXCLUDED = (INFO, "{partnership} is a {value}: not a partnership under the policy, so it is left off the register.",
+                "Nothing to do, unless its type of arrangement is wrong.")
+    NOT_RETURNED = (WARNING, "No return has been accepted for {partnership} this cycle; last year's entry is kept.",
+                    "Remind the lead officer; returns were due by {deadline}.")
 
-    def __init__(self, severity: str, template: str):
-        self.severity, self.template = severity, template
+    def __init__(self, severity: Severity, template: str, hint: str):
+        self.severity, self.template, self.hint = severity, template, hint
 
     def at(self, *, hint: str = "", file: str = "", sheet: str = "", cell: str = "", field: str = "",
            value: Any = "", partnership: str = "", form: str = "", **params: Any) -> Finding:
-        message = self.template.format(field=field, value=value, partnership=partnership, sheet=sheet,
-                                       cell=cell, form=form, **params)
-        return Finding(code=self.name, severity=self.severity, message=message, hint=hint, file=file,
-                       sheet=sheet, cell=cell, field=field, value="" if value is None else str(value),
-                       partnership=partnership, form=form)
+        """This finding, at a place; ``hint`` replaces the catalogue's when the caller knows better."""
+        words = dict(field=field, value=value, partnership=partnership, sheet=sheet, cell=cell, form=form, **params)
+        return Finding(code=self.name, severity=self.severity, message=self.template.format(**words),
+                       hint=hint or self.hint.format(**words), file=file, sheet=sheet, cell=cell, field=field,
+                       value="" if value is None else str(value), partnership=partnership, form=form)
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

@@ -173,8 +173,7 @@ def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileR
     try:
         sha, size = sha256_of(path)
     except OSError as exc:
-        finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc),
-                                          hint="Check the file's permissions and that it is not open elsewhere, then run again.")
+        finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc))
         return FileResult(display, Outcome.REJECTED, findings=[finding])
     suffix = path.suffix.lower()
     entry = ledger.get(sha, suffix)
@@ -221,8 +220,7 @@ def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -
         claimed = Path(r.path).name.split(" ")[0].casefold()
         if r.outcome == Outcome.ACCEPTED and claimed in baseline and claimed != r.partnership.casefold():
             r.findings.append(Code.FILENAME_MISMATCH.at(
-                file=r.path, partnership=r.partnership, claimed=baseline[claimed].id,
-                hint="Nothing to do if the right workbook was sent; rename the file to avoid confusion."))
+                file=r.path, partnership=r.partnership, claimed=baseline[claimed].id))
 
 
 def _refile(finding: Finding, display: str) -> Finding:
@@ -255,16 +253,14 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
         key = _partnership_key(entry)
         if key in newest:
             older = newest[key]
-            findings.append(Code.DUPLICATE_RETURN.at(file=older.last_path, partnership=_pid(older), newer=entry.last_path,
-                                                     hint="Nothing to do unless the older return was meant to win."))
+            findings.append(Code.DUPLICATE_RETURN.at(file=older.last_path, partnership=_pid(older), newer=entry.last_path))
         newest[key] = entry
     records: dict[str, Record] = {k: Record(r.id, r.status, dict(r.values)) for k, r in baseline.items()}
     for key, entry in newest.items():
         pid = _pid(entry)
         if entry.workbook == "proposal":
             findings.append(Code.NEW_PROPOSAL.at(file=entry.last_path, partnership=pid,
-                                                 value=entry.answers.get(contract.NAME.cell, ""),
-                                                 hint="Give it a permanent ID in the register once SMT has agreed it."))
+                                                 value=entry.answers.get(contract.NAME.cell, "")))
         elif baseline and key not in baseline:
             findings.append(Code.UNKNOWN_PARTNERSHIP.at(file=entry.last_path, partnership=pid))
         saved = entry.saved_at or entry.first_seen
@@ -287,7 +283,7 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
         kept.append(record)
         if not record.returned:
             findings.append(Code.NOT_RETURNED.at(partnership=record.id,
-                                                 hint=f"Remind the lead officer; returns were due by {config.deadline:%d %B %Y}."))
+                                                 deadline=f"{config.deadline:%d %B %Y}"))
     return kept, excluded, findings, {e.sha256 for e in newest.values()}
 
 

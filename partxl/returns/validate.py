@@ -24,16 +24,6 @@ from partxl.forms.rules import breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, verify
 from partxl.returns.read import Opened, Rejected, open_return
 
-REJECTION_HINTS = {
-    "FILE_EMPTY": "Send the workbook again; the copy received is empty.",
-    "FILE_NOT_WORKBOOK": "Send the .xlsx workbook you were issued, filled in.",
-    "FILE_ENCRYPTED": "Save the workbook again without a password to open, then send it.",
-    "FILE_DAMAGED": "Open the workbook in Excel; if it opens, save it again as .xlsx and send that copy.",
-    "FILE_TOO_LARGE": "Send the workbook you were issued; this file is not a partnership return.",
-    "FILE_HOSTILE_XML": "Send the workbook you were issued; this file is not a partnership return.",
-    "FILE_UNREADABLE": "Check the file's permissions and that it is not open elsewhere, then run again.",
-}
-
 
 @dataclass
 class Checked:
@@ -64,7 +54,7 @@ def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: 
     try:
         return _Checker(open_return(path), spec, config, as_of, name).run()
     except Rejected as rejected:  # when opening it, or reading one of its sheets
-        finding = Code[rejected.code].at(file=name, detail=rejected.detail, hint=REJECTION_HINTS.get(rejected.code, ""))
+        finding = Code[rejected.code].at(file=name, detail=rejected.detail, hint=rejected.hint)
         return Checked(path, findings=[finding])
 
 
@@ -84,13 +74,13 @@ class _Checker:
         checked = Checked(self.opened.path, saved_at=self.opened.saved_at)
         meta = self.opened.metadata()
         if meta is None:
-            self.add(Code.NOT_ISSUED, hint="Fill in the workbook you were sent, or ask the MIO for a new one.")
+            self.add(Code.NOT_ISSUED)
             checked.findings = self.findings
             return checked
         self.meta = meta
         checked.metadata = meta
         if self.opened.has_macros:
-            self.add(Code.MACROS_IGNORED, hint="Save the workbook as .xlsx (without macros) next time.")
+            self.add(Code.MACROS_IGNORED)
         forms = self._identify()
         if forms is not None:
             for form, version in forms:
@@ -110,11 +100,10 @@ class _Checker:
         known = set(Metadata.__dataclass_fields__)
         data = Metadata(**{k: meta.get(k, "") for k in known})
         if set(meta) - known or not verify(data, signature, self.config.integrity_key):
-            self.add(Code.METADATA_EDITED, hint="Fill in and return the workbook you were sent, unchanged apart from your answers.")
+            self.add(Code.METADATA_EDITED)
             return None
         if meta.get("cycle") != self.config.cycle:
-            self.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=self.config.cycle,
-                     hint=f"Use the workbook issued for {self.config.cycle}.")
+            self.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=self.config.cycle)
             return None
         forms = []
         for form_id, version in data.form_versions().items():
@@ -135,9 +124,7 @@ class _Checker:
         issued, answered = self.meta.get("partnership_name", ""), self.values.get(contract.NAME.cell)
         if issued and answered and " ".join(issued.split()).casefold() != " ".join(str(answered).split()).casefold():
             sheet, address = self.where.get(contract.NAME.cell, ("", ""))
-            self.add(Code.IDENTITY_MISMATCH, sheet=sheet, cell=address, field="Name of partnership", value=answered,
-                     issued=issued, hint="If the partnership has been renamed, tell the MIO; if the workbook's hidden "
-                                         "details were copied from another workbook, return the one you were sent.")
+            self.add(Code.IDENTITY_MISMATCH, sheet=sheet, cell=address, field="Name of partnership", value=answered, issued=issued)
 
     # ------------------------------------------------------------ reading answers
 
@@ -145,20 +132,16 @@ class _Checker:
         sheet_layout = lay.layout_form(form)
         sheet = self._sheet_for(form, sheet_layout)
         if sheet is None:
-            self.add(Code.SHEET_MISSING, sheet=form.sheet, form=form.title,
-                     hint="Return the workbook with all its sheets; ask the MIO for a new copy if one was deleted.")
+            self.add(Code.SHEET_MISSING, sheet=form.sheet, form=form.title)
             return
         if self.opened.protected is not None and not self.opened.protected.get(sheet, True):
-            self.add(Code.PROTECTION_REMOVED, sheet=sheet, form=form.title,
-                     hint="Answers were still read; please do not unprotect the sheets.")
+            self.add(Code.PROTECTION_REMOVED, sheet=sheet, form=form.title)
         if sheet != form.sheet:
-            self.add(Code.SHEET_RENAMED, sheet=sheet, form=form.title, expected=form.sheet,
-                     hint="Answers were still read; please keep the sheet names as issued.")
+            self.add(Code.SHEET_RENAMED, sheet=sheet, form=form.title, expected=form.sheet)
         if self.opened.visibility.get(sheet, "visible") != "visible":
-            self.add(Code.SHEET_HIDDEN, sheet=sheet, form=form.title, hint="Its answers were still read.")
+            self.add(Code.SHEET_HIDDEN, sheet=sheet, form=form.title)
         if self.opened.names is None:
-            self.add(Code.NAMES_UNAVAILABLE, kind=self.opened.kind, sheet=sheet, form=form.title,
-                     hint="Save the workbook as .xlsx to keep its structure.")
+            self.add(Code.NAMES_UNAVAILABLE, kind=self.opened.kind, sheet=sheet, form=form.title)
         located = {cell.name: self._named(cell) for cell in sheet_layout.inputs}
         moved = sum(1 for cell in sheet_layout.inputs if located[cell.name] not in (None, (form.sheet, cell.a1)))
         raw: dict[str, Any] = {}
@@ -172,15 +155,14 @@ class _Checker:
             errors = self.opened.error_cells(on)  # each sheet scanned once, by Opened
             if address in errors:  # reported here, and not read as an answer
                 self.add(Code.ERROR_VALUE, sheet=on, cell=address, field=cell.label, form=form.title, value=errors[address],
-                         hint=f"Enter {TYPES[cell.field.type].right(cell.field)} instead.")
+                         right=TYPES[cell.field.type].right(cell.field))
                 continue
             raw[cell.name] = self.opened.cell(on, address)
             if address in self.opened.formula_cells(on):
                 self.add(Code.FORMULA_IN_INPUT, sheet=on, cell=address, field=cell.label, form=form.title,
-                         value=_shown(raw[cell.name]), hint="Type the answer itself rather than a formula.")
+                         value=_shown(raw[cell.name]))
         if moved:
-            self.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved,
-                     hint="Answers were still read by name; please do not insert, delete or move rows.")
+            self.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved)
         used_rows = _used_rows(sheet_layout, raw)
         for cell in sheet_layout.inputs:
             if cell.name in raw:
@@ -213,8 +195,7 @@ class _Checker:
         if version < form.version:
             return None  # a question added since that version: reported as missing if required
         if not trust_layout:  # its row was deleted: reading the form's address would take another answer
-            self.add(Code.ANSWER_CELL_DELETED, sheet=sheet, field=cell.label, form=form.title,
-                     hint="Return the workbook with its rows as issued; ask the MIO for a new copy if needed.")
+            self.add(Code.ANSWER_CELL_DELETED, sheet=sheet, field=cell.label, form=form.title)
             return None
         self.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=cell.label, form=form.title)
         return sheet, cell.a1
@@ -232,7 +213,7 @@ class _Checker:
         try:
             self.values[cell.name] = TYPES[fld.type].read(fld, raw, choices)
         except Unreadable as exc:
-            self.add(Code.INVALID, value=_shown(raw), right=exc.hint, hint=f"Enter {exc.hint}.", **self._where(cell))
+            self.add(Code.INVALID, value=_shown(raw), right=exc.hint, **self._where(cell))
         except Refused as exc:
             self.add(Code[exc.code], hint=exc.hint, **exc.params, **self._where(cell))
 
