@@ -31,10 +31,10 @@ from partxl.register.model import CEASED_SHEET, CLOSED_SHEET, Record, stage
 from partxl.register.read import read_register
 from partxl.workers import ordered_map
 from partxl.xlsx import BOOK_OPTIONS, LockedWorkbook, write_value
+from partxl.xlsx.sheets import FONT, GREY, HEADING, NAVY, PAGE_OF, WHITE, YELLOW, header_text, print_setup
 
 START_SHEET = "Start here"
 NEW_ID = "NEW"
-YELLOW, WHITE, GREY, NAVY = "#FFF2CC", "#FFFFFF", "#F2F2F2", "#1F4E79"
 SCORE_COLOURS = {1: "#F4A6A6", 2: "#FFD8A8", 3: "#D9EAD3", 4: "#93C47D"}
 PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True}
 
@@ -176,14 +176,14 @@ class _Styles:
 
     def __init__(self, book: Any):
         add = book.add_format
-        base = {"font_name": "Arial", "font_size": 10, "valign": "top", "text_wrap": True}
+        base = {**FONT, "text_wrap": True}
         self.title = add({**base, "bold": True, "font_size": 15, "font_color": NAVY, "text_wrap": False})
         self.subtitle = add({**base, "italic": True, "font_color": "#404040", "text_wrap": False})
         self.text = add(base)
         self.small = add({**base, "font_size": 9, "italic": True, "font_color": "#595959"})
         self.label = add({**base, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF"})
         self.section = add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY, "valign": "vcenter"})
-        self.colhead = add({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "border_color": "#8EA9DB"})
+        self.colhead = add({**base, **HEADING})
         self.guidance = add({**base, "font_size": 9, "font_color": "#595959", "border": 1, "border_color": "#D9D9D9"})
         self.computed = add({**base, "bold": True, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF"})
         self.money_fixed = add({**base, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF", "num_format": TYPES["money"].num_format})
@@ -338,13 +338,9 @@ class _FormWriter:
 
     def _print_setup(self) -> None:
         sheet, c = self.sheet, self.config
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(0, 1)
-        sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-        sheet.set_header(f"&L&8{_hf(c.council)}&C&8{_hf(self.form.title)}&R&8Partnership return {_hf(c.cycle)}")
-        sheet.set_footer(f"&L&8{_hf(self.meta.partnership_name or 'New partnership proposal')}&RPage &P of &N")
+        print_setup(sheet, repeat=(0, 1))
+        sheet.set_header(header_text(left=c.council, centre=self.form.title, right=f"Partnership return {c.cycle}"))
+        sheet.set_footer(header_text(left=self.meta.partnership_name or "New partnership proposal", right=PAGE_OF))
         sheet.hide_gridlines(2)
 
 
@@ -417,11 +413,9 @@ def _write_start(sheet: Any, s: _Styles, config: Config, kind: WorkbookKind, met
     sheet.set_row(row, 30)
     sheet.conditional_format(row - 3 - len(layouts), 2, row - 3, 2,
                              {"type": "cell", "criteria": ">", "value": 0, "format": s.required})
-    sheet.set_portrait()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_header(f"&L&8{_hf(config.council)}&R&8Partnership return {_hf(config.cycle)}")
-    sheet.set_footer("&RPage &P of &N")
+    print_setup(sheet, landscape=False, margins=False)
+    sheet.set_header(header_text(left=config.council, right=f"Partnership return {config.cycle}"))
+    sheet.set_footer(header_text(right=PAGE_OF, size=None))
     sheet.protect(config.protection_password, PROTECT_OPTIONS)
 
 
@@ -432,8 +426,3 @@ def _steps(config: Config, kind: WorkbookKind) -> list[str]:
 
 def _datetime(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
-
-
-def _hf(text: str) -> str:
-    """Escape text for an Excel header/footer, where '&' starts a control code."""
-    return text.replace("&", "&&")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,6 @@ from xlsxwriter.utility import xl_col_to_name
 
 from partxl.config import Config
 from partxl.files import atomic_write_bytes
-from partxl.forms import contract
 from partxl.forms.definitions import Form, Spec, Table
 from partxl.forms.fieldtypes import TYPES
 from partxl.forms.layout import layout_form
@@ -36,6 +35,8 @@ from partxl.register.model import (
     table_fields,
 )
 from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
+from partxl.xlsx.sheets import A3, FONT, PAGE_OF, header_text, print_setup, write_table
+from partxl.xlsx.sheets import Column as TableColumn
 
 
 def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.date, *, stream: bool | None = None) -> bytes:
@@ -79,32 +80,27 @@ def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name:
     for r, record in enumerate(records, start=1):
         known = facts(record, spec, config, as_of)
         for c, column in enumerate(columns):
-            if column.kind == "formula":
+            if column.kind == "formula":  # the grant threshold flag: live against the About sheet, with its value cached
                 grant = f"{xl_col_to_name(grant_col)}{r + 1}"
-                value = record.get(contract.ANNUAL_GRANT.cell)
-                cached = "" if not isinstance(value, (int, float)) else ("Yes" if value >= config.grant_threshold else "No")
                 sheet.write_formula(r, c, f'=IF(ISNUMBER({grant}),IF({grant}>={THRESHOLD_NAME},"Yes","No"),"")',
-                                    styles["text"], cached)
+                                    styles["text"], column.value(record, known))
             else:
                 write_value(sheet, r, c, column.value(record, known), styles.get(column.kind, styles["text"]))
     for c, column in enumerate(columns):
         sheet.set_column(c, c, column.width)
     sheet.freeze_panes(1, 2)
-    sheet.set_landscape()
-    sheet.set_paper(8)  # A3: the reader's columns, up to Status, print on one page width
+    print_setup(sheet, paper=A3, repeat=(0, 0), margins=False)  # A3: the reader's columns, up to Status, on one page width
     status_col = next(i for i, c in enumerate(columns) if c.heading == STATUS_COLUMN)
     sheet.print_area(0, 0, max(len(records), 1), status_col)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
     title = {MAIN_SHEET: "Partnership Register", CEASED_SHEET: "Ceased partnerships (evaluation due)",
              CLOSED_SHEET: "Closed partnerships (evaluated)"}[name]
-    sheet.set_header(f"&L{config.council.replace('&', '&&')}&C{title}&R{config.cycle.replace('&', '&&')}")
-    sheet.set_footer("&RPage &P of &N")
+    sheet.set_header(header_text(left=config.council, centre=title, right=config.cycle, size=None))
+    sheet.set_footer(header_text(right=PAGE_OF, size=None))
     return sheet
 
 
 def _register_styles(book: Any) -> dict[str, Any]:
-    base = {"valign": "top", "font_name": "Arial", "font_size": 10}
+    base = FONT
     styles = {name: book.add_format({**base, "num_format": t.num_format}) for name, t in TYPES.items() if t.num_format}
     styles["text"] = book.add_format({**base, "text_wrap": False})
     styles["longtext"] = book.add_format({**base, "text_wrap": True})
@@ -115,23 +111,15 @@ def _register_styles(book: Any) -> dict[str, Any]:
 
 
 def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tuple[str, int]],
-                 rows: Callable[[], Iterator[list[tuple[Any, str]]]], height: Callable[[list[tuple[Any, str]]], float] | None = None
+                 rows: Callable[[], Iterator[list[tuple[Any, str]]]], height: Callable[[Sequence[Any]], float | None] | None = None
                  ) -> Any:
     """A sheet holding one Excel table. ``rows`` makes the rows afresh: they are counted first, because the
     table has to be declared before any row is streamed to disk, then written one by one, never all held."""
     sheet = book.add_worksheet(name)
     count = sum(1 for _ in rows())
-    table_name = "".join(ch for ch in name.title() if ch.isalnum())
-    sheet.add_table(0, 0, max(count, 1), len(headings) - 1, {
-        "name": table_name, "style": "Table Style Light 9",
-        "columns": [{"header": h, "header_format": styles["head"]} for h, _ in headings]})
-    for r, row in enumerate(rows(), start=1):
-        for c, (value, kind) in enumerate(row):
-            write_value(sheet, r, c, value, styles.get(kind, styles["text"]))
-        if height is not None:
-            sheet.set_row(r, height(row))
-    for c, (_, width) in enumerate(headings):
-        sheet.set_column(c, c, width)
+    write_table(sheet, 0, "".join(ch for ch in name.title() if ch.isalnum()), [TableColumn(h, w) for h, w in headings], rows(),
+                count, header_format=styles["head"], style=lambda _col, cell: styles.get(cell[1], styles["text"]),
+                write=lambda on, r, c, cell, fmt: write_value(on, r, c, cell[0], fmt), height=height)
     sheet.freeze_panes(1, 1)
     return sheet
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from partxl.config import Config
@@ -14,6 +15,7 @@ from partxl.forms import contract
 from partxl.returns.results import ConsolidateResult, Outcome
 from partxl.returns.status import officer_status
 from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
+from partxl.xlsx.sheets import FONT, PAGE_OF, Column, header_text, print_setup, write_table
 
 FINDING_COLUMNS = [("Severity", 9), ("File", 36), ("Partnership", 12), ("Form", 24), ("Sheet", 13), ("Cell", 7),
                    ("Field", 34), ("Code", 24), ("What is wrong", 70), ("What would be right", 50), ("Value", 24)]
@@ -31,34 +33,35 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
     book.set_properties({"title": f"Validation report {config.cycle}", "author": config.council,
                          "created": dt.datetime.combine(as_of, dt.time())})
     s = _styles(book)
+    page = _Page(config.council, config.cycle, as_of)
     _summary(book, s, result, config, as_of)
     findings = ordered(result.findings)
     finding_rows = ([f.severity, f.file, f.partnership, f.form, f.sheet, f.cell, f.field, f.code, f.message, f.hint, f.value]
             for f in findings)
-    sheet = _table(book, s, "Findings", FINDING_COLUMNS, finding_rows, wrap={8, 9}, count=len(findings))
+    sheet = _table(book, s, page, "Findings", FINDING_COLUMNS, finding_rows, wrap={8, 9}, count=len(findings))
     last = max(len(findings), 1)
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"error"', "format": s["error"]})
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"warning"', "format": s["warning"]})
     files = [[f.path, OUTCOME_TEXT[f.outcome], f.partnership, sum(x.severity == "error" for x in f.findings), f.warnings,
               f.saved_at or "", f.size, f.sha256] for f in result.files]
-    _table(book, s, "Files", [("File", 40), ("Outcome", 34), ("Partnership", 12), ("Errors", 8), ("Warnings", 9),
+    _table(book, s, page, "Files", [("File", 40), ("Outcome", 34), ("Partnership", 12), ("Errors", 8), ("Warnings", 9),
                               ("Saved", 19), ("Size (bytes)", 12), ("SHA-256", 66)], files)
     excluded = [[r.id, r.get(contract.NAME.cell, ""), r.get(contract.CATEGORY.cell, ""),
                  r.get(contract.LEAD_OFFICER.cell, ""),
                  "Not a partnership under the policy: the register excludes contractual arrangements and shared services."]
                 for r in result.excluded]
-    _table(book, s, "Excluded", [("Partnership ID", 14), ("Name", 40), ("Category", 24), ("Lead officer", 18), ("Why", 80)],
+    _table(book, s, page, "Excluded", [("Partnership ID", 14), ("Name", 40), ("Category", 24), ("Lead officer", 18), ("Why", 80)],
            excluded, wrap={4})
     status = [[o.officer, o.email, p.id, p.name, p.state, "; ".join(p.files)]
               for o in officer_status(result, config) for p in o.partnerships]
-    _table(book, s, "Status by officer", [("Lead officer", 18), ("E-mail", 34), ("Partnership", 12), ("Name", 40),
+    _table(book, s, page, "Status by officer", [("Lead officer", 18), ("E-mail", 34), ("Partnership", 12), ("Name", 40),
                                           ("State", 13), ("Files received", 50)], status)
     book.close()
     return buffer.getvalue()
 
 
 def _styles(book: Any) -> dict[str, Any]:
-    base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+    base = FONT
     return {
         "text": book.add_format(base), "wrap": book.add_format({**base, "text_wrap": True}),
         "head": book.add_format({**base, "bold": True, "text_wrap": True}),
@@ -69,29 +72,39 @@ def _styles(book: Any) -> dict[str, Any]:
     }
 
 
-def _table(book: Any, s: dict[str, Any], name: str, columns: list[tuple[str, int]], rows: Iterable[list[Any]],
+def _table(book: Any, s: dict[str, Any], page: _Page, name: str, columns: list[tuple[str, int]], rows: Iterable[list[Any]],
            wrap: Collection[int] = (), count: int | None = None) -> Any:
     """A sheet holding one Excel table, declared first and then streamed row by row (give ``count`` to stream ``rows``)."""
     if count is None:
         rows = list(rows)
         count = len(rows)
     sheet = book.add_worksheet(name)
-    sheet.add_table(0, 0, max(count, 1), len(columns) - 1, {
-        "name": name.replace(" ", ""), "style": "Table Style Light 9",
-        "columns": [{"header": h, "header_format": s["head"]} for h, _ in columns]})
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            style = s["wrap"] if c in wrap else (s["number"] if isinstance(value, int) else s["text"])
-            write_value(sheet, r, c, value, style)
-        if wrap:
-            sheet.set_row(r, wrapped_height(((str(row[c] or ""), columns[c][1]) for c in wrap), line=13))
-    for c, (_, width) in enumerate(columns):
-        sheet.set_column(c, c, width)
+
+    def style(col: int, value: Any) -> Any:
+        return s["wrap"] if col in wrap else (s["number"] if isinstance(value, int) else s["text"])
+
+    def height(row: Sequence[Any]) -> float | None:
+        return wrapped_height(((str(row[c] or ""), columns[c][1]) for c in wrap), line=13) if wrap else None
+
+    write_table(sheet, 0, name.replace(" ", ""), [Column(h, w) for h, w in columns], rows, count, header_format=s["head"],
+                style=style, write=write_value, height=height)
     sheet.freeze_panes(1, 0)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    page.setup(sheet, name, repeat=(0, 0))
     return sheet
+
+
+@dataclass(frozen=True)
+class _Page:
+    """How every sheet of the report prints: A4, its name, the council and cycle in the header, the page in the footer."""
+
+    council: str
+    cycle: str
+    as_of: dt.date
+
+    def setup(self, sheet: Any, name: str, repeat: tuple[int, int] | None = None) -> None:
+        print_setup(sheet, repeat=repeat)
+        sheet.set_header(header_text(left=self.council, centre=f"Validation report: {name}", right=self.cycle))
+        sheet.set_footer(header_text(left=f"As at {self.as_of:%d %B %Y}", right=PAGE_OF))
 
 
 def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Config, as_of: dt.date) -> None:
@@ -99,8 +112,7 @@ def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Co
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 1, 8)
     sheet.set_column(2, 2, 80)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    _Page(config.council, config.cycle, as_of).setup(sheet, "Summary")
     sheet.write_string(0, 0, f"{config.council}: validation report, {config.cycle}", s["title"])
     sheet.write_string(1, 0, f"As at {as_of:%d %B %Y}. Returns were due by {config.deadline:%d %B %Y}.", s["text"])
     counts = Counter(f.outcome for f in result.files)

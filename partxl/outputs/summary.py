@@ -14,6 +14,7 @@ import io
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,11 @@ from partxl.forms.rules import breaks, unfilled_current_row
 from partxl.register.model import Facts, Record, facts, score_table, sort_key
 from partxl.register.read import read_register
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
+from partxl.xlsx.sheets import FONT, HEADING, NAVY, PAGE_OF, WHITE, Column, header_text, print_setup, write_table
 
 SCORE_MEANING = {1: "Not in place – priority for action", 2: "Partly in place – action needed",
                  3: "Action identified – being implemented", 4: "Standard met – no action needed"}
 SCORE_COLOURS = {1: "#E06666", 2: "#F6B26B", 3: "#B6D7A8", 4: "#6AA84F"}
-NAVY = "#1F4E79"
 POLICY_RULES = ("flag", "overdue", "past", "current_row")
 
 
@@ -155,14 +156,14 @@ def summary_bytes(summary: Summary) -> bytes:
 class _Writer:
     def __init__(self, book: Any, summary: Summary):
         self.book, self.s, self.c = book, summary, summary.config
-        base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+        base = FONT
         add = book.add_format
         self.f = {
             "text": add(base), "wrap": add({**base, "text_wrap": True}),
             "title": add({**base, "bold": True, "font_size": 16, "font_color": NAVY}),
             "subtitle": add({**base, "italic": True, "font_color": "#404040"}),
-            "head": add({**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2", "border": 1, "border_color": "#8EA9DB"}),
-            "section": add({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": NAVY}),
+            "head": add({**base, **HEADING}),
+            "section": add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY}),
             "big": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "#,##0"}),
             "big_money": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "£#,##0"}),
             "number": add({**base, "num_format": "#,##0"}), "money": add({**base, "num_format": "£#,##0"}),
@@ -173,8 +174,7 @@ class _Writer:
             "score": add({**base, "align": "center", "border": 1, "border_color": "#FFFFFF"}),
             "note": add({**base, "italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True}),
             "date": add({**base, "num_format": "dd/mm/yyyy", "align": "left"}),
-            "rotated": add({**base, "bold": True, "rotation": 90, "align": "center", "valign": "bottom",
-                            "bg_color": "#D9E1F2", "border": 1, "border_color": "#8EA9DB"}),
+            "rotated": add({**base, **HEADING, "text_wrap": False, "rotation": 90, "align": "center", "valign": "bottom"}),
         }
         self.scores = {n: add({"bg_color": colour}) for n, colour in SCORE_COLOURS.items()}
         self.data_rows = 0
@@ -190,16 +190,9 @@ class _Writer:
         sheet.write_string(1, 0, f"{self.c.council} · Partnership Register {self.c.cycle} · as at {self.s.as_of:%d %B %Y}",
                            self.f["subtitle"])
         sheet.set_row(0, 24)
-        if portrait:
-            sheet.set_portrait()
-        else:
-            sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.fit_to_pages(1, 0)
-        sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-        council, cycle = self.c.council.replace("&", "&&"), self.c.cycle.replace("&", "&&")
-        sheet.set_header(f"&L&8 {council}&C&8 {title.replace('&', '&&')}&R&8 {cycle}")  # a space: "&8" then digits is a font size
-        sheet.set_footer(f"&L&8 As at {self.s.as_of:%d %B %Y}&R&8 Page &P of &N")
+        print_setup(sheet, landscape=not portrait)
+        sheet.set_header(header_text(left=self.c.council, centre=title, right=self.c.cycle))
+        sheet.set_footer(header_text(left=f"As at {self.s.as_of:%d %B %Y}", right=PAGE_OF))
         sheet.hide_gridlines(2)
         return sheet
 
@@ -210,17 +203,14 @@ class _Writer:
     def _table(self, sheet: Any, top: int, name: str, headings: list[str], rows: list[list[Any]],
                kinds: list[str], wrap_widths: dict[int, int] | None = None) -> int:
         """An Excel table with filters from row ``top``; returns the row after it."""
-        for r, row in enumerate(rows, start=top + 1):
-            for col, (value, kind) in enumerate(zip(row, kinds, strict=True)):
-                write_value(sheet, r, col, value, self.f[kind])
-            if wrap_widths:
-                sheet.set_row(r, wrapped_height(((str(row[col] or ""), width) for col, width in wrap_widths.items()), line=13))
-        sheet.add_table(top, 0, top + max(len(rows), 1), len(headings) - 1, {
-            "name": name, "style": "Table Style Light 9", "autofilter": True,
-            "columns": [{"header": h, "header_format": self.f["head"]} for h in headings]})
+        def height(row: Sequence[Any]) -> float | None:
+            return wrapped_height(((str(row[c] or ""), w) for c, w in wrap_widths.items()), line=13) if wrap_widths else None
+
+        after = write_table(sheet, top, name, [Column(h) for h in headings], rows, len(rows), header_format=self.f["head"],
+                            style=lambda col, _value: self.f[kinds[col]], write=write_value, height=height)
         sheet.repeat_rows(top)
         sheet.set_row(top, 30)  # room for two-line headings
-        return top + max(len(rows), 1) + 1
+        return after
 
     # -------------------------------------------------- detail sheets
 
@@ -401,12 +391,10 @@ class _Writer:
         sheet.write_string(1, 0, f"{self.c.council} · as at {s.as_of:%d %B %Y} · returns were due by {self.c.deadline:%d %B %Y}",
                            f["subtitle"])
         sheet.set_row(0, 24)
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.fit_to_pages(1, 1)
+        print_setup(sheet, one_page=True, margins=False)
         sheet.hide_gridlines(2)
-        sheet.set_header(f"&L&8 {self.c.council.replace('&', '&&')}&C&8 Partnership summary&R&8 {self.c.cycle.replace('&', '&&')}")
-        sheet.set_footer(f"&L&8 As at {s.as_of:%d %B %Y}&R&8 Page &P of &N")
+        sheet.set_header(header_text(left=self.c.council, centre="Partnership summary", right=self.c.cycle))
+        sheet.set_footer(header_text(left=f"As at {s.as_of:%d %B %Y}", right=PAGE_OF))
         rows = s.rows
         grant = [r.get(contract.ANNUAL_GRANT.cell) or 0 for r in rows]
         headline = [
