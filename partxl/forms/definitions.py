@@ -21,6 +21,11 @@ from partxl.errors import PartxlError
 from partxl.forms import contract
 from partxl.forms.fieldtypes import TABLE, TYPES
 
+try:  # libyaml's parser when PyYAML has it: ten times faster; the constructor and resolver stay Python's
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FORM_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 RESERVED_FORM_IDS = {"meta", "list", "cfg"}
@@ -32,6 +37,7 @@ RULE_DEFAULTS = {  # kind: (finding code, severity) unless the rule says otherwi
     "past": ("PAST_DATE", "warning"), "current_row": ("NO_CURRENT_ROW", "warning"), "recent": ("RECENT_DATE", "warning"),
 }
 MONTHS_FROM = {"review_interval_months"}
+THRESHOLDS = {"grant_threshold"}  # the settings ([policy] in partxl.toml) an at_least value compares with
 COMPUTED_KINDS = {"at_least", "any_yes"}
 SEVERITIES = {"error", "warning"}
 
@@ -221,12 +227,12 @@ class _Reader:
             return default
         value = self.data[key]
         if not isinstance(value, kind) or isinstance(value, bool) and bool not in _as_tuple(kind):
-            raise self.fail(f"'{key}' should be {_kind_name(kind)}, found {value!r}")
+            raise self.fail(_wrong_kind(f"'{key}'", kind, value))
         return value
 
     def ident(self, pattern: re.Pattern[str] = ID_PATTERN) -> str:
         value = self.get("id", str)
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):
             raise self.fail(
                 f"id {value!r} should start with a lower-case letter and use only a-z, 0-9"
                 + (" and _" if pattern is ID_PATTERN else "") + f" ({pattern.pattern})"
@@ -249,6 +255,18 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 
 
+def _wrong_kind(what: str, kind: type | tuple[type, ...], value: Any) -> str:
+    """Say what ``what`` should be; a value that would do as text is to be quoted."""
+    if value is None:
+        return f"{what} is empty; it should be {_kind_name(kind)}"
+    problem = f"{what} should be {_kind_name(kind)}, found {value!r}"
+    if str in _as_tuple(kind) and isinstance(value, (bool, int, float)):
+        problem += ' (put it in quotes, such as "…", to keep it as text)'
+    elif str in _as_tuple(kind) and isinstance(value, dict):
+        problem += " (a colon followed by a space starts a key: put the whole text in quotes)"
+    return problem
+
+
 _FIELD_KEYS = {"id", "label", "type", "help", "required", "choices", "choices_from", "min", "max",
                "max_length", "register"}
 _TABLE_KEYS = {"id", "label", "type", "help", "rows", "min_rows", "columns", "register",
@@ -263,25 +281,43 @@ def _field(path: Path, where: str, data: Any) -> Field:
     ftype = r.get("type", str)
     if ftype not in TYPES:
         raise r.fail(f"unknown type {ftype!r}; the types are {', '.join(sorted(TYPES))}")
-    choices = tuple(str(c) for c in r.get("choices", list, []))
+    choices = _choices(r)
     source = r.get("choices_from", str, None)
     if ftype == "choice":
         if not choices and not source:
             raise r.fail("a choice field needs 'choices' (a list) or 'choices_from'")
+        if choices and source:
+            raise r.fail("a choice field has either 'choices' (a list) or 'choices_from', not both")
         if source and source not in CHOICE_SOURCES:
             raise r.fail(f"choices_from {source!r} is not known; use one of {', '.join(sorted(CHOICE_SOURCES))}")
-        if len(set(c.casefold() for c in choices)) != len(choices):
-            raise r.fail("the same choice is listed twice")
-    elif choices or source:
+    elif "choices" in r.data or "choices_from" in r.data:
         raise r.fail(f"only a choice field has choices, and this one is of type {ftype!r}")
     lo, hi = r.get("min", (int, float), None), r.get("max", (int, float), None)
     if lo is not None and hi is not None and lo > hi:
         raise r.fail(f"min {lo} is greater than max {hi}")
+    max_length = r.get("max_length", int, None)
+    if max_length is not None and max_length < 1:
+        raise r.fail(f"max_length should be 1 or more, found {max_length}")
     return Field(
         id=fid, label=r.get("label", str), type=ftype, help=r.get("help", str, ""),
         required=r.get("required", bool, False), choices=choices, choices_from=source,
-        min=lo, max=hi, max_length=r.get("max_length", int, None), register=r.get("register", str, None),
+        min=lo, max=hi, max_length=max_length, register=r.get("register", str, None),
     )
+
+
+def _choices(r: _Reader) -> tuple[str, ...]:
+    """A choice list, each answer the text written (the loader keeps ``10`` or ``1.50`` as text)."""
+    raw = r.get("choices", list, [])
+    if "choices" in r.data and not raw:
+        raise r.fail("'choices' is an empty list")
+    for i, choice in enumerate(raw):
+        if not isinstance(choice, str):
+            raise r.fail(_wrong_kind(f"choice {i + 1}", str, choice))
+        if not choice.strip():
+            raise r.fail(f"choice {i + 1} is empty")
+    if len({c.casefold() for c in raw}) != len(raw):
+        raise r.fail("the same choice is listed twice")
+    return tuple(raw)
 
 
 def _table(path: Path, where: str, data: dict[str, Any]) -> Table:
@@ -304,6 +340,8 @@ def _table(path: Path, where: str, data: dict[str, Any]) -> Table:
         rows = tuple(_fixed_row(path, f"{r.where} row {i + 1}", row) for i, row in enumerate(raw_rows))
         _unique(r, [row.id for row in rows], "row id")
     min_rows = r.get("min_rows", int, 0)
+    if min_rows < 0:
+        raise r.fail(f"min_rows should be 0 or more, found {min_rows}")
     if isinstance(rows, int) and min_rows > rows:
         raise r.fail(f"min_rows {min_rows} is more than rows {rows}")
     return Table(
@@ -363,6 +401,8 @@ def _rule(path: Path, where: str, data: Any) -> Rule:
         raise r.fail(f"severity should be error or warning, found {rule.severity!r}")
     if not re.fullmatch(r"[A-Z][A-Z0-9_]{2,39}", rule.code):
         raise r.fail(f"code {rule.code!r} should be capitals, digits and _, such as REVIEW_OVERDUE")
+    if rule.months is not None and rule.months < 1:
+        raise r.fail(f"months should be 1 or more, found {rule.months}")
     if rule.months_from and rule.months_from not in MONTHS_FROM:
         raise r.fail(f"months_from {rule.months_from!r} is not a setting; use {', '.join(sorted(MONTHS_FROM))}")
     needs = {"not_before": ("other",), "required_if": ("when_field",), "implies": ("when_field", "equals"),
@@ -370,7 +410,8 @@ def _rule(path: Path, where: str, data: Any) -> Rule:
              "recent": ("months_from" if rule.months is None else "months",)}
     for attr in needs.get(kind, ()):
         if getattr(rule, attr) is None:
-            raise r.fail(f"a {kind} rule needs '{attr.replace('when_field', 'when')}'")
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise r.fail(f"{article} {kind} rule needs '{attr.replace('when_field', 'when')}'")
     return rule
 
 
@@ -381,12 +422,18 @@ def _computed(path: Path, where: str, data: Any) -> Computed:
     kind = r.get("kind", str)
     if kind not in COMPUTED_KINDS:
         raise r.fail(f"unknown computed kind {kind!r}; the kinds are {', '.join(sorted(COMPUTED_KINDS))}")
+    fields = r.get("fields", list, [])
+    for i, ref in enumerate(fields):
+        if not isinstance(ref, str):
+            raise r.fail(_wrong_kind(f"item {i + 1} of 'fields'", str, ref))
     computed = Computed(
         id=cid, label=r.get("label", str), kind=kind, field=r.get("field", str, None),
-        fields=tuple(r.get("fields", list, [])), threshold=r.get("threshold", str, None),
+        fields=tuple(fields), threshold=r.get("threshold", str, None),
     )
     if kind == "at_least" and not (computed.field and computed.threshold):
         raise r.fail("an at_least value needs 'field' and 'threshold'")
+    if computed.threshold is not None and computed.threshold not in THRESHOLDS:
+        raise r.fail(f"threshold {computed.threshold!r} is not a setting; use {', '.join(sorted(THRESHOLDS))}")
     if kind == "any_yes" and not computed.fields:
         raise r.fail("an any_yes value needs 'fields'")
     return computed
@@ -396,12 +443,74 @@ _FORM_KEYS = {"id", "version", "title", "sheet", "source", "intro", "sections", 
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\']")
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it: ten times faster
+_TAG = "tag:yaml.org,2002:"
+_AS_WRITTEN = {"choices", "equals"}  # answers offered or compared: 1.50 stays "1.50", 007 stays "007"
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark):
+        super().__init__(None, None, f"{key!r} is given twice", again)
+        self.key, self.first = key, first
+
+
+class _StrictLoader(_SafeLoader):
+    """PyYAML's safe loader, made strict for files a council edits by hand.
+
+    * A key given twice in one block is an error (PyYAML would keep the second silently).
+    * Plain values are read by the YAML 1.2 core schema, as editors read them: only ``true`` and
+      ``false`` (any case) are booleans, so ``No``, ``yes``, ``on`` and ``n`` stay the text written;
+      ``2024-01-01`` stays text, never a date; numbers are decimal (``010`` is ten), ``0o`` octal or
+      ``0x`` hex, never sexagesimal (``1:30`` is text).
+    * ``choices`` and ``equals`` values are answers, so a number there keeps the text written.
+    """
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # this class's own, filled below: not YAML 1.1's
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Mark] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _TAG + "merge":
+                    continue
+                key = self.construct_object(key_node)  # a scalar is built at once, and kept for the mapping
+                if key in seen:
+                    raise _DuplicateKey(key, seen[key], key_node.start_mark)
+                seen[key] = key_node.start_mark
+                if key in _AS_WRITTEN:
+                    for scalar in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+                        if isinstance(scalar, yaml.ScalarNode) and scalar.tag in (_TAG + "int", _TAG + "float"):
+                            scalar.tag = _TAG + "str"
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = self.construct_scalar(node)
+        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+        return int(text[2:] if base != 10 else text, base)
+
+
+for _tag, _pattern, _first in (  # the YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution)
+    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("bool", r"(?i:true|false)", list("tTfF")),
+    ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", list("-+0123456789")),
+    ("float", r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+     list("-+0123456789.")),
+    ("merge", r"<<", ["<"]),  # `<<: *block` copies a block, as in PyYAML
+):
+    _StrictLoader.add_implicit_resolver(_TAG + _tag, re.compile(rf"^(?:{_pattern})$"), _first)
+_StrictLoader.add_constructor(_TAG + "int", _StrictLoader.construct_yaml_int)
+_YAML_LOADER = _StrictLoader
 
 
 def _load_yaml(path: Path) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(path, "the file", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except _DuplicateKey as exc:
+        assert exc.problem_mark is not None
+        first, again = exc.first.line + 1, exc.problem_mark.line + 1
+        raise DefinitionError(path, f"line {again}", f"{exc.key!r} is given twice in the same block (also on line {first}); "
+                                                     "delete one, or indent it if it belongs to another field") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "the file"
@@ -415,6 +524,8 @@ def load_form(path: Path) -> Form:
     if form_id in RESERVED_FORM_IDS:
         raise r.fail(f"the form id {form_id!r} is reserved")
     version = r.get("version", int)
+    if version < 1:
+        raise r.fail(f"version should be 1 or more, found {version}")
     sheet = r.get("sheet", str)
     if not 1 <= len(sheet) <= 31 or _SHEET_NAME_BAD.search(sheet):
         raise r.fail(f"sheet name {sheet!r} must be 1–31 characters without [ ] : * ? / \\ or '")
@@ -555,16 +666,20 @@ def _load_workbooks(path: Path, forms: dict[str, Form]) -> dict[str, WorkbookKin
         k.only({"title", "forms", "steps"})
         ids = k.get("forms", list)
         for form_id in ids:
-            if form_id not in forms:
+            if not isinstance(form_id, str) or form_id not in forms:
                 raise k.fail(f"lists form {form_id!r}, but no definition file has that id")
-        steps = tuple(str(step) for step in k.get("steps", list, []))
-        for step in steps:
+        _unique(k, ids, "form")
+        steps = k.get("steps", list, [])
+        for i, step in enumerate(steps):
+            if not isinstance(step, str):
+                raise k.fail(_wrong_kind(f"step {i + 1}", str, step))
             try:
                 step.format(mio_name="", mio_email="", deadline="")
             except (KeyError, IndexError, ValueError) as exc:
                 raise k.fail(f"step {step[:40]!r}… uses an unknown placeholder ({exc}); "
                              "use {mio_name}, {mio_email} or {deadline}") from None
-        kinds[kind_id] = WorkbookKind(id=kind_id, title=k.get("title", str), forms=tuple(forms[f] for f in ids), steps=steps)
+        kinds[kind_id] = WorkbookKind(id=kind_id, title=k.get("title", str), forms=tuple(forms[f] for f in ids),
+                                      steps=tuple(steps))
     for needed in ("annual", "proposal", "ended"):
         if needed not in kinds:
             raise r.fail(f"needs a workbook '{needed}'")
