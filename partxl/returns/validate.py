@@ -1,9 +1,16 @@
-"""Check one returned workbook against the form definitions and the policy.
+"""Check one returned workbook against the form definitions and the policy: a pipeline of small stages.
 
-Every problem becomes a :class:`~partxl.findings.Finding` that says where (file, sheet, cell,
-field), what is wrong and what would be right. Errors keep a return out of the register;
-warnings let it in but ask for action. Nothing raises for bad input: a file that cannot be
-read at all is itself a finding.
+1. **identify**: is it ours (signed issue details), for this cycle, and which forms and versions does it hold?
+2. **locate**: for each form, find its sheet and every answer cell (by its defined name; where the form
+   put it when a name is lost), and notice what was done to the sheet (unprotected, renamed, rows moved);
+3. **read**: each answer as its field's type, within the field's bounds (the type table's job), and
+   every required answer present;
+4. **apply rules**: the rules across answers of the form definitions (dates in order, answers required
+   by other answers, the policy's flags), and the issued identity against the name given.
+
+Every problem becomes a :class:`~partxl.findings.Finding` that says where (file, sheet, cell, field),
+what is wrong and what would be right. Errors keep a return out of the register; warnings let it in
+but ask for action. Nothing raises for bad input: a file that cannot be read at all is itself a finding.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from partxl.forms.names import ref_name
 from partxl.forms.rules import breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, verify
 from partxl.returns.read import Opened, Rejected, open_return
+
+Where = tuple[str, str]  # (sheet, A1) in the returned file
 
 
 @dataclass
@@ -52,216 +61,271 @@ def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: 
     """Open and check ``path``; ``display`` is the name findings use for the file (e.g. relative to the folder)."""
     name = display or path.name
     try:
-        return _Checker(open_return(path), spec, config, as_of, name).run()
+        return check_opened(open_return(path), spec, config, as_of, name)
     except Rejected as rejected:  # when opening it, or reading one of its sheets
         finding = Code[rejected.code].at(file=name, detail=rejected.detail, hint=rejected.hint)
         return Checked(path, findings=[finding])
 
 
-class _Checker:
-    def __init__(self, opened: Opened, spec: Spec, config: Config, as_of: dt.date, name: str):
-        self.opened, self.spec, self.config, self.as_of, self.name = opened, spec, config, as_of, name
-        self.findings: list[Finding] = []
-        self.values: dict[str, Any] = {}
-        self.where: dict[str, tuple[str, str]] = {}  # cell name -> (sheet, A1) in this file
-        self.meta: dict[str, str] = {}
+def check_opened(opened: Opened, spec: Spec, config: Config, as_of: dt.date, name: str) -> Checked:
+    """The pipeline over a workbook already opened (see the module's docstring)."""
+    checked = Checked(opened.path, saved_at=opened.saved_at)
+    meta = opened.metadata()
+    found = _Findings(name, (meta or {}).get("partnership_id", ""))
+    checked.findings = found.items
+    if meta is None:
+        found.add(Code.NOT_ISSUED)
+        return checked
+    checked.metadata = meta
+    if opened.has_macros:
+        found.add(Code.MACROS_IGNORED)
+    forms = identify(meta, spec, config, found)
+    answers = _Answers()
+    for form, version in forms:
+        located = locate(opened, form, version, found)
+        if located is not None:
+            read_answers(located, config, answers, found)
+    if forms:
+        check_identity(meta, answers, found)
+        for form, _version in forms:
+            apply_rules(form, answers, as_of, config, found)
+    checked.values = answers.values
+    return checked
+
+
+class _Findings:
+    """The findings of one file: each names the file and the partnership it was issued for."""
+
+    def __init__(self, file: str, partnership: str):
+        self.file, self.partnership = file, partnership
+        self.items: list[Finding] = []
 
     def add(self, code: Code, **kw: Any) -> None:
-        kw.setdefault("partnership", self.meta.get("partnership_id", ""))
-        self.findings.append(code.at(file=self.name, **kw))
+        kw.setdefault("partnership", self.partnership)
+        self.items.append(code.at(file=self.file, **kw))
 
-    def run(self) -> Checked:
-        checked = Checked(self.opened.path, saved_at=self.opened.saved_at)
-        meta = self.opened.metadata()
-        if meta is None:
-            self.add(Code.NOT_ISSUED)
-            checked.findings = self.findings
-            return checked
-        self.meta = meta
-        checked.metadata = meta
-        if self.opened.has_macros:
-            self.add(Code.MACROS_IGNORED)
-        forms = self._identify()
-        if forms is not None:
-            for form, version in forms:
-                self._read_form(form, version)
-            self._identity()
-            for form, _version in forms:
-                for rule in form.rules:
-                    self._rule(form, rule)
-        checked.values, checked.findings = self.values, self.findings
-        return checked
+    def rule(self, rule: Rule, form: Form, where: Where, label: str, value: Any = "") -> None:
+        """A form rule's own finding: its code, severity and message come from the definition."""
+        self.items.append(Finding(code=rule.code, severity=rule.severity, message=rule.message, hint=rule.message,
+                                  file=self.file, sheet=where[0], cell=where[1], field=label, value=_shown(value),
+                                  partnership=self.partnership, form=form.title))
 
-    # ------------------------------------------------------------ identity
 
-    def _identify(self) -> list[tuple[Form, int]] | None:
-        meta = self.meta
-        signature = meta.pop("signature", "")
-        known = set(Metadata.__dataclass_fields__)
-        data = Metadata(**{k: meta.get(k, "") for k in known})
-        if set(meta) - known or not verify(data, signature, self.config.integrity_key):
-            self.add(Code.METADATA_EDITED)
-            return None
-        if meta.get("cycle") != self.config.cycle:
-            self.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=self.config.cycle)
-            return None
-        forms = []
-        for form_id, version in data.form_versions().items():
-            form = self.spec.forms.get(form_id)
-            if form is None:
-                self.add(Code.FORM_UNKNOWN, form=form_id)
-                continue
-            if version > form.version:
-                self.add(Code.FORM_VERSION_NEWER, form=form.title, sheet=form.sheet, old=version, new=form.version)
-                continue
+@dataclass
+class _Answers:
+    """What has been read so far: typed values, and where each answer cell is in this file, by cell name."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, Where] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- 1. identify
+
+
+def identify(meta: dict[str, str], spec: Spec, config: Config, found: _Findings) -> list[tuple[Form, int]]:
+    """The forms (and the versions issued) of a workbook whose signature holds and whose cycle is this one.
+
+    ``meta`` loses its signature entry. An edited, copied or foreign workbook, or one of another cycle,
+    has no forms to read: it is reported, and nothing of it is read.
+    """
+    signature = meta.pop("signature", "")
+    known = set(Metadata.__dataclass_fields__)
+    data = Metadata(**{k: meta.get(k, "") for k in known})
+    if set(meta) - known or not verify(data, signature, config.integrity_key):
+        found.add(Code.METADATA_EDITED)
+        return []
+    if meta.get("cycle") != config.cycle:
+        found.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=config.cycle)
+        return []
+    forms = []
+    for form_id, version in data.form_versions().items():
+        form = spec.forms.get(form_id)
+        if form is None:
+            found.add(Code.FORM_UNKNOWN, form=form_id)
+        elif version > form.version:
+            found.add(Code.FORM_VERSION_NEWER, form=form.title, sheet=form.sheet, old=version, new=form.version)
+        else:
             if version < form.version:
-                self.add(Code.FORM_VERSION_OLD, form=form.title, sheet=form.sheet, old=version, new=form.version)
+                found.add(Code.FORM_VERSION_OLD, form=form.title, sheet=form.sheet, old=version, new=form.version)
             forms.append((form, version))
-        return forms
+    return forms
 
-    def _identity(self) -> None:
-        """Issue details copied from another partnership's workbook carry a valid signature but the wrong name."""
-        issued, answered = self.meta.get("partnership_name", ""), self.values.get(contract.NAME.cell)
-        if issued and answered and " ".join(issued.split()).casefold() != " ".join(str(answered).split()).casefold():
-            sheet, address = self.where.get(contract.NAME.cell, ("", ""))
-            self.add(Code.IDENTITY_MISMATCH, sheet=sheet, cell=address, field="Name of partnership", value=answered, issued=issued)
 
-    # ------------------------------------------------------------ reading answers
+# ---------------------------------------------------------------- 2. locate
 
-    def _read_form(self, form: Form, version: int) -> None:
-        sheet_layout = lay.layout_form(form)
-        sheet = self._sheet_for(form, sheet_layout)
-        if sheet is None:
-            self.add(Code.SHEET_MISSING, sheet=form.sheet, form=form.title)
-            return
-        if self.opened.protected is not None and not self.opened.protected.get(sheet, True):
-            self.add(Code.PROTECTION_REMOVED, sheet=sheet, form=form.title)
-        if sheet != form.sheet:
-            self.add(Code.SHEET_RENAMED, sheet=sheet, form=form.title, expected=form.sheet)
-        if self.opened.visibility.get(sheet, "visible") != "visible":
-            self.add(Code.SHEET_HIDDEN, sheet=sheet, form=form.title)
-        if self.opened.names is None:
-            self.add(Code.NAMES_UNAVAILABLE, kind=self.opened.kind, sheet=sheet, form=form.title)
-        located = {cell.name: self._named(cell) for cell in sheet_layout.inputs}
-        moved = sum(1 for cell in sheet_layout.inputs if located[cell.name] not in (None, (form.sheet, cell.a1)))
-        raw: dict[str, Any] = {}
-        for cell in sheet_layout.inputs:
-            location = located[cell.name] or self._unnamed(cell, sheet, form, version, trust_layout=not moved)
-            if location is None:  # a question added since this workbook's version, or a deleted answer cell: empty
-                self.where[cell.name], raw[cell.name] = (sheet, ""), ""
-                continue
-            self.where[cell.name] = location
-            on, address = location
-            errors = self.opened.error_cells(on)  # each sheet scanned once, by Opened
-            if address in errors:  # reported here, and not read as an answer
-                self.add(Code.ERROR_VALUE, sheet=on, cell=address, field=cell.label, form=form.title, value=errors[address],
-                         right=TYPES[cell.field.type].right(cell.field))
-                continue
-            raw[cell.name] = self.opened.cell(on, address)
-            if address in self.opened.formula_cells(on):
-                self.add(Code.FORMULA_IN_INPUT, sheet=on, cell=address, field=cell.label, form=form.title,
-                         value=_shown(raw[cell.name]))
-        if moved:
-            self.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved)
-        used_rows = _used_rows(sheet_layout, raw)
-        for cell in sheet_layout.inputs:
-            if cell.name in raw:
-                self._answer(cell, raw[cell.name], used_rows)
-        for item in form.items():
-            if isinstance(item, Table) and not item.fixed and len(used_rows.get(item.id, ())) < item.min_rows:
-                first = next(c for c in sheet_layout.inputs if c.table is item)
-                self.add(Code.TOO_FEW_ROWS, field=item.label, count=item.min_rows, form=form.title,
-                         sheet=self.where.get(first.name, (sheet, ""))[0], cell=self.where.get(first.name, ("", ""))[1],
-                         hint=item.help)
 
-    def _sheet_for(self, form: Form, sheet_layout: lay.SheetLayout) -> str | None:
-        if form.sheet in self.opened.grids:
-            return form.sheet
-        for cell in sheet_layout.inputs:  # a renamed sheet: its names still point at it
-            target = (self.opened.names or {}).get(cell.name)
-            if target and target[0] in self.opened.grids:
-                return target[0]
+@dataclass
+class Located:
+    """One form's sheet in a returned file: where each answer cell is, and what each holds as typed."""
+
+    form: Form
+    sheet: str
+    layout: lay.SheetLayout
+    where: dict[str, Where]  # cell name -> (sheet, A1); an answer with nowhere to be read is (sheet, "")
+    raw: dict[str, Any]  # cell name -> the value as the reader gave it (absent: an error value, reported)
+
+
+def locate(opened: Opened, form: Form, version: int, found: _Findings) -> Located | None:
+    """Find ``form``'s sheet and answers in ``opened``; report what was done to the sheet. None when it is missing."""
+    layout = lay.layout_form(form)
+    sheet = _sheet_for(opened, form, layout)
+    if sheet is None:
+        found.add(Code.SHEET_MISSING, sheet=form.sheet, form=form.title)
         return None
+    _sheet_state(opened, form, sheet, found)
+    named = {cell.name: _named(opened, cell) for cell in layout.inputs}
+    moved = sum(1 for cell in layout.inputs if named[cell.name] not in (None, (form.sheet, cell.a1)))
+    located = Located(form, sheet, layout, {}, {})
+    for cell in layout.inputs:
+        where = named[cell.name] or _unnamed(opened, cell, sheet, version, trust_layout=not moved, found=found)
+        if where is None:  # a question added since this workbook's version, or a deleted answer cell: empty
+            located.where[cell.name], located.raw[cell.name] = (sheet, ""), ""
+            continue
+        located.where[cell.name] = where
+        _take(opened, cell, where, located, found)
+    if moved:
+        found.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved)
+    return located
 
-    def _named(self, cell: lay.InputCell) -> tuple[str, str] | None:
-        """Where the workbook's own defined name puts this answer, if it still has one."""
-        target = (self.opened.names or {}).get(cell.name)
-        return target if target and target[0] in self.opened.grids else None
 
-    def _unnamed(self, cell: lay.InputCell, sheet: str, form: Form, version: int, trust_layout: bool) -> tuple[str, str] | None:
-        """An answer without a usable name: where the form put it, unless the sheet's rows have moved."""
-        if self.opened.names is None:
-            return sheet, cell.a1
-        if version < form.version:
-            return None  # a question added since that version: reported as missing if required
-        if not trust_layout:  # its row was deleted: reading the form's address would take another answer
-            self.add(Code.ANSWER_CELL_DELETED, sheet=sheet, field=cell.label, form=form.title)
-            return None
-        self.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=cell.label, form=form.title)
+def _sheet_state(opened: Opened, form: Form, sheet: str, found: _Findings) -> None:
+    """What was done to the sheet itself: protection removed, renamed, hidden, or a format that loses the names."""
+    if opened.protected is not None and not opened.protected.get(sheet, True):
+        found.add(Code.PROTECTION_REMOVED, sheet=sheet, form=form.title)
+    if sheet != form.sheet:
+        found.add(Code.SHEET_RENAMED, sheet=sheet, form=form.title, expected=form.sheet)
+    if opened.visibility.get(sheet, "visible") != "visible":
+        found.add(Code.SHEET_HIDDEN, sheet=sheet, form=form.title)
+    if opened.names is None:
+        found.add(Code.NAMES_UNAVAILABLE, kind=opened.kind, sheet=sheet, form=form.title)
+
+
+def _take(opened: Opened, cell: lay.InputCell, where: Where, located: Located, found: _Findings) -> None:
+    """The value at ``where``, unless it shows an error value; a formula's value is taken and reported."""
+    on, address = where
+    errors = opened.error_cells(on)  # each sheet scanned once, by Opened
+    if address in errors:  # reported here, and not read as an answer
+        found.add(Code.ERROR_VALUE, sheet=on, cell=address, field=cell.label, form=cell.form.title, value=errors[address],
+                  right=TYPES[cell.field.type].right(cell.field))
+        return
+    located.raw[cell.name] = value = opened.cell(on, address)
+    if address in opened.formula_cells(on):
+        found.add(Code.FORMULA_IN_INPUT, sheet=on, cell=address, field=cell.label, form=cell.form.title, value=_shown(value))
+
+
+def _sheet_for(opened: Opened, form: Form, layout: lay.SheetLayout) -> str | None:
+    if form.sheet in opened.grids:
+        return form.sheet
+    for cell in layout.inputs:  # a renamed sheet: its names still point at it
+        target = (opened.names or {}).get(cell.name)
+        if target and target[0] in opened.grids:
+            return target[0]
+    return None
+
+
+def _named(opened: Opened, cell: lay.InputCell) -> Where | None:
+    """Where the workbook's own defined name puts this answer, if it still has one."""
+    target = (opened.names or {}).get(cell.name)
+    return target if target and target[0] in opened.grids else None
+
+
+def _unnamed(opened: Opened, cell: lay.InputCell, sheet: str, version: int, *, trust_layout: bool,
+             found: _Findings) -> Where | None:
+    """An answer without a usable name: where the form put it, unless the sheet's rows have moved."""
+    if opened.names is None:
         return sheet, cell.a1
-
-    def _answer(self, cell: lay.InputCell, raw: Any, used_rows: dict[str, set[str]]) -> None:
-        fld = cell.field
-        if _empty(raw):
-            required = fld.required and (cell.table is None or cell.table.fixed or
-                                         cell.row_key in used_rows.get(cell.table.id, set()))
-            if required:
-                self.add(Code.MISSING, hint=f"Fill this in: {fld.help}" if fld.help else f"Enter {TYPES[fld.type].right(fld)}.",
-                         **self._where(cell))
-            return
-        choices = fld.choices or self.config.choice_list(fld.choices_from or "") if fld.type == "choice" else ()
-        try:
-            self.values[cell.name] = TYPES[fld.type].read(fld, raw, choices)
-        except Unreadable as exc:
-            self.add(Code.INVALID, value=_shown(raw), right=exc.hint, **self._where(cell))
-        except Refused as exc:
-            self.add(Code[exc.code], hint=exc.hint, **exc.params, **self._where(cell))
-
-    def _where(self, cell: lay.InputCell) -> dict[str, str]:
-        """Where a finding about ``cell`` points: built only when there is one (most answers are fine)."""
-        sheet, address = self.where[cell.name]
-        return dict(sheet=sheet, cell=address, field=cell.label, form=cell.form.title)
-
-    # ------------------------------------------------------------ rules
-
-    def _rule(self, form: Form, rule: Rule) -> None:
-        item = form.item(rule.field.partition(".")[0])
-        keys: list[str | None] = list(item.row_keys()) if isinstance(item, Table) else [None]
-        if rule.kind == "current_row":
-            self._current_row(form, rule)
-            return
-        for key in keys:
-            target = ref_name(form.id, rule.field, key)
-            if breaks(rule, form, key, self.values, self.as_of, self.config):
-                sheet, address = self.where.get(target, (form.sheet, ""))
-                self.findings.append(Finding(
-                    code=rule.code, severity=rule.severity, message=rule.message, file=self.name, sheet=sheet,
-                    cell=address, field=self._field_label(form, rule.field, key), value=_shown(self.values.get(target, "")),
-                    partnership=self.meta.get("partnership_id", ""), form=form.title, hint=rule.message))
-
-    def _current_row(self, form: Form, rule: Rule) -> None:
-        last = unfilled_current_row(rule, form, self.values)
-        if last is not None:
-            table = form.item(rule.field.partition(".")[0])
-            sheet, address = self.where.get(last, (form.sheet, ""))
-            self.findings.append(Finding(
-                code=rule.code, severity=rule.severity, message=rule.message, file=self.name, sheet=sheet, cell=address,
-                field=table.label, partnership=self.meta.get("partnership_id", ""), form=form.title, hint=rule.message))
-
-    def _field_label(self, form: Form, ref: str, key: str | None) -> str:
-        item_id, _, column = ref.partition(".")
-        item = form.item(item_id)
-        if isinstance(item, Table):
-            return f"{item.row_label(key or '')}: {item.column(column).label}"
-        return item.label
+    if version < cell.form.version:
+        return None  # a question added since that version: reported as missing if required
+    if not trust_layout:  # its row was deleted: reading the form's address would take another answer
+        found.add(Code.ANSWER_CELL_DELETED, sheet=sheet, field=cell.label, form=cell.form.title)
+        return None
+    found.add(Code.NAME_MISSING, name=cell.name, sheet=sheet, cell=cell.a1, field=cell.label, form=cell.form.title)
+    return sheet, cell.a1
 
 
-def _used_rows(sheet_layout: lay.SheetLayout, raw: dict[str, Any]) -> dict[str, set[str]]:
+# ---------------------------------------------------------------- 3. read
+
+
+def read_answers(located: Located, config: Config, answers: _Answers, found: _Findings) -> None:
+    """Every answer of one form as its type (the type table parses and bounds it), and the required ones present."""
+    answers.where.update(located.where)
+    used_rows = _used_rows(located.layout, located.raw)
+    for cell in located.layout.inputs:
+        if cell.name in located.raw:
+            _answer(cell, located.raw[cell.name], used_rows, config, answers, found)
+    for item in located.form.items():
+        if isinstance(item, Table) and not item.fixed and len(used_rows.get(item.id, ())) < item.min_rows:
+            first = next(c for c in located.layout.inputs if c.table is item)
+            sheet, address = located.where.get(first.name, (located.sheet, ""))
+            found.add(Code.TOO_FEW_ROWS, field=item.label, count=item.min_rows, form=located.form.title, sheet=sheet,
+                      cell=address, hint=item.help)
+
+
+def _answer(cell: lay.InputCell, raw: Any, used_rows: dict[str, set[str]], config: Config, answers: _Answers,
+            found: _Findings) -> None:
+    fld = cell.field
+    if _empty(raw):
+        required = fld.required and (cell.table is None or cell.table.fixed or cell.row_key in used_rows.get(cell.table.id, set()))
+        if required:
+            found.add(Code.MISSING, hint=f"Fill this in: {fld.help}" if fld.help else f"Enter {TYPES[fld.type].right(fld)}.",
+                      **_at(cell, answers))
+        return
+    choices = fld.choices or config.choice_list(fld.choices_from or "") if fld.type == "choice" else ()
+    try:
+        answers.values[cell.name] = TYPES[fld.type].read(fld, raw, choices)
+    except Unreadable as exc:
+        found.add(Code.INVALID, value=_shown(raw), right=exc.hint, **_at(cell, answers))
+    except Refused as exc:
+        found.add(Code[exc.code], hint=exc.hint, **exc.params, **_at(cell, answers))
+
+
+def _at(cell: lay.InputCell, answers: _Answers) -> dict[str, str]:
+    """Where a finding about ``cell`` points: built only when there is one (most answers are fine)."""
+    sheet, address = answers.where[cell.name]
+    return dict(sheet=sheet, cell=address, field=cell.label, form=cell.form.title)
+
+
+def _used_rows(layout: lay.SheetLayout, raw: dict[str, Any]) -> dict[str, set[str]]:
     used: dict[str, set[str]] = {}
-    for cell in sheet_layout.inputs:
+    for cell in layout.inputs:
         if cell.table is not None and not _empty(raw.get(cell.name)):
             used.setdefault(cell.table.id, set()).add(cell.row_key or "")
     return used
+
+
+# ---------------------------------------------------------------- 4. rules and identity
+
+
+def apply_rules(form: Form, answers: _Answers, as_of: dt.date, config: Config, found: _Findings) -> None:
+    """Each of ``form``'s rules, on every row it applies to (judged by partxl.forms.rules, as the register is)."""
+    for rule in form.rules:
+        item = form.item(rule.field.partition(".")[0])
+        if rule.kind == "current_row":
+            last = unfilled_current_row(rule, form, answers.values)
+            if last is not None:
+                found.rule(rule, form, answers.where.get(last, (form.sheet, "")), item.label)
+            continue
+        for key in list(item.row_keys()) if isinstance(item, Table) else [None]:
+            if breaks(rule, form, key, answers.values, as_of, config):
+                target = ref_name(form.id, rule.field, key)
+                found.rule(rule, form, answers.where.get(target, (form.sheet, "")), _field_label(form, rule.field, key),
+                           answers.values.get(target, ""))
+
+
+def check_identity(meta: dict[str, str], answers: _Answers, found: _Findings) -> None:
+    """Issue details copied from another partnership's workbook carry a valid signature but the wrong name."""
+    issued, answered = meta.get("partnership_name", ""), answers.values.get(contract.NAME.cell)
+    if issued and answered and " ".join(issued.split()).casefold() != " ".join(str(answered).split()).casefold():
+        sheet, address = answers.where.get(contract.NAME.cell, ("", ""))
+        found.add(Code.IDENTITY_MISMATCH, sheet=sheet, cell=address, field="Name of partnership", value=answered, issued=issued)
+
+
+def _field_label(form: Form, ref: str, key: str | None) -> str:
+    item_id, _, column = ref.partition(".")
+    item = form.item(item_id)
+    if isinstance(item, Table):
+        return f"{item.row_label(key or '')}: {item.column(column).label}"
+    return item.label
 
 
 def _empty(value: Any) -> bool:

@@ -1,0 +1,148 @@
+"""Unit tests of the pure parts, on small inline cases: rules, facts, status, findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from partxl import Code, ConsolidateResult, FileResult, Finding, Outcome, Record, State
+from partxl.findings import ordered
+from partxl.forms import contract
+from partxl.forms.rules import add_months, breaks, unfilled_current_row
+from partxl.register.model import facts
+from partxl.returns.status import officer_status
+
+D = dt.date
+AS_OF = D(2026, 11, 23)
+
+
+def _rule(spec, code_or_kind: str, field: str):
+    info = spec.form("info")
+    return next(r for r in info.rules if (r.code == code_or_kind or r.kind == code_or_kind) and r.field == field)
+
+
+@pytest.mark.parametrize("day,months,expected", [
+    (D(2026, 1, 31), 1, D(2026, 2, 28)), (D(2024, 1, 31), 1, D(2024, 2, 29)), (D(2026, 3, 15), -12, D(2025, 3, 15)),
+    (D(2026, 12, 1), 1, D(2027, 1, 1)), (D(2026, 5, 31), 0, D(2026, 5, 31)),
+])
+def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+def test_not_before_on_a_field_and_on_a_table_row(spec, config):
+    info = spec.form("info")
+    rule = _rule(spec, "not_before", "end_date")
+    assert breaks(rule, info, None, {"info_end_date": D(2020, 1, 1), "info_date_formed": D(2021, 1, 1)}, AS_OF, config)
+    assert not breaks(rule, info, None, {"info_end_date": D(2021, 1, 1), "info_date_formed": D(2021, 1, 1)}, AS_OF, config)
+    assert not breaks(rule, info, None, {"info_end_date": D(2020, 1, 1)}, AS_OF, config)  # nothing to compare with
+    reps = _rule(spec, "not_before", "reps.finished")
+    values = {"info_reps_2_started": D(2025, 5, 1), "info_reps_2_finished": D(2025, 4, 1)}
+    assert breaks(reps, info, "2", values, AS_OF, config) and not breaks(reps, info, "1", values, AS_OF, config)
+
+
+def test_required_if_and_flag(spec, config):
+    info = spec.form("info")
+    needed = _rule(spec, "required_if", "agreement_type")
+    assert breaks(needed, info, None, {"info_has_agreement": "Yes"}, AS_OF, config)
+    assert not breaks(needed, info, None, {"info_has_agreement": "Yes", "info_agreement_type": "Constitution"}, AS_OF, config)
+    assert not breaks(needed, info, None, {"info_has_agreement": "No"}, AS_OF, config)
+    flag = _rule(spec, "AGREEMENT_MISSING", "has_agreement")
+    assert breaks(flag, info, None, {"info_has_agreement": "No"}, AS_OF, config)
+    assert not breaks(flag, info, None, {"info_has_agreement": "Yes"}, AS_OF, config)
+
+
+def test_overdue_uses_the_configured_review_interval(spec, config):
+    info, rule = spec.form("info"), _rule(spec, "REVIEW_OVERDUE", "review_date")
+    interval = config.review_interval_months
+    due = add_months(AS_OF, -interval)
+    assert breaks(rule, info, None, {"info_review_date": due - dt.timedelta(days=1)}, AS_OF, config)
+    assert not breaks(rule, info, None, {"info_review_date": due}, AS_OF, config)
+
+
+def test_past_unless_the_evaluation_says_it_concluded(spec, config):
+    info, rule = spec.form("info"), _rule(spec, "ENDED_NO_EVALUATION", "end_date")
+    ended = {"info_end_date": D(2026, 3, 31)}
+    assert breaks(rule, info, None, ended, AS_OF, config)
+    assert not breaks(rule, info, None, {**ended, "evaluation_reason": contract.CONCLUDED}, AS_OF, config)
+    assert not breaks(rule, info, None, {"info_end_date": D(2027, 3, 31)}, AS_OF, config)  # a planned end date
+
+
+def test_current_row_names_the_last_used_row_when_nobody_is_current(spec):
+    info, rule = spec.form("info"), _rule(spec, "REPRESENTATIVE_NO_SUCCESSOR", "reps.finished")
+    left = {"info_reps_1_name": "A", "info_reps_1_finished": D(2026, 5, 1), "info_reps_2_name": "B",
+            "info_reps_2_finished": D(2026, 6, 1)}
+    assert unfilled_current_row(rule, info, left) == "info_reps_2_finished"
+    assert unfilled_current_row(rule, info, {**left, "info_reps_3_name": "C"}) is None
+    assert unfilled_current_row(rule, info, {}) is None  # no representatives at all is another matter
+
+
+def _record(pid: str = "P1", **answers) -> Record:
+    return Record(pid, values={contract.NAME.cell: f"Partnership {pid}", **answers})
+
+
+@pytest.mark.parametrize("grant,over", [(99_999.99, "No"), (100_000, "Yes"), (250_000.0, "Yes"), (None, "")])
+def test_the_grant_threshold_is_at_or_above(spec, config, grant, over):
+    values = {contract.ANNUAL_GRANT.cell: grant} if grant is not None else {}
+    known = facts(_record(**values), spec, config, AS_OF)
+    assert known.grant_over_threshold == over
+    assert (known.significant == "Yes") == (over == "Yes")  # nothing else makes this one significant
+
+
+def test_facts_of_scores_reviews_and_representatives(spec, config):
+    record = _record(**{"assessment_features_trust_score": 1, "assessment_features_leadership_score": 4,
+                        contract.REVIEW_DATE.cell: D(2025, 10, 1), "info_reps_1_name": "Ann", "info_reps_1_finished": D(2026, 6, 1),
+                        "info_reps_2_name": "Bob", "info_reps_2_started": D(2026, 6, 2)})
+    known = facts(record, spec, config, AS_OF)
+    assert known.scores == {"trust": 1, "leadership": 4} and known.mean_score == 2.5 and known.ones == 1
+    assert known.review_due == add_months(D(2025, 10, 1), config.review_interval_months)
+    assert known.review_overdue == ("Yes" if known.review_due < AS_OF else "No")
+    assert known.representatives == "Bob"
+    assert known.representative_changes == "Ann finished 01/06/2026; Bob started 02/06/2026"
+
+
+def _result(records: list[Record], files: list[FileResult], as_of: dt.date) -> ConsolidateResult:
+    return ConsolidateResult(files=files, findings=[], records=records, excluded=[], outputs={}, as_of=as_of)
+
+
+def test_status_per_officer(config):
+    officer = config.officers[0].name
+    late = dt.date(config.deadline.year, config.deadline.month, config.deadline.day) + dt.timedelta(days=3)
+    records = [
+        Record("P1", values={contract.LEAD_OFFICER.cell: officer}, returned=True, latest_return=config.deadline),
+        Record("P2", values={contract.LEAD_OFFICER.cell: officer}, returned=True, latest_return=late),
+        Record("P3", values={contract.LEAD_OFFICER.cell: officer}),
+        Record("P4", values={contract.LEAD_OFFICER.cell: officer}),
+        Record("P5", status="Ended", values={contract.LEAD_OFFICER.cell: officer, contract.EVALUATION_REASON.cell: contract.CONCLUDED,
+                                             contract.LESSONS.cell: "Agree an exit strategy early."}),
+    ]
+    error = Code.MISSING.at(file="p3.xlsx", field="Name", partnership="P3")
+    files = [FileResult("p3.xlsx", Outcome.ERRORS, partnership="P3", findings=[error])]
+    before, after = config.deadline - dt.timedelta(days=1), config.deadline + dt.timedelta(days=1)
+    status = {p.id: p for o in officer_status(_result(records, files, before), config) for p in o.partnerships}
+    assert {k: v.state for k, v in status.items()} == {"P1": State.RETURNED, "P2": State.RETURNED_LATE,
+                                                        "P3": State.WITH_ERRORS, "P4": State.OUTSTANDING}  # P5 is closed
+    assert status["P3"].errors == [error] and status["P3"].files == ["p3.xlsx"]
+    after_deadline = {p.id: p.state for o in officer_status(_result(records, files, after), config) for p in o.partnerships}
+    assert after_deadline["P4"] == State.LATE and after_deadline["P3"] == State.WITH_ERRORS
+
+
+def test_a_finding_takes_its_hint_from_the_catalogue_unless_given_one():
+    found = Code.WRONG_CYCLE.at(file="a.xlsx", issued="2025/26", cycle="2026/27")
+    assert found.message == "This workbook was issued for the 2025/26 cycle, not 2026/27."
+    assert found.hint == "Use the workbook issued for 2026/27." and found.severity == "error"
+    assert Code.MISSING.at(field="Name", hint="Fill this in: the full name.").hint == "Fill this in: the full name."
+
+
+def test_every_catalogue_entry_has_a_severity_a_message_and_a_hint():
+    for code in Code:
+        assert code.severity in ("error", "warning", "info") and code.template and code.hint, code
+
+
+def test_findings_are_ordered_errors_first_then_by_file_sheet_and_cell_as_numbers():
+    def at(severity: str, cell: str, file: str = "a") -> Finding:
+        return Finding(code="X", severity=severity, message="", file=file, sheet="S", cell=cell)
+
+    items = [at("warning", "B2"), at("error", "B10"), at("error", "B9"), at("info", "A1"), at("error", "A1", file="b")]
+    assert [(f.severity, f.file, f.cell) for f in ordered(items)] == [
+        ("error", "a", "B9"), ("error", "a", "B10"), ("error", "b", "A1"), ("warning", "a", "B2"), ("info", "a", "A1")]
