@@ -8,14 +8,32 @@ definitions, the configuration) is sent to each worker once, not with every job.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any
 
 PARALLEL_FROM = 24  # fewer jobs than this run in this process: starting workers would cost more than it saves
+START_METHOD_VARIABLE = "PARTXL_START_METHOD"
 _SHARED: dict[str, Any] = {}
+
+
+def start_method() -> str:
+    """How worker processes start, chosen here rather than left to Python's default (which 3.14 changes on Linux).
+
+    Fork where the platform has it safely (Linux): a worker starts at once as a copy of a small parent,
+    which is what the figures in the README measure. Spawn elsewhere (macOS and Windows, where fork is
+    unsafe or absent): each worker imports partxl afresh and receives the shared definitions by pickle.
+    ``PARTXL_START_METHOD=spawn`` (or forkserver) chooses another, as the tests do to prove spawn works.
+    """
+    chosen = os.environ.get(START_METHOD_VARIABLE) or ("fork" if sys.platform.startswith("linux") else "spawn")
+    if chosen not in multiprocessing.get_all_start_methods():
+        raise ValueError(f"{START_METHOD_VARIABLE}={chosen!r} is not a start method here; "
+                         f"use one of {', '.join(multiprocessing.get_all_start_methods())}")
+    return chosen
 
 
 def few_collections() -> None:
@@ -48,8 +66,8 @@ class Workers:
     def __init__(self, shared: dict[str, Any], parallel: bool):
         self.shared, self.started = shared, False
         cores = os.cpu_count() or 1
-        self.pool = ProcessPoolExecutor(max_workers=min(cores, 8), initializer=_install, initargs=(shared,)) \
-            if parallel and cores >= 2 else None
+        self.pool = ProcessPoolExecutor(max_workers=min(cores, 8), mp_context=multiprocessing.get_context(start_method()),
+                                        initializer=_install, initargs=(shared,)) if parallel and cores >= 2 else None
 
     def start(self) -> None:
         """Start every worker process now rather than with the first jobs (a forking pool starts them all at its first).
