@@ -146,3 +146,15 @@ def test_findings_are_ordered_errors_first_then_by_file_sheet_and_cell_as_number
     items = [at("warning", "B2"), at("error", "B10"), at("error", "B9"), at("info", "A1"), at("error", "A1", file="b")]
     assert [(f.severity, f.file, f.cell) for f in ordered(items)] == [
         ("error", "a", "B9"), ("error", "a", "B10"), ("error", "b", "A1"), ("warning", "a", "B2"), ("info", "a", "A1")]
+
+
+def test_a_condition_on_a_number_or_a_date_answer_fires(spec, config):
+    from partxl.forms.definitions import Rule
+
+    assessment = spec.form("assessment")
+    rule = Rule(kind="required_if", field="features.evidence", message="Say why.", code="EVIDENCE_FOR_A_ONE", severity="error",
+                when_field="features.score", when_equals="1")
+    assert breaks(rule, assessment, "trust", {"assessment_features_trust_score": 1}, AS_OF, config)
+    assert not breaks(rule, assessment, "trust", {"assessment_features_trust_score": 3}, AS_OF, config)
+    money = Rule(kind="flag", field="annual_grant", message="m", code="NO_GRANT", severity="warning", equals="0")
+    assert breaks(money, spec.form("significance"), None, {"significance_annual_grant": 0.0}, AS_OF, config)

@@ -23,22 +23,33 @@ def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_o
         before = other(rule.other)
         return isinstance(value, dt.date) and isinstance(before, dt.date) and value < before
     if rule.kind == "required_if":
-        return value is None and other(rule.when_field) == rule.when_equals
+        return value is None and as_text(other(rule.when_field)) == rule.when_equals
     if rule.kind == "implies":
-        return other(rule.when_field) == rule.when_equals and value is not None and str(value) != rule.equals
+        return as_text(other(rule.when_field)) == rule.when_equals and value is not None and as_text(value) != rule.equals
     if rule.kind == "flag":
-        return value is not None and str(value) == rule.equals
+        return value is not None and as_text(value) == rule.equals
     if rule.kind in ("overdue", "recent"):
         months = rule.months if rule.months is not None else getattr(config, rule.months_from or "")
         if not isinstance(value, dt.date):
             return False
         return add_months(value, months) < as_of if rule.kind == "overdue" else value <= as_of <= add_months(value, months)
     if rule.kind == "past":
-        dealt_with = rule.unless_field and other(rule.unless_field) == rule.unless_equals
+        dealt_with = rule.unless_field and as_text(other(rule.unless_field)) == rule.unless_equals
         return isinstance(value, dt.date) and value < as_of and not dealt_with
     if rule.kind == "current_row":
         return unfilled_current_row(rule, form, values) is not None
     return False
+
+
+def as_text(value: Any) -> str | None:
+    """An answer as a rule's ``equals`` is written in a form file: a score 1 is "1", a date 2024-03-31."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def unfilled_current_row(rule: Rule, form: Form, values: dict[str, Any]) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,7 +335,7 @@ class _FormWriter:
                 continue
             for target, condition in _rule_pairs(rule, self.form):
                 if target in by_name:
-                    self._when_blank(by_name[target], f'{condition}="{rule.when_equals}"')
+                    self._when_blank(by_name[target], _equals(condition, rule.when_equals or ""))
 
     def _print_setup(self) -> None:
         sheet, c = self.sheet, self.config
@@ -342,6 +343,13 @@ class _FormWriter:
         sheet.set_header(header_text(left=c.council, centre=self.form.title, right=f"Partnership return {c.cycle}"))
         sheet.set_footer(header_text(left=self.meta.partnership_name or "New partnership proposal", right=PAGE_OF))
         sheet.hide_gridlines(2)
+
+
+def _equals(cell: str, text: str) -> str:
+    """An Excel comparison of ``cell`` with a rule's ``equals``: a number as a number (a score of 1 is not "1")."""
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return f"{cell}={text}"
+    return f'{cell}="{text.replace(chr(34), chr(34) * 2)}"'
 
 
 def _rule_pairs(rule: Rule, form: Form) -> list[tuple[str, str]]:
