@@ -50,7 +50,7 @@ class Code(enum.Enum):
     """
 
     # The register a workbook is pre-filled from
-    REGISTER_MISSING_ID = (ERROR, "Row {row} of the register has no Partnership ID, so no workbook was made for it.",
+    REGISTER_MISSING_ID = (ERROR, "Row {row} of the register's {sheet} sheet has no Partnership ID, so it was left out.",
                            "Give the row its Partnership ID (P001 …) and run generate again.")
     REGISTER_DUPLICATE_ID = (ERROR, "Partnership ID {partnership} appears again on row {row}; that row was left out.",
                              "Give each partnership its own ID, or delete the repeated row.")

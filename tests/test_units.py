@@ -158,3 +158,23 @@ def test_a_condition_on_a_number_or_a_date_answer_fires(spec, config):
     assert not breaks(rule, assessment, "trust", {"assessment_features_trust_score": 3}, AS_OF, config)
     money = Rule(kind="flag", field="annual_grant", message="m", code="NO_GRANT", severity="warning", equals="0")
     assert breaks(money, spec.form("significance"), None, {"significance_annual_grant": 0.0}, AS_OF, config)
+
+
+def test_table_sheets_of_the_register_match_ids_as_the_register_sheet_does(tmp_path, spec, config):
+    import openpyxl
+
+    from partxl.register.read import read_register
+
+    from .conftest import SAMPLE_REGISTER
+
+    book = openpyxl.load_workbook(SAMPLE_REGISTER)
+    reps = book["Representatives"]
+    first = next(row for row in reps.iter_rows(min_row=2) if row[0].value == "P002")
+    first[0].value = "p002"  # typed in lower case
+    reps.append([None, 1, "Nobody's row"])  # no ID at all
+    book.save(tmp_path / "register.xlsx")
+    read = read_register(tmp_path / "register.xlsx", spec, config)
+    p002 = next(r for r in read.records if r.id == "P002")
+    assert p002.get("info_reps_1_name")  # read, not reported as an orphan
+    codes = [(f.code, f.sheet) for f in read.findings]
+    assert ("REGISTER_ORPHAN_ROW", "Representatives") not in codes and ("REGISTER_MISSING_ID", "Representatives") in codes

@@ -94,7 +94,7 @@ def read_register(path: Path, spec: Spec, config: Config) -> RegisterFile:
         rows = _rows(book, table.register or "")
         first = next(rows, None) if rows is not None else None
         if rows is not None and first:
-            reader.table(form, table, first, rows, {r.id: r for r in records_list})
+            reader.table(form, table, first, rows, {r.id.casefold(): r for r in records_list})
     return RegisterFile(path, records_list, reader.findings)
 
 
@@ -187,11 +187,15 @@ class _Reader:
         for number, row in enumerate(rows, start=2):
             if all(_empty(v) for v in row):
                 continue
-            pid = TYPES["text"].parse(row[id_col])
-            if pid not in records:
+            pid = TYPES["text"].parse(row[id_col]) if id_col < len(row) and not _empty(row[id_col]) else ""
+            if not pid:
+                self.findings.append(Code.REGISTER_MISSING_ID.at(file=str(self.path), sheet=sheet, row=number))
+                continue
+            if pid.casefold() not in records:  # case-blind, as on the Register sheet
                 self.findings.append(Code.REGISTER_ORPHAN_ROW.at(file=str(self.path), sheet=sheet, partnership=pid, row=number))
                 continue
-            record = records[pid]
+            record = records[pid.casefold()]
+            pid = record.id
             if table.fixed:
                 label = row[row_col] if row_col is not None else ""
                 key = fixed.get(_key(label))
