@@ -68,8 +68,9 @@ def checker_fingerprint(spec: Spec, config: Config, as_of: dt.date) -> str:
 def _code_version() -> str:
     """partxl's own source: a changed check (even without a new version number) re-checks every file."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -131,18 +132,19 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         if r.outcome == Outcome.ACCEPTED and r.sha256 not in newest:
             r.outcome = Outcome.SUPERSEDED
     findings += [f for r in results for f in r.findings] + register_findings
-    digest = _inputs_digest(fingerprint, Path(previous or config.register), results, accepted)
+    digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, accepted)
     return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of,
                              inputs_digest=digest)
 
 
-def _inputs_digest(fingerprint: str, baseline: Path, results: list[FileResult], accepted: list[Entry]) -> str:
+def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: list[FileResult], accepted: list[Entry]) -> str:
     """Everything the outputs are made from: when it is unchanged, so are they, and they need not be rebuilt.
 
     A file's findings follow from its bytes, its name, the checker and the register (all in here), so
-    they are not hashed themselves.
+    they are not hashed themselves; the checker's fingerprint covers the forms, the date and partxl's own code.
     """
     digest = hashlib.sha256(fingerprint.encode())
+    digest.update(repr(config).encode())  # every setting an output shows: the deadline, the threshold, the council …
     digest.update(sha256_of(baseline)[0].encode() if baseline.is_file() else b"-")
     for r in results:
         digest.update(json.dumps([r.path, r.sha256, r.outcome]).encode())

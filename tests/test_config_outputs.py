@@ -1,0 +1,55 @@
+"""Every setting an output shows is in what decides whether outputs are rebuilt: change one, and the
+outputs that use it are written again with the new value (they were left "unchanged", with the old one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import partxl
+
+from .conftest import REPO
+
+AS_OF = dt.date(2026, 11, 23)
+BASE = '[integrity]\nkey = "partxl-sample-key-not-secret"\n'
+
+
+def _values(path: Path) -> set[str]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v is not None}
+
+
+CHANGES = [  # (toml, output that shows it, what it then shows)
+    ('[council]\nname = "Eastmoor Borough Council"\n', "validation_report.xlsx", "Eastmoor Borough Council: validation report, 2026/27"),
+    ('[cycle]\ndeadline = 2027-02-26\n', "validation_report.xlsx", "As at 23 November 2026. Returns were due by 26 February 2027."),
+    ('[policy]\ngrant_threshold = 50000\n', "register.xlsx", "Grant ≥ £50,000"),
+    ('[policy]\ngrant_threshold = 50000\n', "committee_summary.xlsx", "Grants of £50,000 or more"),
+]
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("returns")
+    for name in ("P001 annual return.xlsx", "P003 return.xlsx"):
+        shutil.copy(REPO / "samples" / "returns" / name, folder)
+    return folder
+
+
+@pytest.mark.parametrize("toml,output,shown", CHANGES, ids=[c[0].split("\n")[1].split(" =")[0] + "-" + c[1] for c in CHANGES])
+def test_changing_a_setting_rebuilds_the_outputs_that_show_it(tmp_path: Path, returns: Path, toml: str, output: str, shown: str):
+    config = tmp_path / "partxl.toml"
+    config.write_text(BASE)
+    out = tmp_path / "out"
+    kwargs = {"out": out, "previous": REPO / "samples" / "register.xlsx", "as_of": AS_OF}
+    partxl.Workspace.load(config=config).consolidate(returns, **kwargs)
+    assert shown not in _values(out / output)
+    again = partxl.Workspace.load(config=config).consolidate(returns, **kwargs)
+    assert set(again.outputs.values()) == {"unchanged"}  # nothing changed: nothing rebuilt
+    config.write_text(BASE + toml)
+    changed = partxl.Workspace.load(config=config).consolidate(returns, **kwargs)
+    assert changed.outputs[out / output] == "superseded"
+    assert shown in _values(out / output)
