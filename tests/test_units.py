@@ -178,3 +178,12 @@ def test_table_sheets_of_the_register_match_ids_as_the_register_sheet_does(tmp_p
     assert p002.get("info_reps_1_name")  # read, not reported as an orphan
     codes = [(f.code, f.sheet) for f in read.findings]
     assert ("REGISTER_ORPHAN_ROW", "Representatives") not in codes and ("REGISTER_MISSING_ID", "Representatives") in codes
+
+
+@pytest.mark.parametrize("amount,shown", [(99_999.99, "£99,999.99"), (100_000, "£100,000"), (0.5, "£0.50"), (1234.0, "£1,234")])
+def test_money_that_decides_something_is_never_shown_rounded(amount, shown):
+    from partxl.forms.fieldtypes import pounds
+    from partxl.outputs.publish import _cell_html
+
+    assert pounds(amount) == shown
+    assert f">{shown}</td>" in _cell_html(amount)

@@ -170,9 +170,14 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def pounds(value: float) -> str:
+    """An amount as people read it, never rounded: £100,000 when whole, £99,999.99 when not."""
+    return f"£{value:,.0f}" if float(value).is_integer() else f"£{value:,.2f}"
+
+
 def _shown(kind: str, value: Any) -> str:
     if kind == "money":
-        return f"£{value:,.0f}" if float(value).is_integer() else f"£{value:,.2f}"
+        return pounds(value)
     if kind == "date":
         return f"{value:%d/%m/%Y}"
     return f"{value:,}" if isinstance(value, (int, float)) else str(value)

@@ -21,6 +21,7 @@ from partxl.errors import PartxlError
 from partxl.files import atomic_write_bytes
 from partxl.findings import Finding, errors
 from partxl.forms.definitions import Spec
+from partxl.forms.fieldtypes import pounds
 from partxl.register.model import MAIN_SHEET, Record, facts, register_columns, sort_key, stage
 from partxl.register.read import read_register
 
@@ -98,7 +99,7 @@ def _cell_html(value: Any) -> str:
     if isinstance(value, dt.date):
         return f'<td data-sort="{value.isoformat()}">{value:%d/%m/%Y}</td>'
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f'<td class="num" data-sort="{float(value):020.2f}">£{value:,.0f}</td>' if float(value) >= 0 else \
+        return f'<td class="num" data-sort="{float(value):020.2f}">{pounds(value)}</td>' if float(value) >= 0 else \
             f"<td>{html.escape(str(value))}</td>"
     text = html.escape(str(value), quote=True).replace("\n", "<br>")
     return f"<td>{text}</td>"

@@ -15,7 +15,7 @@ from typing import Any
 from partxl.config import Config
 from partxl.forms import contract
 from partxl.forms.definitions import Field, Form, Spec, Table
-from partxl.forms.fieldtypes import TYPES
+from partxl.forms.fieldtypes import TYPES, pounds
 from partxl.forms.layout import evaluate_all
 from partxl.forms.names import cell_name
 from partxl.forms.rules import add_months
@@ -106,7 +106,7 @@ def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
     held = [f.register or f.label for f in significance.items() if isinstance(f, Field) and f.type == "yesno"
             and values.get(cell_name(significance.id, f.id)) == "Yes"]
     if computed[contract.GRANT_OVER_THRESHOLD.cell] == "Yes":
-        held.insert(3, f"Grant of £{config.grant_threshold:,.0f} or more")
+        held.insert(3, f"Grant of {pounds(config.grant_threshold)} or more")
     last = record.get(contract.REVIEW_DATE.cell)
     due = add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
     table = score_table(spec)
@@ -184,7 +184,7 @@ def register_columns(spec: Spec, config: Config) -> list[Column]:
         Column("Significant", 11, "yesno", lambda r, f: f.significant),
         Column("Significance features", 40, "text", lambda r, f: "; ".join(f.features)),
         field_column(contract.ANNUAL_GRANT.cell),
-        Column(f"Grant ≥ £{config.grant_threshold:,.0f}", 13, "formula", lambda r, f: f.grant_over_threshold),
+        Column(f"Grant ≥ {pounds(config.grant_threshold)}", 13, "formula", lambda r, f: f.grant_over_threshold),
         field_column(contract.COUNCIL_FUNDING.cell), field_column(contract.ADDITIONAL_FUNDS.cell),
         field_column(contract.HAS_AGREEMENT.cell), field_column(contract.AGREEMENT_TYPE.cell),
         field_column(contract.EXIT_STRATEGY.cell), field_column(contract.REVIEW_DATE.cell),
