@@ -5,6 +5,14 @@ do they work, what needs action, do they follow the policy, what do they cost, w
 opening on a one-page overview with native Excel charts. Every overview number is a formula
 over the Partnerships sheet (with its cached value), so a reader can trace it to the rows it
 counts.
+
+It is made in two steps, so that no sheet depends on another having been drawn before it:
+
+1. :func:`summary_model` works out everything the sheets show, as frozen data, in plain Python
+   (nothing here touches xlsxwriter), so every figure can be tested without a workbook.
+2. One function per sheet draws its part of the model and returns the ranges it wrote that
+   other sheets refer to; the overview is given those ranges as arguments, so its formulas
+   point at what was written whatever order the sheets are drawn in.
 """
 
 from __future__ import annotations
@@ -14,19 +22,23 @@ import io
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.chart import Chart
+from xlsxwriter.format import Format
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from partxl.config import Config
 from partxl.errors import PartxlError
 from partxl.files import atomic_write, replace_keeping_copy
 from partxl.findings import Finding, errors
 from partxl.forms import contract
-from partxl.forms.definitions import Spec
+from partxl.forms.definitions import Field, Form, Rule, Spec
 from partxl.forms.names import cell_name
 from partxl.forms.rules import breaks, unfilled_current_row
 from partxl.register.model import Facts, Record, facts, score_table, sort_key
@@ -38,10 +50,17 @@ SCORE_MEANING = {1: "Not in place – priority for action", 2: "Partly in place 
                  3: "Action identified – being implemented", 4: "Standard met – no action needed"}
 SCORE_COLOURS = {1: "#E06666", 2: "#F6B26B", 3: "#B6D7A8", 4: "#6AA84F"}
 POLICY_RULES = ("flag", "overdue", "past", "current_row")
+OVERVIEW, PARTNERSHIPS, HEAT_MAP, FINANCE = "Overview", "Partnerships", "Heat map", "Finance"  # sheets others refer to
+
+Cell = str | int | float | dt.date | None
+"""A value a sheet writes as it is: text as text, a number as a number, nothing as a blank cell."""
 
 
 class SummaryError(PartxlError):
     """The summary could not be made (no register, or no LibreOffice for --pdf)."""
+
+
+# ---------------------------------------------------------------- what the summary is made from
 
 
 @dataclass
@@ -75,7 +94,7 @@ class Row:
 
 @dataclass
 class Summary:
-    """Everything the sheets show, worked out once in Python (the sheets' formulas agree with it)."""
+    """The partnerships a summary is made from, with their facts (what consolidate hands to a worker to draw)."""
 
     config: Config
     spec: Spec
@@ -83,40 +102,6 @@ class Summary:
     rows: list[Row]
     previous: dict[str, Row] | None = None
     counts: ReturnCounts = field(default_factory=ReturnCounts)
-
-    def late(self, row: Row) -> str:
-        if row.record.returned:
-            return "Yes" if row.record.latest_return and row.record.latest_return > self.config.deadline else "No"
-        return "Yes" if self.as_of > self.config.deadline else "No"
-
-    def compliance(self) -> list[tuple[Row, str, str]]:
-        """(partnership, issue, detail) for every breach of the policy the register shows."""
-        issues = []
-        info = self.spec.form(contract.NAME.form)
-        table = score_table(self.spec)
-        for row in self.rows:
-            for rule in info.rules:
-                if rule.kind in POLICY_RULES and _breaks(rule, info, row.record.values, self.as_of, self.config):
-                    issues.append((row, rule.title, rule.message))
-            if not row.get(contract.RISKS.cell):
-                issues.append((row, "Risks not stated", "The register has no details of the risks for the Authority."))
-            unevidenced = [table.row_label(k) for k in row.facts.scores
-                           if not row.get(contract.SCORES.column(k, "evidence"))]
-            if unevidenced:
-                issues.append((row, "Evidence missing", f"{len(unevidenced)} score(s) without evidence: " + "; ".join(unevidenced)))
-        return issues
-
-    def priorities(self) -> list[tuple[Row, str, int, str]]:
-        table = score_table(self.spec)
-        found = [(row, table.row_label(k), score, str(row.get(contract.SCORES.column(k, "evidence")) or ""))
-                 for row in self.rows for k, score in row.facts.scores.items() if score <= 2]
-        return sorted(found, key=lambda x: (x[2], x[0].name.casefold(), x[1]))
-
-
-def _breaks(rule: Any, form: Any, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:
-    if rule.kind == "current_row":
-        return unfilled_current_row(rule, form, values) is not None
-    return breaks(rule, form, None, values, as_of, config)
 
 
 def build_summary(records: list[Record], spec: Spec, config: Config, as_of: dt.date,
@@ -128,353 +113,732 @@ def build_summary(records: list[Record], spec: Spec, config: Config, as_of: dt.d
                    {r.record.id: r for r in rows(previous)} if previous is not None else None, counts or ReturnCounts())
 
 
+# ---------------------------------------------------------------- the model: every figure, worked out first
+
+
+@dataclass(frozen=True)
+class About:
+    """Whose summary, of which cycle, as at when: what title lines, page margins and labels say."""
+
+    council: str
+    cycle: str
+    as_of: dt.date
+    deadline: dt.date
+    grant_threshold: float
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """One row of the Partnerships sheet: the rows the overview's formulas count."""
+
+    id: str
+    name: str
+    category: str
+    status: str
+    significant: str
+    returned: str  # Yes / No
+    late: str  # Yes / No: returned after the deadline, or not returned once it passed
+    annual_grant: float | None
+    council_funding: float | None
+    additional_funds: float | None
+    mean_score: float | None
+    lead_officer: str
+
+
+@dataclass(frozen=True)
+class SignificantRow:
+    """A significant partnership and the features that make it so."""
+
+    id: str
+    name: str
+    lead_officer: str
+    answers: tuple[str, ...]  # Yes, No or "" for each of the scorecard's yes/no features, in its order
+    grant_over_threshold: str
+    features: int  # how many features it shows
+
+
+@dataclass(frozen=True)
+class Significance:
+    features: tuple[str, ...]  # the scorecard's yes/no features, by register heading
+    rows: tuple[SignificantRow, ...]  # significant partnerships only, in the register's order
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    id: str
+    name: str
+    scores: tuple[int | None, ...]  # one per assessment feature; None: not scored
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    features: tuple[str, ...]  # the assessment features, by label
+    rows: tuple[HeatRow, ...]  # partnerships with any score, weakest first
+    feature_means: tuple[float | None, ...]  # one per feature; None: nobody scored it
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A feature scored 1 or 2: action the committee should see."""
+
+    id: str
+    name: str
+    feature: str
+    score: int
+    evidence: str  # "" when none was given
+    lead_officer: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One breach of the Partnership Policy by one partnership."""
+
+    id: str
+    name: str
+    issue: str
+    lead_officer: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Compliance:
+    counts: tuple[tuple[str, int], ...]  # (issue, how many times it is listed), issues in alphabetical order
+    issues: tuple[Issue, ...]  # by issue, then partnership name
+
+
+@dataclass(frozen=True)
+class FinanceRow:
+    id: str
+    name: str
+    annual_grant: float | None
+    over_threshold: str  # Yes / No, "" when no grant is stated
+    council_funding: float | None
+    additional_funds: float | None
+    budget_position: Cell
+
+
+@dataclass(frozen=True)
+class Finance:
+    rows: tuple[FinanceRow, ...]  # largest grant first
+    annual_grants: float  # the totals row
+    council_funding: float
+    additional_funds: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change since last year's register."""
+
+    id: str
+    name: str
+    change: str
+    last_year: str
+    this_year: str
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """The overview's headline figures: each the cached value of a formula over the detail sheets."""
+
+    partnerships: int
+    significant: int
+    returned: int
+    late: int
+    grants_over_threshold: int
+    annual_grants: float
+    council_funding: float
+    with_errors: int | None  # returns sent back with errors; None when not known (a summary of a register alone)
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category: str
+    active: int
+    ended: int
+    total: int
+    significant: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    headlines: Headlines
+    categories: tuple[CategoryCount, ...]  # the policy's categories, in its order
+    scores: Mapping[int, int]  # how many of each score 1–4, across every partnership and feature
+    with_changes: bool  # whether there is a Changes sheet to point readers to
+
+
+@dataclass(frozen=True)
+class SummaryModel:
+    """Everything the summary shows, one part per sheet, worked out before any sheet is drawn."""
+
+    about: About
+    overview: Overview
+    partnerships: tuple[Partnership, ...]
+    significant: Significance
+    heat_map: HeatMap
+    priorities: tuple[Priority, ...]
+    compliance: Compliance
+    finance: Finance
+    changes: tuple[Change, ...] | None  # None without last year's register
+
+
+def summary_model(summary: Summary) -> SummaryModel:
+    """The model of ``summary``: every row and figure its sheets show."""
+    c = summary.config
+    partnerships = _partnership_rows(summary)
+    money = _finance(summary.rows)
+    return SummaryModel(
+        about=About(c.council, c.cycle, summary.as_of, c.deadline, c.grant_threshold),
+        overview=Overview(_headlines(partnerships, money, summary.counts), _category_counts(partnerships),
+                          _score_counts(summary.rows), summary.previous is not None),
+        partnerships=partnerships, significant=_significance(summary), heat_map=_heat_map(summary),
+        priorities=_priorities(summary), compliance=_compliance(summary), finance=money,
+        changes=_changes(summary.rows, summary.previous) if summary.previous is not None else None)
+
+
+def _late(row: Row, deadline: dt.date, as_of: dt.date) -> str:
+    """Yes for a return made after the deadline, or none made once the deadline has passed."""
+    if row.record.returned:
+        return "Yes" if row.record.latest_return and row.record.latest_return > deadline else "No"
+    return "Yes" if as_of > deadline else "No"
+
+
+def _partnership_rows(summary: Summary) -> tuple[Partnership, ...]:
+    """One row per partnership in the register's order: the columns the overview's formulas count."""
+    deadline = summary.config.deadline
+    return tuple(Partnership(row.record.id, row.name, row.category, row.record.status, row.facts.significant,
+                             "Yes" if row.record.returned else "No", _late(row, deadline, summary.as_of),
+                             row.get(contract.ANNUAL_GRANT.cell), row.get(contract.COUNCIL_FUNDING.cell),
+                             row.get(contract.ADDITIONAL_FUNDS.cell), row.facts.mean_score, row.officer)
+                 for row in summary.rows)
+
+
+def _yes(values: Iterable[str]) -> int:
+    """How many are "Yes": what the overview's COUNTIF(…,"Yes") gives over the same values."""
+    return sum(value == "Yes" for value in values)
+
+
+def _headlines(partnerships: Sequence[Partnership], money: Finance, counts: ReturnCounts) -> Headlines:
+    """Counted from the same rows as the sheets the overview's formulas count (Partnerships, and Finance's flags)."""
+    return Headlines(
+        partnerships=len(partnerships), significant=_yes(p.significant for p in partnerships),
+        returned=_yes(p.returned for p in partnerships), late=_yes(p.late for p in partnerships),
+        grants_over_threshold=_yes(r.over_threshold for r in money.rows),
+        annual_grants=sum(p.annual_grant or 0 for p in partnerships),
+        council_funding=sum(p.council_funding or 0 for p in partnerships), with_errors=counts.with_errors)
+
+
+def _category_counts(partnerships: Sequence[Partnership]) -> tuple[CategoryCount, ...]:
+    """Active, ended, all and significant partnerships of each of the policy's categories."""
+    counts = []
+    for category in contract.CATEGORY_ORDER:
+        mine = [p for p in partnerships if p.category == category]
+        counts.append(CategoryCount(category, sum(p.status == "Active" for p in mine), sum(p.status == "Ended" for p in mine),
+                                    len(mine), _yes(p.significant for p in mine)))
+    return tuple(counts)
+
+
+def _score_counts(rows: Sequence[Row]) -> dict[int, int]:
+    """How many times each score 1–4 was given, over every partnership and feature (the heat map's cells)."""
+    scores = [v for r in rows for v in r.facts.scores.values()]
+    return {n: scores.count(n) for n in SCORE_MEANING}
+
+
+def _significance(summary: Summary) -> Significance:
+    """Each significant partnership's answer to every yes/no feature of the scorecard, whatever the council's form asks."""
+    form = summary.spec.form(contract.SIGNIFICANT.form)
+    features = [f for f in form.items() if isinstance(f, Field) and f.type == "yesno"]
+    rows = tuple(SignificantRow(row.record.id, row.name, row.officer,
+                                tuple(row.get(cell_name(form.id, f.id)) or "" for f in features),
+                                row.facts.grant_over_threshold, len(row.facts.features))
+                 for row in summary.rows if row.facts.significant == "Yes")
+    return Significance(tuple(f.register or f.label for f in features), rows)
+
+
+def _heat_map(summary: Summary) -> HeatMap:
+    """Every scored partnership's scores, weakest (lowest mean, then fewest scores) first, and each feature's mean."""
+    table = score_table(summary.spec)
+    keys = table.row_keys()
+    scored = sorted((r for r in summary.rows if r.facts.scores),
+                    key=lambda r: (r.facts.mean_score or 0, -len(r.facts.scores), r.name.casefold()))
+    rows = tuple(HeatRow(r.record.id, r.name, tuple(r.facts.scores.get(k) for k in keys), r.facts.mean_score) for r in scored)
+    means = []
+    for i in range(len(keys)):
+        given = [score for row in rows if (score := row.scores[i]) is not None]
+        means.append(round(sum(given) / len(given), 2) if given else None)
+    return HeatMap(tuple(table.row_label(k) for k in keys), rows, tuple(means))
+
+
+def _priorities(summary: Summary) -> tuple[Priority, ...]:
+    """Every feature scored 1 or 2: 1s first, then by partnership and feature."""
+    table = score_table(summary.spec)
+    found = [Priority(row.record.id, row.name, table.row_label(k), score,
+                      str(row.get(contract.SCORES.column(k, "evidence")) or ""), row.officer)
+             for row in summary.rows for k, score in row.facts.scores.items() if score <= 2]
+    return tuple(sorted(found, key=lambda p: (p.score, p.name.casefold(), p.feature)))
+
+
+def _compliance(summary: Summary) -> Compliance:
+    """The issues grouped by kind (as a committee reads them), with how many there are of each."""
+    listed = sorted(_issues(summary), key=lambda i: (i.issue, i.name.casefold()))
+    titles = sorted({i.issue for i in listed})
+    return Compliance(tuple((title, sum(i.issue == title for i in listed)) for title in titles), tuple(listed))
+
+
+def _issues(summary: Summary) -> Iterator[Issue]:
+    """Every breach of the policy the register shows, partnership by partnership."""
+    info = summary.spec.form(contract.NAME.form)
+    table = score_table(summary.spec)
+    for row in summary.rows:
+        for rule in info.rules:
+            if rule.kind in POLICY_RULES and _breaks(rule, info, row.record.values, summary.as_of, summary.config):
+                yield _issue(row, rule.title, rule.message)
+        if not row.get(contract.RISKS.cell):
+            yield _issue(row, "Risks not stated", "The register has no details of the risks for the Authority.")
+        unevidenced = [table.row_label(k) for k in row.facts.scores if not row.get(contract.SCORES.column(k, "evidence"))]
+        if unevidenced:
+            yield _issue(row, "Evidence missing", f"{len(unevidenced)} score(s) without evidence: " + "; ".join(unevidenced))
+
+
+def _issue(row: Row, title: str, detail: str) -> Issue:
+    return Issue(row.record.id, row.name, title, row.officer, detail)
+
+
+def _breaks(rule: Rule, form: Form, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:
+    """Whether a register row breaks ``rule``, checked the way returns are (a current_row rule has its own check)."""
+    if rule.kind == "current_row":
+        return unfilled_current_row(rule, form, values) is not None
+    return breaks(rule, form, None, values, as_of, config)
+
+
+def _finance(rows: Sequence[Row]) -> Finance:
+    """Every partnership's money, largest grant first, and the totals (summed in that order, as the sheet's SUMs are)."""
+    ordered = sorted(rows, key=lambda r: (-(r.get(contract.ANNUAL_GRANT.cell) or 0), r.name.casefold()))
+    lines = tuple(FinanceRow(r.record.id, r.name, r.get(contract.ANNUAL_GRANT.cell), r.facts.grant_over_threshold,
+                             r.get(contract.COUNCIL_FUNDING.cell), r.get(contract.ADDITIONAL_FUNDS.cell),
+                             r.get(contract.BUDGET_POSITION.cell)) for r in ordered)
+    return Finance(lines, sum(r.annual_grant or 0 for r in lines), sum(r.council_funding or 0 for r in lines),
+                   sum(r.additional_funds or 0 for r in lines))
+
+
+def _changes(rows: Sequence[Row], before: Mapping[str, Row]) -> tuple[Change, ...]:
+    """What changed since last year: new, ended, significance, mean score; then who left the register."""
+    found: list[Change] = []
+    now = {r.record.id: r for r in rows}
+    for pid, row in now.items():
+        old = before.get(pid)
+        if old is None:
+            found.append(Change(pid, row.name, "New partnership", "", row.category))
+            continue
+        if row.record.status == "Ended" and old.record.status != "Ended":
+            found.append(Change(pid, row.name, "Ended", old.record.status, row.record.status))
+        if row.facts.significant != old.facts.significant:
+            found.append(Change(pid, row.name, "Significance changed", old.facts.significant, row.facts.significant))
+        new_mean, old_mean = row.facts.mean_score, old.facts.mean_score
+        if new_mean is not None and old_mean is not None and new_mean != old_mean:
+            found.append(Change(pid, row.name, "Scores up" if new_mean > old_mean else "Scores down",
+                                f"mean {old_mean:.1f}", f"mean {new_mean:.1f}"))
+    found += [Change(pid, old.name, "No longer on the register", old.category, "") for pid, old in before.items() if pid not in now]
+    return tuple(found)
+
+
+# ---------------------------------------------------------------- the sheets: one function each
+
+
+@dataclass(frozen=True)
+class Pen:
+    """The workbook being drawn, its cell formats, and what every sheet's title lines and margins say."""
+
+    book: Workbook
+    formats: dict[str, Format]
+    scores: dict[int, Format]  # a fill in each score's colour, for conditional formats
+    about: About
+
+
+@dataclass(frozen=True)
+class PartnershipRanges:
+    """Absolute ranges over the Partnerships sheet's data rows (``Partnerships!$D$5:$D$39``), one per column counted."""
+
+    id: str
+    category: str
+    status: str
+    significant: str
+    returned: str
+    late: str
+    annual_grant: str
+    council_funding: str
+
+
+@dataclass(frozen=True)
+class FinanceRanges:
+    flags: str  # the whole "Grant ≥" column: Yes, No or blank per partnership
+    threshold: str  # the cell holding the threshold the flags compare grants with
+
+
+def pen_for(book: Workbook, about: About) -> Pen:
+    """The formats every sheet draws with, made once per workbook."""
+    base = FONT
+    add = book.add_format
+    formats = {
+        "text": add(base), "wrap": add({**base, "text_wrap": True}),
+        "title": add({**base, "bold": True, "font_size": 16, "font_color": NAVY}),
+        "subtitle": add({**base, "italic": True, "font_color": "#404040"}),
+        "head": add({**base, **HEADING}),
+        "section": add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY}),
+        "big": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "#,##0"}),
+        "big_money": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "£#,##0"}),
+        "number": add({**base, "num_format": "#,##0"}), "money": add({**base, "num_format": "£#,##0"}),
+        "money_total": add({**base, "bold": True, "num_format": "£#,##0", "top": 1}),
+        "total": add({**base, "bold": True, "top": 1}),
+        "mean": add({**base, "num_format": "0.0", "align": "center"}),
+        "mean_total": add({**base, "num_format": "0.0", "align": "center", "bold": True, "top": 1}),
+        "score": add({**base, "align": "center", "border": 1, "border_color": "#FFFFFF"}),
+        "note": add({**base, "italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True}),
+        "rotated": add({**base, **HEADING, "text_wrap": False, "rotation": 90, "align": "center", "valign": "bottom"}),
+    }
+    return Pen(book, formats, {n: add({"bg_color": colour}) for n, colour in SCORE_COLOURS.items()}, about)
+
+
+def _absolute(sheet: str, first_row: int, first_col: int, last_row: int, last_col: int) -> str:
+    """``Sheet!$A$1:$B$2`` (written as a range even when it is one cell, as every formula here always has been)."""
+    return (f"{quote_sheetname(sheet)}!{xl_rowcol_to_cell(first_row, first_col, True, True)}:"
+            f"{xl_rowcol_to_cell(last_row, last_col, True, True)}")
+
+
+def _sheet(pen: Pen, name: str, title: str, widths: list[int]) -> Worksheet:
+    """A detail sheet (landscape) with its title lines, column widths, page setup and margins."""
+    about = pen.about
+    sheet = pen.book.add_worksheet(name)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    sheet.write_string(0, 0, title, pen.formats["title"])
+    sheet.write_string(1, 0, f"{about.council} · Partnership Register {about.cycle} · as at {about.as_of:%d %B %Y}",
+                       pen.formats["subtitle"])
+    sheet.set_row(0, 24)
+    print_setup(sheet)
+    sheet.set_header(header_text(left=about.council, centre=title, right=about.cycle))
+    sheet.set_footer(header_text(left=f"As at {about.as_of:%d %B %Y}", right=PAGE_OF))
+    sheet.hide_gridlines(2)
+    return sheet
+
+
+def _note(pen: Pen, sheet: Worksheet, row: int, text: str, last_col: int, width: int) -> None:
+    sheet.merge_range(row, 0, row, last_col, text, pen.formats["note"])
+    sheet.set_row(row, wrapped_height([(text, width)], line=12))
+
+
+def _table(pen: Pen, sheet: Worksheet, top: int, name: str, headings: Sequence[str], rows: Sequence[Sequence[Cell]],
+           kinds: Sequence[str], wrap_widths: dict[int, int] | None = None) -> int:
+    """An Excel table with filters from row ``top``; returns the row after it."""
+    def height(row: Sequence[Any]) -> float | None:
+        return wrapped_height(((str(row[c] or ""), w) for c, w in wrap_widths.items()), line=13) if wrap_widths else None
+
+    after = write_table(sheet, top, name, [Column(h) for h in headings], rows, len(rows), header_format=pen.formats["head"],
+                        style=lambda col, _value: pen.formats[kinds[col]], write=write_value, height=height)
+    sheet.repeat_rows(top)
+    sheet.set_row(top, 30)  # room for two-line headings
+    return after
+
+
+_PARTNERSHIP_COLUMNS = (  # (field of Partnership, heading, width, format), in the sheet's order
+    ("id", "ID", 10, "text"), ("name", "Partnership", 44, "text"), ("category", "Category", 28, "text"),
+    ("status", "Status", 10, "text"), ("significant", "Significant", 11, "text"), ("returned", "Returned", 11, "text"),
+    ("late", "Late", 9, "text"), ("annual_grant", "Annual grant (£)", 14, "money"),
+    ("council_funding", "Council funding (£)", 14, "money"), ("additional_funds", "Additional funds (£)", 14, "money"),
+    ("mean_score", "Mean score", 9, "mean"), ("lead_officer", "Lead officer", 16, "text"),
+)
+
+
+def partnerships_sheet(pen: Pen, part: Sequence[Partnership]) -> PartnershipRanges:
+    """Every partnership with the columns the overview counts: the source of its figures. Returns those columns' ranges."""
+    sheet = _sheet(pen, PARTNERSHIPS, "All partnerships (the source of the overview's figures)",
+                   [width for _, _, width, _ in _PARTNERSHIP_COLUMNS])
+    top = 3
+    rows = [[getattr(p, name) for name, _, _, _ in _PARTNERSHIP_COLUMNS] for p in part]
+    _table(pen, sheet, top, PARTNERSHIPS, [heading for _, heading, _, _ in _PARTNERSHIP_COLUMNS], rows,
+           [kind for _, _, _, kind in _PARTNERSHIP_COLUMNS])
+    last = top + max(len(rows), 1)
+    where = {name: _absolute(PARTNERSHIPS, top + 1, col, last, col) for col, (name, _, _, _) in enumerate(_PARTNERSHIP_COLUMNS)}
+    return PartnershipRanges(**{f.name: where[f.name] for f in fields(PartnershipRanges)})
+
+
+def significant_sheet(pen: Pen, part: Significance) -> None:
+    """The significant partnerships, each feature they show (and the grant flag) filled in the colour of a met standard."""
+    count = len(part.features)
+    headings = ["ID", "Partnership", "Lead officer", *part.features, f"Grant ≥ £{pen.about.grant_threshold:,.0f}", "Features"]
+    sheet = _sheet(pen, "Significant", "Significant partnerships and what makes them so", [10, 40, 16] + [13] * (count + 1) + [9])
+    _note(pen, sheet, 2, "A partnership showing any one of these features is significant "
+                         "(Identifying significant partnerships).", len(headings) - 1, 150)
+    rows: list[list[Cell]] = [[r.id, r.name, r.lead_officer, *r.answers, r.grant_over_threshold, r.features] for r in part.rows]
+    kinds = ["text", "wrap", "text"] + ["text"] * (count + 1) + ["number"]
+    end = _table(pen, sheet, 3, "Significant", headings, rows, kinds)
+    sheet.conditional_format(4, 3, end - 1, 3 + count, {"type": "cell", "criteria": "==", "value": '"Yes"', "format": pen.scores[3]})
+    sheet.set_row(3, 45)
+
+
+def heat_map_sheet(pen: Pen, part: HeatMap) -> str:
+    """The scores, coloured, with each partnership's and each feature's mean. Returns the absolute range of the scores."""
+    f = pen.formats
+    features = len(part.features)
+    sheet = _sheet(pen, HEAT_MAP, "Assessment heat map: weakest partnerships first", [10, 40] + [7] * features + [9])
+    legend = "   ".join(f"{n} {meaning}" for n, meaning in SCORE_MEANING.items())
+    _note(pen, sheet, 2, f"Scores (Partnership Policy, Appendix 3): {legend}. Blank: not scored.", features + 2, 130)
+    top = 3
+    sheet.write_string(top, 0, "ID", f["head"])
+    sheet.write_string(top, 1, "Partnership", f["head"])
+    for i, label in enumerate(part.features):
+        sheet.write_string(top, 2 + i, label, f["rotated"])
+    mean_col = 2 + features
+    sheet.write_string(top, mean_col, "Mean", f["head"])
+    sheet.set_row(top, 185)
+    first = top + 1
+    for r, row in enumerate(part.rows, start=first):
+        sheet.write_string(r, 0, row.id, f["text"])
+        sheet.write_string(r, 1, row.name, f["text"])
+        for i, score in enumerate(row.scores):
+            write_value(sheet, r, 2 + i, score, f["score"])
+        _mean(sheet, r, mean_col, xl_rowcol_to_cell(r, 2), xl_rowcol_to_cell(r, mean_col - 1), f["mean"], row.mean)
+    last = first + max(len(part.rows), 1) - 1
+    sheet.write_string(last + 1, 1, "Mean per feature", f["total"])
+    for i, mean in enumerate(part.feature_means):
+        _mean(sheet, last + 1, 2 + i, xl_rowcol_to_cell(first, 2 + i), xl_rowcol_to_cell(last, 2 + i), f["mean_total"], mean)
+    for n, fmt in pen.scores.items():
+        sheet.conditional_format(first, 2, last, mean_col - 1, {"type": "cell", "criteria": "==", "value": n, "format": fmt})
+    sheet.freeze_panes(first, 2)
+    sheet.repeat_rows(top)
+    return _absolute(HEAT_MAP, first, 2, last, mean_col - 1)
+
+
+def _mean(sheet: Worksheet, row: int, col: int, start: str, end: str, fmt: Format, value: float | None) -> None:
+    """The mean of the scores from ``start`` to ``end`` as a formula (blank when none), its value cached."""
+    span = f"{start}:{end}"
+    sheet.write_formula(row, col, f"=IF(COUNT({span})=0,\"\",AVERAGE({span}))", fmt, value if value is not None else "")
+
+
+def priorities_sheet(pen: Pen, part: Sequence[Priority]) -> None:
+    """Each feature scored 1 or 2, its score coloured as on the heat map, with the evidence given (or the lack of it)."""
+    sheet = _sheet(pen, "Priority for action", "Priority for action: features scored 1 or 2", [10, 36, 30, 7, 30, 44, 16])
+    rows: list[list[Cell]] = [[p.id, p.name, p.feature, p.score, SCORE_MEANING[p.score], p.evidence or "(no evidence given)",
+                                p.lead_officer] for p in part]
+    end = _table(pen, sheet, 3, "Priorities", ["ID", "Partnership", "Feature", "Score", "Meaning", "Evidence", "Lead officer"],
+                 rows, ["text", "wrap", "wrap", "score", "wrap", "wrap", "text"], {1: 36, 2: 30, 5: 44})
+    for n in (1, 2):
+        sheet.conditional_format(4, 3, end - 1, 3, {"type": "cell", "criteria": "==", "value": n, "format": pen.scores[n]})
+
+
+def compliance_sheet(pen: Pen, part: Compliance) -> None:
+    """A count per issue (a COUNTIF over the issues listed below it), then every issue."""
+    sheet = _sheet(pen, "Compliance", "Compliance with the Partnership Policy", [10, 36, 34, 16, 70])
+    sheet.write_row(3, 1, ["Issue", "Partnerships"], pen.formats["head"])
+    top = 5 + len(part.counts)
+    first, last = top + 1, top + max(len(part.issues), 1)
+    listed = f"{xl_rowcol_to_cell(first, 2, True, True)}:{xl_rowcol_to_cell(last, 2, True, True)}"
+    for i, (title, count) in enumerate(part.counts, start=4):
+        sheet.write_string(i, 1, title, pen.formats["text"])
+        sheet.write_formula(i, 2, f'=COUNTIF({listed},"{title}")', pen.formats["number"], count)
+    rows = [[i.id, i.name, i.issue, i.lead_officer, i.detail] for i in part.issues]
+    _table(pen, sheet, top, "Compliance", ["ID", "Partnership", "Issue", "Lead officer", "What the policy asks"], rows,
+           ["text", "wrap", "text", "text", "wrap"], {1: 36, 4: 70})
+
+
+_FLAGS = 3  # the Finance sheet's column of grant flags ("Grant ≥ £…")
+
+
+def finance_sheet(pen: Pen, part: Finance) -> FinanceRanges:
+    """Money per partnership, the grant flag a live formula against the threshold cell. Returns the flags and threshold."""
+    f, threshold = pen.formats, pen.about.grant_threshold
+    top = 3
+    threshold_row = top + len(part.rows) + 3
+    threshold_cell = xl_rowcol_to_cell(threshold_row, 1, True, True)
+    sheet = _sheet(pen, FINANCE, f"Finance: grants of £{threshold:,.0f} or more and council resources", [10, 42, 16, 12, 18, 18, 24])
+    _note(pen, sheet, 2, f"Grant ≥ threshold is a live formula against the threshold in cell {xl_rowcol_to_cell(threshold_row, 1)} "
+                         "(from the council's configuration). Filter it to see the grants finance must review.", 6, 140)
+    headings = ["ID", "Partnership", "Annual grant (£)", f"Grant ≥ £{threshold:,.0f}",
+                "Council funding (£ a year)", "Additional funds requested (£)", "Budget position"]
+    for r, row in enumerate(part.rows, start=top + 1):
+        _finance_row(pen, sheet, r, row, threshold_cell)
+    last = top + max(len(part.rows), 1)
+    sheet.add_table(top, 0, last, len(headings) - 1, {
+        "name": "Finance", "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": f["head"]} for h in headings]})
+    sheet.write_string(last + 1, 1, "Total", f["total"])
+    for col, total in ((2, part.annual_grants), (4, part.council_funding), (5, part.additional_funds)):
+        sheet.write_formula(last + 1, col, f"=SUM({xl_rowcol_to_cell(top + 1, col)}:{xl_rowcol_to_cell(last, col)})",
+                            f["money_total"], total)
+    sheet.write_string(threshold_row, 0, "Threshold", f["total"])
+    sheet.write_number(threshold_row, 1, threshold, f["money"])
+    sheet.conditional_format(top + 1, _FLAGS, last, _FLAGS, {"type": "cell", "criteria": "==", "value": '"Yes"',
+                                                                 "format": pen.scores[2]})
+    sheet.repeat_rows(top)
+    sheet.set_row(top, 30)
+    flags = xl_col_to_name(_FLAGS)
+    return FinanceRanges(f"{quote_sheetname(FINANCE)}!${flags}:${flags}", f"{quote_sheetname(FINANCE)}!{threshold_cell}")
+
+
+def _finance_row(pen: Pen, sheet: Worksheet, r: int, row: FinanceRow, threshold_cell: str) -> None:
+    """One partnership's money; its grant flag (column D) a formula comparing its grant with ``threshold_cell``."""
+    f = pen.formats
+    write_value(sheet, r, 0, row.id, f["text"])
+    write_value(sheet, r, 1, row.name, f["text"])
+    write_value(sheet, r, 2, row.annual_grant, f["money"])
+    grant = xl_rowcol_to_cell(r, 2)
+    sheet.write_formula(r, _FLAGS, f'=IF(ISNUMBER({grant}),IF({grant}>={threshold_cell},"Yes","No"),"")', f["text"], row.over_threshold)
+    write_value(sheet, r, 4, row.council_funding, f["money"])
+    write_value(sheet, r, 5, row.additional_funds, f["money"])
+    write_value(sheet, r, 6, row.budget_position, f["text"])
+
+
+def changes_sheet(pen: Pen, part: Sequence[Change]) -> None:
+    """What changed since last year's register, one row per change."""
+    sheet = _sheet(pen, "Changes", "Changes since last year", [10, 40, 30, 22, 22])
+    rows = [[c.id, c.name, c.change, c.last_year, c.this_year] for c in part]
+    _table(pen, sheet, 3, "Changes", ["ID", "Partnership", "Change", "Last year", "This year"], rows,
+           ["text", "wrap", "text", "text", "text"])
+
+
+def overview_sheet(pen: Pen, sheet: Worksheet, part: Overview, partnerships: PartnershipRanges, scores: str,
+                   finance: FinanceRanges) -> None:
+    """The one-page overview on ``sheet`` (added first, to be the first tab): every figure a formula over the ranges
+    the detail sheets returned (``scores``: the heat map's), with the model's figure as its cached value."""
+    _overview_page(pen, sheet)
+    row = _headline_figures(pen, sheet, 3, part.headlines, partnerships, finance)
+    category_first, category_last = _category_table(pen, sheet, row + 2, part.categories, partnerships)
+    score_first, score_last = _score_table(pen, sheet, category_last + 2, part.scores, scores)
+    row = score_last + 2
+    sheet.merge_range(row, 0, row + 2, 4, "Source: every figure is a formula over the Partnerships sheet (or the Heat map "
+                      "and Finance sheets); select a cell to see it. Detail sheets: Significant, Heat map, Priority for "
+                      "action, Compliance, Finance" + (", Changes." if part.with_changes else "."), pen.formats["note"])
+    _chart(pen, sheet, "bar", "Partnerships by category", category_first, category_last, 3, "G4", NAVY)
+    _chart(pen, sheet, "column", "Assessment scores (count)", score_first, score_last, 1, "G22", None)
+
+
+def _overview_page(pen: Pen, sheet: Worksheet) -> None:
+    """Column widths, title lines and page setup: one page, no margins to speak of."""
+    about, f = pen.about, pen.formats
+    sheet.set_column(0, 0, 46)
+    sheet.set_column(1, 1, 15)
+    sheet.set_column(2, 4, 11)
+    sheet.set_column(5, 5, 2)
+    sheet.set_column(6, 14, 9)
+    sheet.write_string(0, 0, f"Partnerships {about.cycle}: summary for committee", f["title"])
+    sheet.write_string(1, 0, f"{about.council} · as at {about.as_of:%d %B %Y} · returns were due by {about.deadline:%d %B %Y}",
+                       f["subtitle"])
+    sheet.set_row(0, 24)
+    print_setup(sheet, one_page=True, margins=False)
+    sheet.hide_gridlines(2)
+    sheet.set_header(header_text(left=about.council, centre="Partnership summary", right=about.cycle))
+    sheet.set_footer(header_text(left=f"As at {about.as_of:%d %B %Y}", right=PAGE_OF))
+
+
+def _headline_figures(pen: Pen, sheet: Worksheet, row: int, h: Headlines, p: PartnershipRanges, finance: FinanceRanges) -> int:
+    """The headline section from ``row``; returns its last row."""
+    f = pen.formats
+    figures = [
+        ("Partnerships (active and ended)", f"=COUNTA({p.id})", h.partnerships, "big"),
+        ("Significant partnerships", f'=COUNTIF({p.significant},"Yes")', h.significant, "big"),
+        ("Returns received this cycle", f'=COUNTIF({p.returned},"Yes")', h.returned, "big"),
+        ("Late returns (after the deadline, or missing once it passed)", f'=COUNTIF({p.late},"Yes")', h.late, "big"),
+        (f"Grants of £{pen.about.grant_threshold:,.0f} or more", f'=COUNTIF({finance.flags},"Yes")', h.grants_over_threshold, "big"),
+        ("Total annual grants (£)", f"=SUM({p.annual_grant})", h.annual_grants, "big_money"),
+        ("Council funding committed (£ a year)", f"=SUM({p.council_funding})", h.council_funding, "big_money"),
+    ]
+    sheet.merge_range(row, 0, row, 4, "Headline figures", f["section"])
+    for label, formula, value, style in figures:
+        row += 1
+        sheet.write_string(row, 0, label, f["text"])
+        sheet.write_formula(row, 1, formula, f[style], value)
+    if h.with_errors is not None:
+        row += 1
+        sheet.write_string(row, 0, "Returns sent back with errors (see the validation report)", f["text"])
+        sheet.write_number(row, 1, h.with_errors, f["big"])
+    return row
+
+
+def _category_table(pen: Pen, sheet: Worksheet, row: int, counts: Sequence[CategoryCount], p: PartnershipRanges) -> tuple[int, int]:
+    """Partnerships by category and status from ``row``; returns the first and last rows of figures (for the chart)."""
+    f = pen.formats
+    sheet.merge_range(row, 0, row, 4, "Partnerships by category and status", f["section"])
+    row += 1
+    sheet.write_row(row, 0, ["Category", "Active", "Ended", "Total", "Significant"], f["head"])
+    first = row + 1
+    for c in counts:
+        row += 1
+        sheet.write_string(row, 0, c.category, f["text"])
+        category = f'{p.category},"{c.category}"'
+        sheet.write_formula(row, 1, f'=COUNTIFS({category},{p.status},"Active")', f["number"], c.active)
+        sheet.write_formula(row, 2, f'=COUNTIFS({category},{p.status},"Ended")', f["number"], c.ended)
+        sheet.write_formula(row, 3, f"=COUNTIF({category})", f["number"], c.total)
+        sheet.write_formula(row, 4, f'=COUNTIFS({category},{p.significant},"Yes")', f["number"], c.significant)
+    return first, row
+
+
+def _score_table(pen: Pen, sheet: Worksheet, row: int, counts: Mapping[int, int], scores: str) -> tuple[int, int]:
+    """How many of each score, counted over the heat map's ``scores``, from ``row``; returns its first and last rows."""
+    f = pen.formats
+    sheet.merge_range(row, 0, row, 4, "Assessment scores across all partnerships and features", f["section"])
+    row += 1
+    sheet.write_row(row, 0, ["Score", "Count"], f["head"])
+    first = row + 1
+    for n, meaning in SCORE_MEANING.items():
+        row += 1
+        sheet.write_string(row, 0, f"{n} {meaning}", f["text"])
+        sheet.write_formula(row, 1, f"=COUNTIF({scores},{n})", f["number"], counts[n])
+    return first, row
+
+
+def _chart(pen: Pen, sheet: Worksheet, kind: str, title: str, first: int, last: int, value_col: int, where: str,
+           colour: str | None) -> None:
+    """A native chart of the overview's rows ``first`` to ``last``: labels in column A, values in ``value_col``."""
+    chart: Chart = pen.book.add_chart({"type": kind})
+    series: dict[str, Any] = {
+        "name": title,
+        "categories": [sheet.get_name(), first, 0, last, 0],
+        "values": [sheet.get_name(), first, value_col, last, value_col],
+        "data_labels": {"value": True},
+    }
+    if colour:
+        series["fill"] = {"color": colour}
+    else:
+        series["points"] = [{"fill": {"color": SCORE_COLOURS[n]}} for n in SCORE_MEANING]
+    chart.add_series(series)
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 560, "height": 270})
+    if kind == "bar":
+        chart.set_y_axis({"reverse": True})
+    sheet.insert_chart(where, chart)
+
+
 # ---------------------------------------------------------------- the workbook
 
 
 def summary_bytes(summary: Summary) -> bytes:
+    """The committee summary workbook of ``summary``."""
+    return draw(summary_model(summary))
+
+
+def draw(model: SummaryModel) -> bytes:
+    """The workbook of ``model``: the overview's tab first, drawn last from the ranges the detail sheets return."""
     buffer = io.BytesIO()
     book = FastWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
-    c = summary.config
-    book.set_properties({"title": f"Partnership summary {c.cycle}", "author": c.council, "company": c.council,
-                         "created": dt.datetime.combine(summary.as_of, dt.time())})
-    w = _Writer(book, summary)
-    overview = book.add_worksheet("Overview")
-    w.significant()
-    w.heat_map()
-    w.priorities()
-    w.compliance()
-    w.finance()
-    if summary.previous is not None:
-        w.changes()
-    w.partnerships()
-    w.overview(overview)
-    overview.activate()
+    about = model.about
+    book.set_properties({"title": f"Partnership summary {about.cycle}", "author": about.council, "company": about.council,
+                         "created": dt.datetime.combine(about.as_of, dt.time())})
+    drawing = pen_for(book, about)
+    front = book.add_worksheet(OVERVIEW)  # the first tab; the others' tabs follow in the order they are drawn
+    significant_sheet(drawing, model.significant)
+    scores = heat_map_sheet(drawing, model.heat_map)
+    priorities_sheet(drawing, model.priorities)
+    compliance_sheet(drawing, model.compliance)
+    money = finance_sheet(drawing, model.finance)
+    if model.changes is not None:
+        changes_sheet(drawing, model.changes)
+    partnerships = partnerships_sheet(drawing, model.partnerships)
+    overview_sheet(drawing, front, model.overview, partnerships, scores, money)
+    front.activate()
     book.close()
     return buffer.getvalue()
-
-
-class _Writer:
-    def __init__(self, book: Any, summary: Summary):
-        self.book, self.s, self.c = book, summary, summary.config
-        base = FONT
-        add = book.add_format
-        self.f = {
-            "text": add(base), "wrap": add({**base, "text_wrap": True}),
-            "title": add({**base, "bold": True, "font_size": 16, "font_color": NAVY}),
-            "subtitle": add({**base, "italic": True, "font_color": "#404040"}),
-            "head": add({**base, **HEADING}),
-            "section": add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY}),
-            "big": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "#,##0"}),
-            "big_money": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "£#,##0"}),
-            "number": add({**base, "num_format": "#,##0"}), "money": add({**base, "num_format": "£#,##0"}),
-            "money_total": add({**base, "bold": True, "num_format": "£#,##0", "top": 1}),
-            "total": add({**base, "bold": True, "top": 1}),
-            "mean": add({**base, "num_format": "0.0", "align": "center"}),
-            "mean_total": add({**base, "num_format": "0.0", "align": "center", "bold": True, "top": 1}),
-            "score": add({**base, "align": "center", "border": 1, "border_color": "#FFFFFF"}),
-            "note": add({**base, "italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True}),
-            "date": add({**base, "num_format": "dd/mm/yyyy", "align": "left"}),
-            "rotated": add({**base, **HEADING, "text_wrap": False, "rotation": 90, "align": "center", "valign": "bottom"}),
-        }
-        self.scores = {n: add({"bg_color": colour}) for n, colour in SCORE_COLOURS.items()}
-        self.data_rows = 0
-        self.heat_range: str | None = None
-
-    # -------------------------------------------------- shared
-
-    def _sheet(self, name: str, title: str, widths: list[int], *, portrait: bool = False) -> Any:
-        sheet = self.book.add_worksheet(name)
-        for col, width in enumerate(widths):
-            sheet.set_column(col, col, width)
-        sheet.write_string(0, 0, title, self.f["title"])
-        sheet.write_string(1, 0, f"{self.c.council} · Partnership Register {self.c.cycle} · as at {self.s.as_of:%d %B %Y}",
-                           self.f["subtitle"])
-        sheet.set_row(0, 24)
-        print_setup(sheet, landscape=not portrait)
-        sheet.set_header(header_text(left=self.c.council, centre=title, right=self.c.cycle))
-        sheet.set_footer(header_text(left=f"As at {self.s.as_of:%d %B %Y}", right=PAGE_OF))
-        sheet.hide_gridlines(2)
-        return sheet
-
-    def _note(self, sheet: Any, row: int, text: str, last_col: int, width: int) -> None:
-        sheet.merge_range(row, 0, row, last_col, text, self.f["note"])
-        sheet.set_row(row, wrapped_height([(text, width)], line=12))
-
-    def _table(self, sheet: Any, top: int, name: str, headings: list[str], rows: list[list[Any]],
-               kinds: list[str], wrap_widths: dict[int, int] | None = None) -> int:
-        """An Excel table with filters from row ``top``; returns the row after it."""
-        def height(row: Sequence[Any]) -> float | None:
-            return wrapped_height(((str(row[c] or ""), w) for c, w in wrap_widths.items()), line=13) if wrap_widths else None
-
-        after = write_table(sheet, top, name, [Column(h) for h in headings], rows, len(rows), header_format=self.f["head"],
-                            style=lambda col, _value: self.f[kinds[col]], write=write_value, height=height)
-        sheet.repeat_rows(top)
-        sheet.set_row(top, 30)  # room for two-line headings
-        return after
-
-    # -------------------------------------------------- detail sheets
-
-    def partnerships(self) -> None:
-        """Every partnership with the columns the overview counts: the source of its figures."""
-        sheet = self._sheet("Partnerships", "All partnerships (the source of the overview's figures)",
-                            [10, 44, 28, 10, 11, 11, 9, 14, 14, 14, 9, 16])
-        self.partnership_headings = ["ID", "Partnership", "Category", "Status", "Significant", "Returned", "Late",
-                                     "Annual grant (£)", "Council funding (£)", "Additional funds (£)", "Mean score",
-                                     "Lead officer"]
-        rows = [[row.record.id, row.name, row.category, row.record.status, row.facts.significant,
-                 "Yes" if row.record.returned else "No", self.s.late(row),
-                 row.get(contract.ANNUAL_GRANT.cell), row.get(contract.COUNCIL_FUNDING.cell),
-                 row.get(contract.ADDITIONAL_FUNDS.cell), row.facts.mean_score, row.officer] for row in self.s.rows]
-        self._table(sheet, 3, "Partnerships", self.partnership_headings, rows,
-                    ["text", "text", "text", "text", "text", "text", "text", "money", "money", "money", "mean", "text"])
-        self.data_rows = len(rows)
-
-    def _col(self, heading: str) -> str:
-        """An absolute range over one column of the Partnerships sheet, for COUNTIFS and SUMIFS."""
-        col = xl_col_to_name(self.partnership_headings.index(heading))
-        return f"Partnerships!${col}$5:${col}${4 + max(self.data_rows, 1)}"
-
-    def significant(self) -> None:
-        significance = self.s.spec.form(contract.SIGNIFICANT.form)
-        features = [f for f in significance.items() if getattr(f, "type", "") == "yesno"]
-        grant_label = f"Grant ≥ £{self.c.grant_threshold:,.0f}"
-        headings = ["ID", "Partnership", "Lead officer"] + [f.register or f.label for f in features] + [grant_label, "Features"]
-        sheet = self._sheet("Significant", "Significant partnerships and what makes them so",
-                            [10, 40, 16] + [13] * (len(features) + 1) + [9])
-        self._note(sheet, 2, "A partnership showing any one of these features is significant "
-                             "(Identifying significant partnerships).", len(headings) - 1, 150)
-        rows = []
-        for row in self.s.rows:
-            if row.facts.significant != "Yes":
-                continue
-            flags = [row.get(cell_name(significance.id, f.id)) or "" for f in features] + [row.facts.grant_over_threshold]
-            rows.append([row.record.id, row.name, row.officer] + flags + [len(row.facts.features)])
-        kinds = ["text", "wrap", "text"] + ["text"] * (len(features) + 1) + ["number"]
-        end = self._table(sheet, 3, "Significant", headings, rows, kinds)
-        sheet.conditional_format(4, 3, end - 1, 3 + len(features), {"type": "cell", "criteria": "==", "value": '"Yes"',
-                                                                     "format": self.scores[3]})
-        sheet.set_row(3, 45)
-
-    def heat_map(self) -> None:
-        table = score_table(self.s.spec)
-        keys = table.row_keys()
-        scored = sorted((r for r in self.s.rows if r.facts.scores),
-                        key=lambda r: (r.facts.mean_score or 0, -len(r.facts.scores), r.name.casefold()))
-        sheet = self._sheet("Heat map", "Assessment heat map: weakest partnerships first", [10, 40] + [7] * len(keys) + [9])
-        legend = "   ".join(f"{n} {meaning}" for n, meaning in SCORE_MEANING.items())
-        self._note(sheet, 2, f"Scores (Partnership Policy, Appendix 3): {legend}. Blank: not scored.", len(keys) + 2, 130)
-        top = 3
-        sheet.write_string(top, 0, "ID", self.f["head"])
-        sheet.write_string(top, 1, "Partnership", self.f["head"])
-        for i, k in enumerate(keys):
-            sheet.write_string(top, 2 + i, table.row_label(k), self.f["rotated"])
-        mean_col = 2 + len(keys)
-        sheet.write_string(top, mean_col, "Mean", self.f["head"])
-        sheet.set_row(top, 185)
-        first = top + 1
-        for r, row in enumerate(scored, start=first):
-            sheet.write_string(r, 0, row.record.id, self.f["text"])
-            sheet.write_string(r, 1, row.name, self.f["text"])
-            for i, k in enumerate(keys):
-                write_value(sheet, r, 2 + i, row.facts.scores.get(k), self.f["score"])
-            span = f"{xl_rowcol_to_cell(r, 2)}:{xl_rowcol_to_cell(r, mean_col - 1)}"
-            sheet.write_formula(r, mean_col, f"=IF(COUNT({span})=0,\"\",AVERAGE({span}))", self.f["mean"],
-                                row.facts.mean_score if row.facts.mean_score is not None else "")
-        last = first + max(len(scored), 1) - 1
-        sheet.write_string(last + 1, 1, "Mean per feature", self.f["total"])
-        for i, k in enumerate(keys):
-            values = [row.facts.scores[k] for row in scored if k in row.facts.scores]
-            span = f"{xl_rowcol_to_cell(first, 2 + i)}:{xl_rowcol_to_cell(last, 2 + i)}"
-            sheet.write_formula(last + 1, 2 + i, f"=IF(COUNT({span})=0,\"\",AVERAGE({span}))", self.f["mean_total"],
-                                round(sum(values) / len(values), 2) if values else "")
-        self.heat_range = f"'Heat map'!{xl_rowcol_to_cell(first, 2, True, True)}:{xl_rowcol_to_cell(last, mean_col - 1, True, True)}"
-        for n, fmt in self.scores.items():
-            sheet.conditional_format(first, 2, last, mean_col - 1, {"type": "cell", "criteria": "==", "value": n, "format": fmt})
-        sheet.freeze_panes(first, 2)
-        sheet.repeat_rows(top)
-
-    def priorities(self) -> None:
-        sheet = self._sheet("Priority for action", "Priority for action: features scored 1 or 2", [10, 36, 30, 7, 30, 44, 16])
-        rows = [[row.record.id, row.name, feature, score, SCORE_MEANING[score], evidence or "(no evidence given)", row.officer]
-                for row, feature, score, evidence in self.s.priorities()]
-        end = self._table(sheet, 3, "Priorities", ["ID", "Partnership", "Feature", "Score", "Meaning", "Evidence", "Lead officer"],
-                          rows, ["text", "wrap", "wrap", "score", "wrap", "wrap", "text"], {1: 36, 2: 30, 5: 44})
-        for n in (1, 2):
-            sheet.conditional_format(4, 3, end - 1, 3, {"type": "cell", "criteria": "==", "value": n, "format": self.scores[n]})
-
-    def compliance(self) -> None:
-        sheet = self._sheet("Compliance", "Compliance with the Partnership Policy", [10, 36, 34, 16, 70])
-        issues = sorted(self.s.compliance(), key=lambda x: (x[1], x[0].name.casefold()))
-        titles = sorted({issue for _, issue, _ in issues})
-        sheet.write_row(3, 1, ["Issue", "Partnerships"], self.f["head"])
-        top = 5 + len(titles)
-        first, last = top + 1, top + max(len(issues), 1)
-        for i, title in enumerate(titles, start=4):
-            sheet.write_string(i, 1, title, self.f["text"])
-            sheet.write_formula(i, 2, f'=COUNTIF($C${first + 1}:$C${last + 1},"{title}")', self.f["number"],
-                                sum(issue == title for _, issue, _ in issues))
-        rows = [[row.record.id, row.name, issue, row.officer, detail] for row, issue, detail in issues]
-        self._table(sheet, top, "Compliance", ["ID", "Partnership", "Issue", "Lead officer", "What the policy asks"], rows,
-                    ["text", "wrap", "text", "text", "wrap"], {1: 36, 4: 70})
-
-    def finance(self) -> None:
-        sheet = self._sheet("Finance", f"Finance: grants of £{self.c.grant_threshold:,.0f} or more and council resources",
-                            [10, 42, 16, 12, 18, 18, 24])
-        self._note(sheet, 2, f"Grant ≥ threshold is a live formula against the threshold in cell B{4 + len(self.s.rows) + 3} "
-                             "(from the council's configuration). Filter it to see the grants finance must review.", 6, 140)
-        ordered = sorted(self.s.rows, key=lambda r: (-(r.get(contract.ANNUAL_GRANT.cell) or 0), r.name.casefold()))
-        headings = ["ID", "Partnership", "Annual grant (£)", f"Grant ≥ £{self.c.grant_threshold:,.0f}",
-                    "Council funding (£ a year)", "Additional funds requested (£)", "Budget position"]
-        top = 3
-        threshold_row = top + len(ordered) + 3
-        for r, row in enumerate(ordered, start=top + 1):
-            grant = row.get(contract.ANNUAL_GRANT.cell)
-            write_value(sheet, r, 0, row.record.id, self.f["text"])
-            write_value(sheet, r, 1, row.name, self.f["text"])
-            write_value(sheet, r, 2, grant, self.f["money"])
-            ref = xl_rowcol_to_cell(r, 2)
-            sheet.write_formula(r, 3, f'=IF(ISNUMBER({ref}),IF({ref}>=$B${threshold_row + 1},"Yes","No"),"")', self.f["text"],
-                                row.facts.grant_over_threshold)
-            write_value(sheet, r, 4, row.get(contract.COUNCIL_FUNDING.cell), self.f["money"])
-            write_value(sheet, r, 5, row.get(contract.ADDITIONAL_FUNDS.cell), self.f["money"])
-            write_value(sheet, r, 6, row.get(contract.BUDGET_POSITION.cell), self.f["text"])
-        last = top + max(len(ordered), 1)
-        sheet.add_table(top, 0, last, len(headings) - 1, {
-            "name": "Finance", "style": "Table Style Light 9",
-            "columns": [{"header": h, "header_format": self.f["head"]} for h in headings]})
-        total = last + 1
-        sheet.write_string(total, 1, "Total", self.f["total"])
-        for col, key in ((2, contract.ANNUAL_GRANT.cell), (4, contract.COUNCIL_FUNDING.cell), (5, contract.ADDITIONAL_FUNDS.cell)):
-            span = f"{xl_rowcol_to_cell(top + 1, col)}:{xl_rowcol_to_cell(last, col)}"
-            value = sum(r.record.get(key) or 0 for r in ordered)
-            sheet.write_formula(total, col, f"=SUM({span})", self.f["money_total"], value)
-        sheet.write_string(threshold_row, 0, "Threshold", self.f["total"])
-        sheet.write_number(threshold_row, 1, self.c.grant_threshold, self.f["money"])
-        sheet.conditional_format(top + 1, 3, last, 3, {"type": "cell", "criteria": "==", "value": '"Yes"', "format": self.scores[2]})
-        sheet.repeat_rows(top)
-        sheet.set_row(top, 30)
-
-    def changes(self) -> None:
-        assert self.s.previous is not None
-        sheet = self._sheet("Changes", "Changes since last year", [10, 40, 30, 22, 22])
-        now = {r.record.id: r for r in self.s.rows}
-        before = self.s.previous
-        rows: list[list[Any]] = []
-        for pid, row in now.items():
-            old = before.get(pid)
-            if old is None:
-                rows.append([pid, row.name, "New partnership", "", row.category])
-                continue
-            if row.record.status == "Ended" and old.record.status != "Ended":
-                rows.append([pid, row.name, "Ended", old.record.status, row.record.status])
-            if row.facts.significant != old.facts.significant:
-                rows.append([pid, row.name, "Significance changed", old.facts.significant, row.facts.significant])
-            if row.facts.mean_score is not None and old.facts.mean_score is not None and row.facts.mean_score != old.facts.mean_score:
-                direction = "Scores up" if row.facts.mean_score > old.facts.mean_score else "Scores down"
-                rows.append([pid, row.name, direction, f"mean {old.facts.mean_score:.1f}", f"mean {row.facts.mean_score:.1f}"])
-        for pid, old in before.items():
-            if pid not in now:
-                rows.append([pid, old.name, "No longer on the register", old.category, ""])
-        self._table(sheet, 3, "Changes", ["ID", "Partnership", "Change", "Last year", "This year"], rows,
-                    ["text", "wrap", "text", "text", "text"])
-
-    # -------------------------------------------------- the overview
-
-    def overview(self, sheet: Any) -> None:
-        s, f = self.s, self.f
-        sheet.set_column(0, 0, 46)
-        sheet.set_column(1, 1, 15)
-        sheet.set_column(2, 4, 11)
-        sheet.set_column(5, 5, 2)
-        sheet.set_column(6, 14, 9)
-        sheet.write_string(0, 0, f"Partnerships {self.c.cycle}: summary for committee", f["title"])
-        sheet.write_string(1, 0, f"{self.c.council} · as at {s.as_of:%d %B %Y} · returns were due by {self.c.deadline:%d %B %Y}",
-                           f["subtitle"])
-        sheet.set_row(0, 24)
-        print_setup(sheet, one_page=True, margins=False)
-        sheet.hide_gridlines(2)
-        sheet.set_header(header_text(left=self.c.council, centre="Partnership summary", right=self.c.cycle))
-        sheet.set_footer(header_text(left=f"As at {s.as_of:%d %B %Y}", right=PAGE_OF))
-        rows = s.rows
-        grant = [r.get(contract.ANNUAL_GRANT.cell) or 0 for r in rows]
-        headline = [
-            ("Partnerships (active and ended)", f"=COUNTA({self._col('ID')})", len(rows), "big"),
-            ("Significant partnerships", f'=COUNTIF({self._col("Significant")},"Yes")',
-             sum(r.facts.significant == "Yes" for r in rows), "big"),
-            ("Returns received this cycle", f'=COUNTIF({self._col("Returned")},"Yes")', sum(r.record.returned for r in rows), "big"),
-            ("Late returns (after the deadline, or missing once it passed)", f'=COUNTIF({self._col("Late")},"Yes")',
-             sum(s.late(r) == "Yes" for r in rows), "big"),
-            (f"Grants of £{self.c.grant_threshold:,.0f} or more", '=COUNTIF(Finance!$D:$D,"Yes")',
-             sum(r.facts.grant_over_threshold == "Yes" for r in rows), "big"),
-            ("Total annual grants (£)", f"=SUM({self._col('Annual grant (£)')})", sum(grant), "big_money"),
-            ("Council funding committed (£ a year)", f"=SUM({self._col('Council funding (£)')})",
-             sum(r.get(contract.COUNCIL_FUNDING.cell) or 0 for r in rows), "big_money"),
-        ]
-        row = 3
-        sheet.merge_range(row, 0, row, 4, "Headline figures", f["section"])
-        for label, formula, value, style in headline:
-            row += 1
-            sheet.write_string(row, 0, label, f["text"])
-            sheet.write_formula(row, 1, formula, f[style], value)
-        if s.counts.with_errors is not None:
-            row += 1
-            sheet.write_string(row, 0, "Returns sent back with errors (see the validation report)", f["text"])
-            sheet.write_number(row, 1, s.counts.with_errors, f["big"])
-        row += 2
-        sheet.merge_range(row, 0, row, 4, "Partnerships by category and status", f["section"])
-        row += 1
-        sheet.write_row(row, 0, ["Category", "Active", "Ended", "Total", "Significant"], f["head"])
-        category_first = row + 1
-        for category in contract.CATEGORY_ORDER:
-            row += 1
-            in_cat = [r for r in rows if r.category == category]
-            sheet.write_string(row, 0, category, f["text"])
-            cat = f'{self._col("Category")},"{category}"'
-            for col, (status, value) in enumerate((("Active", sum(r.record.status == "Active" for r in in_cat)),
-                                                    ("Ended", sum(r.record.status == "Ended" for r in in_cat))), start=1):
-                sheet.write_formula(row, col, f'=COUNTIFS({cat},{self._col("Status")},"{status}")', f["number"], value)
-            sheet.write_formula(row, 3, f"=COUNTIF({cat})", f["number"], len(in_cat))
-            sheet.write_formula(row, 4, f'=COUNTIFS({cat},{self._col("Significant")},"Yes")', f["number"],
-                                sum(r.facts.significant == "Yes" for r in in_cat))
-        category_last = row
-        row += 2
-        sheet.merge_range(row, 0, row, 4, "Assessment scores across all partnerships and features", f["section"])
-        row += 1
-        sheet.write_row(row, 0, ["Score", "Count"], f["head"])
-        score_first = row + 1
-        all_scores = [v for r in rows for v in r.facts.scores.values()]
-        for n, meaning in SCORE_MEANING.items():
-            row += 1
-            sheet.write_string(row, 0, f"{n} {meaning}", f["text"])
-            sheet.write_formula(row, 1, f"=COUNTIF({self.heat_range},{n})", f["number"], all_scores.count(n))
-        score_last = row
-        row += 2
-        sheet.merge_range(row, 0, row + 2, 4, "Source: every figure is a formula over the Partnerships sheet (or the Heat map "
-                          "and Finance sheets); select a cell to see it. Detail sheets: Significant, Heat map, Priority for "
-                          "action, Compliance, Finance" + (", Changes." if s.previous is not None else "."), f["note"])
-        self._chart(sheet, "bar", "Partnerships by category", category_first, category_last, 3, "G4", NAVY)
-        self._chart(sheet, "column", "Assessment scores (count)", score_first, score_last, 1, "G22", None)
-
-    def _chart(self, sheet: Any, kind: str, title: str, first: int, last: int, value_col: int, where: str,
-               colour: str | None) -> None:
-        chart = self.book.add_chart({"type": kind})
-        series: dict[str, Any] = {
-            "name": title,
-            "categories": ["Overview", first, 0, last, 0],
-            "values": ["Overview", first, value_col, last, value_col],
-            "data_labels": {"value": True},
-        }
-        if colour:
-            series["fill"] = {"color": colour}
-        else:
-            series["points"] = [{"fill": {"color": SCORE_COLOURS[n]}} for n in SCORE_MEANING]
-        chart.add_series(series)
-        chart.set_title({"name": title, "name_font": {"size": 11}})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 560, "height": 270})
-        if kind == "bar":
-            chart.set_y_axis({"reverse": True})
-        sheet.insert_chart(where, chart)
 
 
 # ---------------------------------------------------------------- from a register file
