@@ -69,6 +69,10 @@ class Code(enum.Enum):
     REGISTER_UNKNOWN_ROW = (
         WARNING, "{partnership}: '{field}' has a row {value!r} that the form does not have; it was not copied.",
         "Name the row as the form does (its label or its id).")
+    REGISTER_STATUS_UNKNOWN = (
+        WARNING, "{partnership}: the register's Status on {sheet} row {row} reads {value!r}, which is not a status; "
+        "it was read as Active.", "Write Active, Ended or Closed (any case): Ended once the partnership has ended, Closed once "
+        "it has also been evaluated.")
     CLOSED_NOT_ISSUED = (INFO, "{partnership} has ended and been evaluated (Closed), so no workbook was issued.", "Nothing to do.")
     REGISTER_ORPHAN_ROW = (
         WARNING, "Sheet {sheet} row {row} is for partnership {partnership}, which is not on the Register sheet; it was ignored.",

@@ -76,6 +76,7 @@ class Env:
         reg.set("Register", "P003", "Date formed", "sometime in 2010")
         reg.set("Register", "P004", "Category", "Joint venture")
         reg.set("Register", "P006", "Lead officer", "Zoe Newcomer")  # joined the council after the configuration was written
+        reg.set("Register", "P011", "Status", "Finished")  # not a status
         first = reg.row_values("Representatives", "P009")
         for n in range(2, 8):  # seven representatives; the form has room for six
             reg.append("Representatives", {**first, "Row": n, "Name": f"Cllr Member {n}"})
@@ -224,6 +225,11 @@ def _(env: Env) -> Made:
 @case("REGISTER_UNKNOWN_ROW", "warning")
 def _(env: Env) -> Made:
     return _register_findings(env, sheet="Assessment", field="Partnership assessment", partnership="P010", value="9. Mutual trust")
+
+
+@case("REGISTER_STATUS_UNKNOWN", "warning")
+def _(env: Env) -> Made:
+    return _register_findings(env, "reads 'Finished'", sheet="Register", partnership="P011", value="Finished")
 
 
 @case("REGISTER_ORPHAN_ROW", "warning")

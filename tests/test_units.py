@@ -187,3 +187,22 @@ def test_money_that_decides_something_is_never_shown_rounded(amount, shown):
 
     assert pounds(amount) == shown
     assert f">{shown}</td>" in _cell_html(amount)
+
+
+@pytest.mark.parametrize("written,read", [("ended", "Ended"), ("  ACTIVE ", "Active"), ("Closed", "Closed"), ("Finished", "Active")])
+def test_register_statuses_are_read_whatever_their_case(tmp_path, spec, config, written, read):
+    import openpyxl
+
+    from partxl.register.read import read_register
+
+    from .conftest import SAMPLE_REGISTER
+
+    book = openpyxl.load_workbook(SAMPLE_REGISTER)
+    sheet = book["Register"]
+    status = [c.value for c in sheet[1]].index("Status")
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "P001")
+    row[status].value = written
+    book.save(tmp_path / "register.xlsx")
+    found = read_register(tmp_path / "register.xlsx", spec, config)
+    assert next(r for r in found.records if r.id == "P001").status == read
+    assert any(f.code == "REGISTER_STATUS_UNKNOWN" and f.partnership == "P001" for f in found.findings) == (written == "Finished")

@@ -8,6 +8,7 @@ the public page and the roll-forward.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,12 +30,28 @@ STATUS_COLUMN = "Status"
 ROW_COLUMN = "Row"
 
 
+class Status(enum.StrEnum):
+    """Where a partnership is in its life: the register's Status column (read whatever its case)."""
+
+    ACTIVE = "Active"
+    ENDED = "Ended"  # its officer says it has ended (evaluation reason "Partnership concluded"): its evaluation is due
+    CLOSED = "Closed"  # ended and evaluated: kept on the register's Closed sheet, and not issued again
+
+    @classmethod
+    def read(cls, text: str) -> Status | None:
+        """The status written in a register, in any case and spacing; None when it is none of them."""
+        return _STATUS_BY_KEY.get(" ".join(str(text).split()).casefold())
+
+
+_STATUS_BY_KEY = {s.value.casefold(): s for s in Status}
+
+
 @dataclass
 class Record:
     """One partnership: its id, status and every known answer keyed by cell name."""
 
     id: str
-    status: str = "Active"
+    status: Status = Status.ACTIVE
     values: dict[str, Any] = field(default_factory=dict)
     returned: bool = False
     latest_return: dt.date | None = None
@@ -220,9 +237,16 @@ def register_rows(records: list[Record], spec: Spec, config: Config, as_of: dt.d
 
 def stage(record: Record) -> str:
     """Which sheet a partnership belongs on: ended ones move to Ceased until their evaluation comes back."""
-    if record.status != "Ended":
+    if record.status == Status.CLOSED:
+        return CLOSED_SHEET
+    if record.status != Status.ENDED:
         return MAIN_SHEET
     evaluated = record.get(contract.EVALUATION_REASON.cell) == contract.CONCLUDED and record.get(contract.LESSONS.cell)
     return CLOSED_SHEET if evaluated else CEASED_SHEET
+
+
+def has_ended(record: Record) -> bool:
+    """The officer has said the partnership ended (the evaluation's reason); a planned end date alone says nothing."""
+    return record.get(contract.EVALUATION_REASON.cell) == contract.CONCLUDED
 
 

@@ -38,6 +38,7 @@ from partxl.register.model import (
     SOURCE_COLUMN,
     STATUS_COLUMN,
     Record,
+    Status,
     _empty,
     _key,
     scalar_fields,
@@ -123,14 +124,26 @@ class _Reader:
                 self.findings.append(Code.REGISTER_DUPLICATE_ID.at(file=str(self.path), sheet=sheet,
                                                                    partnership=pid, row=number))
                 continue
-            record = Record(pid, status=str(row[status_col]).strip() if status_col is not None and
-                            not _empty(row[status_col]) else "Active")
+            record = Record(pid, status=self._status(row[status_col] if status_col is not None else None, pid, sheet, number))
             for col, heading in enumerate(header):
                 if heading in columns and col < len(row) and not _empty(row[col]):
                     form, fld = columns[heading]
                     self.put(record, cell_name(form.id, fld.id), fld, row[col], sheet)
             self._return_columns(record, header, row)
             records[pid.casefold()] = record
+
+    def _status(self, raw: Any, pid: str, sheet: str, row: int) -> Status:
+        """The Status column: a partnership on the Closed sheet is closed; a blank status is Active."""
+        if sheet == CLOSED_SHEET:
+            return Status.CLOSED
+        if _empty(raw):
+            return Status.ENDED if sheet == CEASED_SHEET else Status.ACTIVE
+        status = Status.read(raw)
+        if status is None:
+            self.findings.append(Code.REGISTER_STATUS_UNKNOWN.at(file=str(self.path), sheet=sheet, partnership=pid, row=row,
+                                                                 value=raw))
+            return Status.ACTIVE
+        return status
 
     @staticmethod
     def _return_columns(record: Record, header: list[str], row: list[Any]) -> None:

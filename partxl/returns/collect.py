@@ -23,7 +23,7 @@ from partxl.config import Config
 from partxl.findings import Code, Finding
 from partxl.forms import contract
 from partxl.forms.definitions import Spec
-from partxl.register.model import Record
+from partxl.register.model import CLOSED_SHEET, Record, Status, has_ended, stage
 from partxl.register.read import read_register
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
@@ -268,11 +268,11 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
         saved = entry.saved_at or entry.first_seen
         returned_forms = {item.split("@")[0] for item in entry.metadata.get("forms", "").split(",") if item}
         earlier = {k: v for k, v in records[key].values.items() if k.split("_")[0] not in returned_forms} if key in records else {}
-        records[key] = Record(pid, "Active", {**earlier, **entry.answers}, returned=True,
+        status = records[key].status if key in records else Status.ACTIVE
+        records[key] = Record(pid, status, {**earlier, **entry.answers}, returned=True,
                               latest_return=dt.date.fromisoformat(saved[:10]), source=entry.last_path)
-    for record in records.values():
-        end = record.get(contract.END_DATE.cell)
-        record.status = "Ended" if isinstance(end, dt.date) and end < as_of else "Active"
+        if has_ended(records[key]) and status == Status.ACTIVE:
+            records[key].status = Status.ENDED  # the officer says it has ended: a planned end date alone changes nothing
     kept: list[Record] = []
     excluded: list[Record] = []
     for record in records.values():
@@ -283,7 +283,9 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
                                              field="Type of arrangement"))
             continue
         kept.append(record)
-        if not record.returned:
+        if stage(record) == CLOSED_SHEET:
+            record.status = Status.CLOSED  # ended and evaluated: it says so, and owes no return
+        elif not record.returned:
             findings.append(Code.NOT_RETURNED.at(partnership=record.id,
                                                  deadline=f"{config.deadline:%d %B %Y}"))
     return kept, excluded, findings, {e.sha256 for e in newest.values()}
