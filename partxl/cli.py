@@ -179,10 +179,11 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
                                        progress=progress)
 
     def show() -> None:
-        click.echo(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: {result.count(Outcome.ACCEPTED)} accepted, "
-                   f"{result.count(Outcome.ERRORS)} with errors, {result.count(Outcome.REJECTED)} rejected, "
-                   f"{result.count(Outcome.SUPERSEDED)} replaced by newer returns, {result.count(Outcome.SKIPPED)} skipped.")
-        click.echo(f"Register: {len(result.records)} partnerships ({sum(r.returned for r in result.records)} returned this cycle), "
+        said = {Outcome.ACCEPTED: "accepted", Outcome.ERRORS: "with errors", Outcome.HELD: "held for the MIO",
+                Outcome.REJECTED: "rejected", Outcome.SUPERSEDED: "replaced by newer returns", Outcome.SKIPPED: "skipped"}
+        click.echo(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: "
+                   + ", ".join(f"{result.count(outcome)} {words}" for outcome, words in said.items()) + ".")
+        click.echo(f"Register: {len(result.records)} partnerships ({sum(r.returned for r in result.records)} sent a return this cycle), "
                    f"{len(result.excluded)} left off as not partnerships.")
         for path, outcome in result.outputs.items():
             click.echo(f"  {path} ({outcome})")

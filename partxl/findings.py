@@ -38,6 +38,10 @@ class Finding:
     partnership: str = ""
     form: str = ""
 
+    def but(self, **changes: str) -> Finding:
+        """The same finding with some of its fields changed (a cached finding under the file's new name, say)."""
+        return Finding(**{**self.__dict__, **changes})
+
     def as_dict(self) -> dict[str, str]:
         return dict(self.__dict__)  # every field is a string: no need for dataclasses.asdict's deep copy (20k findings)
 
@@ -121,9 +125,13 @@ class Code(enum.Enum):
     ANSWER_CELL_DELETED = (ERROR, "The answer cell for '{field}' on sheet '{sheet}' has been deleted (with its row or column), "
                                   "so that answer is lost.",
                            "Return the workbook with its rows as issued; ask the MIO for a new copy if needed.")
-    IDENTITY_MISMATCH = (WARNING, "The workbook was issued for {partnership} '{issued}', but its name answer reads {value!r}.",
+    IDENTITY_MISMATCH = (WARNING, "The workbook was issued for {partnership} '{issued}', but its name answer reads {value!r}; "
+                                  "it is held until the MIO confirms which partnership it is for.",
                          "If the partnership has been renamed, tell the MIO; if the workbook's hidden details were copied from "
                          "another workbook, return the one you were sent.")
+    OFFICER_MISMATCH = (WARNING, "The workbook was issued to {issued}, but its lead officer answer reads {value!r}; it is held "
+                                 "until the MIO confirms the change.",
+                        "If the lead officer has changed, tell the MIO, who will confirm it; otherwise correct the answer.")
     NAME_MISSING = (WARNING, "The answer cell '{name}' has lost its name; it was read from {cell}, where the form put it.",
                     "Check the answer in {cell}; please do not cut and paste answer cells.")
     NAMES_UNAVAILABLE = (WARNING, "A {kind} file does not keep the names of answer cells; answers were read from where the form put them.",
@@ -141,9 +149,9 @@ class Code(enum.Enum):
                         "Type the answer itself rather than a formula.")
     # Across returns
     SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.", "Nothing to do; delete the copy if you like.")
-    FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook is {partnership}'s; "
-                                  "it was read as {partnership}.",
-                         "Nothing to do if the right workbook was sent; rename the file to avoid confusion.")
+    FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook was issued for {partnership}; "
+                                  "it is held until the MIO confirms which partnership it is for.",
+                         "Send each partnership's return in the workbook issued for it, named as issued.")
     DUPLICATE_RETURN = (WARNING, "Another return for {partnership} ({newer}) is newer, so this one was kept in the history only.",
                         "Nothing to do unless the older return was meant to win.")
     NEW_PROPOSAL = (WARNING, "A new partnership proposal ('{value}'); it was added to the register as {partnership}, "
@@ -165,6 +173,11 @@ class Code(enum.Enum):
         return Finding(code=self.name, severity=self.severity, message=self.template.format(**words),
                        hint=hint or self.hint.format(**words), file=file, sheet=sheet, cell=cell, field=field,
                        value="" if value is None else str(value), partnership=partnership, form=form)
+
+
+# A return with any of these is held, not accepted: its answers contradict the identity it was issued with, and
+# only the MIO can say whose return it is (it must not replace another partnership's row or accepted return).
+HOLDS = frozenset({"IDENTITY_MISMATCH", "OFFICER_MISMATCH", "FILENAME_MISMATCH"})
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

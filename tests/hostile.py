@@ -224,8 +224,8 @@ def cases(other_good: Path) -> list[Case]:
         Case("sheet hidden.xlsx", "accepted", {"SHEET_HIDDEN"}, _openpyxl(_hide)),
         Case("sheet deleted.xlsx", "errors", {"SHEET_MISSING"}, _openpyxl(_drop_sheet)),
         Case("sheets reordered.xlsx", "accepted", set(), _openpyxl(_reorder)),
-        Case("metadata copied.xlsx", "accepted", {"IDENTITY_MISMATCH"}, _openpyxl(_copy_metadata(other_good))),
-        Case("metadata forged.xlsx", "errors", {"METADATA_EDITED"}, _openpyxl(_forge)),
+        Case("metadata copied.xlsx", "held", {"IDENTITY_MISMATCH"}, _openpyxl(_copy_metadata(other_good))),
+        Case("metadata forged.xlsx", "rejected", {"METADATA_EDITED"}, _openpyxl(_forge)),
         # values
         Case("formula in an answer.xlsx", "accepted", {"FORMULA_IN_INPUT"}, _openpyxl(_formula)),
         Case("very long text.xlsx", "errors", {"TOO_LONG"}, _openpyxl(_set({"info_name": "Partnership " * 500}))),
@@ -241,7 +241,7 @@ def cases(other_good: Path) -> list[Case]:
         Case("error value.xlsx", "errors", {"ERROR_VALUE"}, _openpyxl(_error_value)),
         # the same, twice; lies; vanishing
         Case("same return again.xlsx", "accepted", {"SAME_FILE_TWICE"}, lambda good, target: shutil.copyfile(good, target)),
-        Case("P005 misnamed.xlsx", "accepted", {"FILENAME_MISMATCH"}, lambda good, target: shutil.copyfile(other_good, target)),
+        Case("P005 misnamed.xlsx", "held", {"FILENAME_MISMATCH"}, lambda good, target: shutil.copyfile(other_good, target)),
         Case("vanished.xlsx", "rejected", {"FILE_UNREADABLE"}, lambda good, target: os.symlink(target.parent / "gone", target)),
         Case("~$lock file.xlsx", "skipped", {"FILE_SKIPPED"}, _bytes(b"\x00" * 165)),
     ]

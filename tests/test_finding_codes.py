@@ -323,7 +323,7 @@ def _(env: Env) -> Made:
 @case("METADATA_EDITED", "error")
 def _(env: Env) -> Made:
     path = env.fill("P001 return (id changed).xlsx", None, fc.metadata(partnership_id="P013"))
-    return env.check(path), where(path.name, partnership="P013")  # the partnership the edited details claim
+    return env.check(path), where(path.name, partnership="", value="P013")  # nobody's: P013 is only what the details claim
 
 
 @case("WRONG_CYCLE", "error")
@@ -391,6 +391,15 @@ def _(env: Env) -> Made:
 def _(env: Env) -> Made:
     path = env.fill("P001 return (details copied).xlsx", None, fc.metadata_of(env.source("P002")))  # P002's, pasted into P001's
     return env.check(path), where(path.name, **env.at("info_name"), field="Name of partnership", partnership="P002", value=P001_NAME)
+
+
+@case("OFFICER_MISMATCH", "warning")
+def _(env: Env) -> Made:
+    issued_to = env.ws.check(env.source("P001")).metadata["issued_to"]
+    other = next(o.name for o in env.ws.config.officers if o.name != issued_to)
+    path = env.fill("P001 return (new officer).xlsx", {"info_lead_officer": other})
+    return env.check(path), where(path.name, **env.at("info_lead_officer"), field="Lead officer (Responsible Officer)",
+                                  partnership="P001", value=other, says=(issued_to,))
 
 
 @case("NAME_MISSING", "warning")

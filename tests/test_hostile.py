@@ -70,9 +70,11 @@ def test_every_file_gets_its_expected_outcome_and_finding(corpus, outcome):
     assert files["P001 good.xlsx"]["outcome"] in ACCEPTED
     for case in cases:
         got = files[case.name]["outcome"]
-        assert got in (ACCEPTED if case.outcome == "accepted" else {case.outcome}), (case.name, got, findings.get(case.name))
+        # several variants of one partnership: only its newest return stands, the older ones are superseded
+        expected = {case.outcome, "superseded"} if case.outcome in ("accepted", "errors", "held") else {case.outcome}
+        assert got in expected, (case.name, got, findings.get(case.name))
         assert case.codes <= findings.get(case.name, set()), (case.name, findings.get(case.name))
-        if case.outcome in ("rejected", "errors"):
+        if case.outcome in ("rejected", "errors", "held"):
             assert findings.get(case.name), case.name
     assert len(files) == len(cases) + 1
 

@@ -26,6 +26,7 @@ from partxl.forms import contract
 from partxl.forms.definitions import Spec
 from partxl.outputs import summary as s
 from partxl.outputs.summary import build_summary, summary_bytes, summary_model
+from partxl.register.model import ReturnState
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook
 
 AS_OF = dt.date(2026, 11, 23)  # before the default deadline, 29 January 2027
@@ -49,7 +50,9 @@ def record(pid: str, name: str, category: str, *, status: str = "Active", grant:
     for key, text in (evidence or {}).items():
         values[contract.SCORES.column(key, "evidence")] = text
     values.update(answers)
-    return partxl.Record(pid, status=status, values=values, returned=returned is not None, latest_return=returned)
+    state = ReturnState.RETURNED if returned is not None else ReturnState.NOT_RETURNED
+    return partxl.Record(pid, status=status, values=values, state=state, latest_return=returned,
+                         source=f"{pid} return.xlsx" if returned is not None else "")
 
 
 ALL_FOURS = {k: 4 for k in ("action_outcome", "well_governed", "leadership", "efficient", "inclusive", "outward_focused",
@@ -75,20 +78,21 @@ def model(spec: Spec, config: Config) -> s.SummaryModel:
 
 def test_the_partnerships_are_in_the_policys_order_with_their_returns(model: s.SummaryModel):
     assert [(p.id, p.category, p.status, p.significant, p.returned, p.late) for p in model.partnerships] == [
-        ("P1", contract.STATUTORY, "Active", "Yes", "Yes", "No"),
-        ("P4", contract.COMMUNITY, "Active", "Yes", "Yes", "No"),  # returned on the deadline itself: not late
-        ("P3", contract.COMMUNITY, "Active", "No", "No", "No"),  # not returned, deadline still to come
-        ("P2", contract.NETWORK, "Ended", "No", "Yes", "Yes"),  # returned after the deadline
+        ("P1", contract.STATUTORY, "Active", "Yes", "Returned", "No"),
+        ("P4", contract.COMMUNITY, "Active", "Yes", "Returned", "No"),  # returned on the deadline itself: not late
+        ("P3", contract.COMMUNITY, "Active", "No", "Not yet returned", "No"),  # not returned, deadline still to come
+        ("P2", contract.NETWORK, "Ended", "No", "Returned", "Yes"),  # returned after the deadline
     ]
 
 
 def test_headline_figures(model: s.SummaryModel):
     h = model.overview.headlines
-    assert (h.partnerships, h.significant, h.returned, h.late) == (4, 2, 3, 1)
+    assert (h.partnerships, h.significant, h.sent, h.late) == (4, 2, 3, 1)
+    assert dict(h.states) == {"Returned": 3, "Returned with errors": 0, "Held: identity to confirm": 0, "Not yet returned": 1}
     assert h.grants_over_threshold == 2  # exactly £100,000 and £250,000; not £99,999.99
     assert h.annual_grants == pytest.approx(449_999.99)
     assert h.council_funding == pytest.approx(6_000.5)
-    assert h.with_errors is None  # a summary of a register alone does not know what consolidate found
+    assert h.rejected is None  # a summary of a register alone does not know what consolidate found
 
 
 def test_a_missing_return_is_late_once_the_deadline_has_passed(spec: Spec, config: Config):
@@ -209,7 +213,7 @@ def test_drawing_the_sheets_in_another_order_gives_the_same_overview_formulas(sp
     other = _draw(model, _backwards)
     assert other.sheetnames[:2] == ["Overview", "Partnerships"]  # the tab order did change
     assert _formulas(other["Overview"]) == _formulas(usual["Overview"])
-    assert len(_formulas(usual["Overview"])) == 7 + 3 * 4 + 4
+    assert len(_formulas(usual["Overview"])) == 7 + 4 + 3 * 4 + 4  # headlines, one per return state, categories, scores
 
 
 def test_every_overview_formula_points_at_the_column_it_counts(model: s.SummaryModel):
@@ -223,7 +227,7 @@ def test_every_overview_formula_points_at_the_column_it_counts(model: s.SummaryM
                 found.add(book["Partnerships"][f"{first_col}4"].value)
             else:
                 assert (sheet, first_col, last_col) == ("'Heat map'", "C", "L") and (first_row, last_row) == ("5", "7")
-    assert found == {"ID", "Significant", "Returned", "Late", "Category", "Status", "Annual grant (£)", "Council funding (£)"}
+    assert found == {"ID", "Significant", "This cycle's return", "Late", "Category", "Status", "Annual grant (£)", "Council funding (£)"}
     grants = next(f for f in _formulas(book["Overview"]).values() if "Finance!" in f)
     assert grants == '=COUNTIF(Finance!$D:$D,"Yes")' and book["Finance"]["D4"].value == "Grant ≥ £100,000"
 
@@ -261,9 +265,9 @@ def test_the_overview_uses_only_the_ranges_it_is_given(model: s.SummaryModel):
 
     formulas = _formulas(_draw(model, overview_alone)["Overview"])
     assert formulas["B5"] == "=COUNTA(Elsewhere!id)"
-    assert formulas["B9"] == '=COUNTIF(Flags!Z:Z,"Yes")'
-    assert formulas["B15"] == f'=COUNTIFS(Elsewhere!category,"{contract.STATUTORY}",Elsewhere!status,"Active")'
-    assert formulas["B21"] == "=COUNTIF(Scores!X1:Y2,1)"
+    assert formulas["B13"] == '=COUNTIF(Flags!Z:Z,"Yes")'
+    assert formulas["B19"] == f'=COUNTIFS(Elsewhere!category,"{contract.STATUTORY}",Elsewhere!status,"Active")'
+    assert formulas["B25"] == "=COUNTIF(Scores!X1:Y2,1)"
     referred = {m for f in formulas.values() for m in re.findall(r"(\w+)!", f)}
     assert referred == {"Elsewhere", "Flags", "Scores"}
 

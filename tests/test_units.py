@@ -10,7 +10,7 @@ from partxl import Code, ConsolidateResult, FileResult, Finding, Outcome, Record
 from partxl.findings import ordered
 from partxl.forms import contract
 from partxl.forms.rules import add_months, breaks, unfilled_current_row
-from partxl.register.model import facts
+from partxl.register.model import ReturnState, facts
 from partxl.returns.status import officer_status
 
 D = dt.date
@@ -109,9 +109,9 @@ def test_status_per_officer(config):
     officer = config.officers[0].name
     late = dt.date(config.deadline.year, config.deadline.month, config.deadline.day) + dt.timedelta(days=3)
     records = [
-        Record("P1", values={contract.LEAD_OFFICER.cell: officer}, returned=True, latest_return=config.deadline),
-        Record("P2", values={contract.LEAD_OFFICER.cell: officer}, returned=True, latest_return=late),
-        Record("P3", values={contract.LEAD_OFFICER.cell: officer}),
+        Record("P1", values={contract.LEAD_OFFICER.cell: officer}, state=ReturnState.RETURNED, latest_return=config.deadline),
+        Record("P2", values={contract.LEAD_OFFICER.cell: officer}, state=ReturnState.RETURNED, latest_return=late),
+        Record("P3", values={contract.LEAD_OFFICER.cell: officer}, state=ReturnState.WITH_ERRORS, errors=1, latest_file="p3.xlsx"),
         Record("P4", values={contract.LEAD_OFFICER.cell: officer}),
         Record("P5", status="Ended", values={contract.LEAD_OFFICER.cell: officer, contract.EVALUATION_REASON.cell: contract.CONCLUDED,
                                              contract.LESSONS.cell: "Agree an exit strategy early."}),

@@ -24,7 +24,7 @@ from partxl.errors import PartxlError
 from partxl.files import atomic_write_bytes, safe_filename
 from partxl.findings import Finding
 from partxl.returns.read import Rejected, open_return
-from partxl.returns.status import OfficerStatus, State, StatusResult
+from partxl.returns.status import OfficerStatus, PartnershipStatus, State, StatusResult
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,8 +58,9 @@ def reminders(statuses: list[OfficerStatus], config: Config, as_of: dt.date, ret
         message = EmailMessage()
         message["From"] = formataddr((config.mio_name, config.mio_email))
         message["To"] = formataddr((officer.officer, officer.email))
-        to_send, to_fix = officer.count(State.OUTSTANDING, State.LATE), officer.count(State.WITH_ERRORS)
-        parts = ([f"{to_send} to send"] if to_send else []) + ([f"{to_fix} to correct"] if to_fix else [])
+        counts = {"to send": officer.count(State.OUTSTANDING, State.LATE), "to correct": officer.count(State.WITH_ERRORS),
+                  "held": officer.count(State.HELD)}
+        parts = [f"{n} {what}" for what, n in counts.items() if n]
         message["Subject"] = f"Partnership returns {config.cycle}: {' and '.join(parts)}"
         message["Date"] = format_datetime(dt.datetime.combine(as_of, dt.time(9, 0)).astimezone())
         digest = hashlib.sha256(f"{officer.officer}|{config.cycle}|{as_of}".encode()).hexdigest()[:20]
@@ -67,7 +68,7 @@ def reminders(statuses: list[OfficerStatus], config: Config, as_of: dt.date, ret
         message.set_content(_body(officer, config, as_of))
         for p in officer.partnerships:
             attachment = issued.get(p.id.casefold()) if p.state in (State.OUTSTANDING, State.LATE) else \
-                (returns_dir / p.files[-1] if p.state == State.WITH_ERRORS and p.files else None)
+                (returns_dir / p.newest if p.state in (State.WITH_ERRORS, State.HELD) and p.newest else None)
             if attachment is not None and attachment.is_file():
                 kind = mimetypes.guess_type(attachment.name)[0] or XLSX_TYPE
                 maintype, subtype = kind.split("/", 1)
@@ -88,17 +89,9 @@ def _body(officer: OfficerStatus, config: Config, as_of: dt.date) -> str:
         lines.append(f"Still to send ({'the deadline was' if overdue else 'due by'} {deadline}):")
         lines += [f"  - {p.id} {p.name}: your workbook is attached." for p in waiting]
         lines.append("")
-    fixing = [p for p in officer.partnerships if p.state == State.WITH_ERRORS]
-    if fixing:
-        lines.append("Received, but not yet accepted, because of these problems:")
-        for p in fixing:
-            lines.append(f"  - {p.id} {p.name} ({p.files[-1] if p.files else 'your return'}, attached):")
-            for f in p.errors:
-                where = f"{f.sheet}!{f.cell}: " if f.cell else (f"{f.sheet}: " if f.sheet else "")
-                lines.append(f"      * {where}{f.message}")
-                if f.hint and f.hint != f.message:
-                    lines.append(f"        What would be right: {f.hint}")
-        lines.append("")
+    for state, heading in ((State.WITH_ERRORS, "Received, but not yet accepted, because of these problems:"),
+                           (State.HELD, "Received, but held until I can confirm which partnership it is for:")):
+        lines += _problems([p for p in officer.partnerships if p.state == state], heading)
     done = [p for p in officer.partnerships if p.state in (State.RETURNED, State.RETURNED_LATE)]
     if done:
         lines.append("Already received, with thanks: " + "; ".join(f"{p.id} {p.name}" for p in done) + ".")
@@ -107,6 +100,23 @@ def _body(officer: OfficerStatus, config: Config, as_of: dt.date) -> str:
               "officer, just reply to let me know and I will update the register.", "",
               "With thanks,", config.mio_name, f"Management Information Officer, {config.council}", config.mio_email]
     return "\n".join(lines) + "\n"
+
+
+def _problems(partnerships: list[PartnershipStatus], heading: str) -> list[str]:
+    """Each partnership's newest return and what is wrong with it, to the cell; a piece of advice said once."""
+    if not partnerships:
+        return []
+    lines = [heading]
+    for p in partnerships:
+        lines.append(f"  - {p.id} {p.name} ({p.newest or 'your return'}, attached):")
+        advised: set[str] = set()
+        for f in p.errors:
+            where = f"{f.sheet}!{f.cell}: " if f.cell else (f"{f.sheet}: " if f.sheet else "")
+            lines.append(f"      * {where}{f.message}")
+            if f.hint and f.hint != f.message and f.hint not in advised:
+                lines.append(f"        What would be right: {f.hint}")
+                advised.add(f.hint)
+    return [*lines, ""]
 
 
 def write_reminders(messages: list[EmailMessage], out_dir: Path) -> list[Path]:

@@ -12,6 +12,7 @@ from typing import Any
 from partxl.config import Config
 from partxl.findings import SEVERITY_ORDER, ordered
 from partxl.forms import contract
+from partxl.register.model import ReturnState
 from partxl.returns.results import ConsolidateResult, Outcome
 from partxl.returns.status import officer_status
 from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
@@ -19,10 +20,6 @@ from partxl.xlsx.sheets import FONT, PAGE_OF, Column, header_text, print_setup, 
 
 FINDING_COLUMNS = [("Severity", 9), ("File", 36), ("Partnership", 12), ("Form", 24), ("Sheet", 13), ("Cell", 7),
                    ("Field", 34), ("Code", 24), ("What is wrong", 70), ("What would be right", 50), ("Value", 24)]
-OUTCOME_TEXT = {
-    "accepted": "Accepted", "superseded": "Accepted, replaced by a newer return", "errors": "Not accepted: has errors",
-    "rejected": "Rejected: could not be read", "skipped": "Skipped",
-}
 
 
 def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, stream: bool | None = None) -> bytes:
@@ -42,7 +39,7 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
     last = max(len(findings), 1)
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"error"', "format": s["error"]})
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"warning"', "format": s["warning"]})
-    files = [[f.path, OUTCOME_TEXT[f.outcome], f.partnership, sum(x.severity == "error" for x in f.findings), f.warnings,
+    files = [[f.path, f.outcome.text, f.partnership, sum(x.severity == "error" for x in f.findings), f.warnings,
               f.saved_at or "", f.size, f.sha256] for f in result.files]
     _table(book, s, page, "Files", [("File", 40), ("Outcome", 34), ("Partnership", 12), ("Errors", 8), ("Warnings", 9),
                               ("Saved", 19), ("Size (bytes)", 12), ("SHA-256", 66)], files)
@@ -123,11 +120,13 @@ def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Co
         ("  of which with warnings to act on", sum(1 for f in result.files if f.outcome == Outcome.ACCEPTED and f.warnings)),
         ("Returns accepted but replaced by a newer return", counts[Outcome.SUPERSEDED]),
         ("Returns not accepted (errors to correct)", counts[Outcome.ERRORS]),
+        ("Returns held until the MIO confirms whose they are", counts[Outcome.HELD]),
         ("Files rejected (could not be read)", counts[Outcome.REJECTED]),
         ("Files skipped", counts[Outcome.SKIPPED]),
         ("Partnerships on the register", len(result.records)),
-        ("  returned this cycle", returned),
-        ("  not yet returned", len(result.records) - returned),
+        ("  that sent a return this cycle", returned),
+        *((f"    {state}", sum(r.state == state for r in result.records)) for state in ReturnState if state != ReturnState.NOT_RETURNED),
+        ("  not yet returned (last year's answers shown)", len(result.records) - returned),
         ("Left off the register (not partnerships)", len(result.excluded)),
     ]
     row = 3

@@ -39,9 +39,10 @@ from partxl.files import atomic_write, replace_keeping_copy
 from partxl.findings import Finding, errors
 from partxl.forms import contract
 from partxl.forms.definitions import Field, Form, Rule, Spec
+from partxl.forms.fieldtypes import pounds
 from partxl.forms.names import cell_name
 from partxl.forms.rules import breaks, unfilled_current_row
-from partxl.register.model import Facts, Record, facts, score_table, sort_key
+from partxl.register.model import CLOSED_SHEET, Facts, Record, ReturnState, Status, facts, score_table, sort_key, stage
 from partxl.register.read import read_register
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 from partxl.xlsx.sheets import FONT, HEADING, NAVY, PAGE_OF, WHITE, Column, header_text, print_setup, write_table
@@ -67,8 +68,7 @@ class SummaryError(PartxlError):
 class ReturnCounts:
     """What the last consolidate run found; unknown when the summary is made from a register alone."""
 
-    with_errors: int | None = None
-    rejected: int | None = None
+    rejected: int | None = None  # files that could not be read at all: nobody's return
 
 
 @dataclass
@@ -136,8 +136,8 @@ class Partnership:
     category: str
     status: str
     significant: str
-    returned: str  # Yes / No
-    late: str  # Yes / No: returned after the deadline, or not returned once it passed
+    returned: str  # where its returns this cycle leave it (a ReturnState: Returned, Returned with errors, Held …)
+    late: str  # Yes / No: returned after the deadline, or not returned once it passed (never for a closed one)
     annual_grant: float | None
     council_funding: float | None
     additional_funds: float | None
@@ -243,12 +243,13 @@ class Headlines:
 
     partnerships: int
     significant: int
-    returned: int
+    sent: int  # partnerships that sent anything this cycle
+    states: tuple[tuple[str, int], ...]  # how many partnerships each return state holds, in the lifecycle's order
     late: int
     grants_over_threshold: int
     annual_grants: float
     council_funding: float
-    with_errors: int | None  # returns sent back with errors; None when not known (a summary of a register alone)
+    rejected: int | None  # files that could not be read; None when not known (a summary of a register alone)
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,9 @@ def summary_model(summary: Summary) -> SummaryModel:
 
 
 def _late(row: Row, deadline: dt.date, as_of: dt.date) -> str:
-    """Yes for a return made after the deadline, or none made once the deadline has passed."""
+    """Yes for a return made after the deadline, or none made once the deadline has passed (a closed partnership owes none)."""
+    if stage(row.record) == CLOSED_SHEET:
+        return "No"
     if row.record.returned:
         return "Yes" if row.record.latest_return and row.record.latest_return > deadline else "No"
     return "Yes" if as_of > deadline else "No"
@@ -308,7 +311,7 @@ def _partnership_rows(summary: Summary) -> tuple[Partnership, ...]:
     """One row per partnership in the register's order: the columns the overview's formulas count."""
     deadline = summary.config.deadline
     return tuple(Partnership(row.record.id, row.name, row.category, row.record.status, row.facts.significant,
-                             "Yes" if row.record.returned else "No", _late(row, deadline, summary.as_of),
+                             str(row.record.state), _late(row, deadline, summary.as_of),
                              row.get(contract.ANNUAL_GRANT.cell), row.get(contract.COUNCIL_FUNDING.cell),
                              row.get(contract.ADDITIONAL_FUNDS.cell), row.facts.mean_score, row.officer)
                  for row in summary.rows)
@@ -321,12 +324,13 @@ def _yes(values: Iterable[str]) -> int:
 
 def _headlines(partnerships: Sequence[Partnership], money: Finance, counts: ReturnCounts) -> Headlines:
     """Counted from the same rows as the sheets the overview's formulas count (Partnerships, and Finance's flags)."""
+    states = tuple((str(s), sum(p.returned == s for p in partnerships)) for s in ReturnState)
     return Headlines(
         partnerships=len(partnerships), significant=_yes(p.significant for p in partnerships),
-        returned=_yes(p.returned for p in partnerships), late=_yes(p.late for p in partnerships),
-        grants_over_threshold=_yes(r.over_threshold for r in money.rows),
+        sent=sum(p.returned != ReturnState.NOT_RETURNED for p in partnerships), states=states,
+        late=_yes(p.late for p in partnerships), grants_over_threshold=_yes(r.over_threshold for r in money.rows),
         annual_grants=sum(p.annual_grant or 0 for p in partnerships),
-        council_funding=sum(p.council_funding or 0 for p in partnerships), with_errors=counts.with_errors)
+        council_funding=sum(p.council_funding or 0 for p in partnerships), rejected=counts.rejected)
 
 
 def _category_counts(partnerships: Sequence[Partnership]) -> tuple[CategoryCount, ...]:
@@ -334,7 +338,8 @@ def _category_counts(partnerships: Sequence[Partnership]) -> tuple[CategoryCount
     counts = []
     for category in contract.CATEGORY_ORDER:
         mine = [p for p in partnerships if p.category == category]
-        counts.append(CategoryCount(category, sum(p.status == "Active" for p in mine), sum(p.status == "Ended" for p in mine),
+        counts.append(CategoryCount(category, sum(p.status == Status.ACTIVE for p in mine),
+                                    sum(p.status in (Status.ENDED, Status.CLOSED) for p in mine),
                                     len(mine), _yes(p.significant for p in mine)))
     return tuple(counts)
 
@@ -391,6 +396,8 @@ def _issues(summary: Summary) -> Iterator[Issue]:
     info = summary.spec.form(contract.NAME.form)
     table = score_table(summary.spec)
     for row in summary.rows:
+        if stage(row.record) == CLOSED_SHEET:
+            continue  # ended and evaluated: the policy asks nothing more of it
         for rule in info.rules:
             if rule.kind in POLICY_RULES and _breaks(rule, info, row.record.values, summary.as_of, summary.config):
                 yield _issue(row, rule.title, rule.message)
@@ -487,9 +494,9 @@ def pen_for(book: Workbook, about: About) -> Pen:
         "head": add({**base, **HEADING}),
         "section": add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY}),
         "big": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "#,##0"}),
-        "big_money": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "£#,##0"}),
-        "number": add({**base, "num_format": "#,##0"}), "money": add({**base, "num_format": "£#,##0"}),
-        "money_total": add({**base, "bold": True, "num_format": "£#,##0", "top": 1}),
+        "big_money": add({**base, "bold": True, "font_size": 14, "align": "right", "num_format": "£#,##0.00"}),
+        "number": add({**base, "num_format": "#,##0"}), "money": add({**base, "num_format": "£#,##0.00"}),
+        "money_total": add({**base, "bold": True, "num_format": "£#,##0.00", "top": 1}),
         "total": add({**base, "bold": True, "top": 1}),
         "mean": add({**base, "num_format": "0.0", "align": "center"}),
         "mean_total": add({**base, "num_format": "0.0", "align": "center", "bold": True, "top": 1}),
@@ -543,7 +550,7 @@ def _table(pen: Pen, sheet: Worksheet, top: int, name: str, headings: Sequence[s
 
 _PARTNERSHIP_COLUMNS = (  # (field of Partnership, heading, width, format), in the sheet's order
     ("id", "ID", 10, "text"), ("name", "Partnership", 44, "text"), ("category", "Category", 28, "text"),
-    ("status", "Status", 10, "text"), ("significant", "Significant", 11, "text"), ("returned", "Returned", 11, "text"),
+    ("status", "Status", 10, "text"), ("significant", "Significant", 11, "text"), ("returned", "This cycle's return", 18, "text"),
     ("late", "Late", 9, "text"), ("annual_grant", "Annual grant (£)", 14, "money"),
     ("council_funding", "Council funding (£)", 14, "money"), ("additional_funds", "Additional funds (£)", 14, "money"),
     ("mean_score", "Mean score", 9, "mean"), ("lead_officer", "Lead officer", 16, "text"),
@@ -566,7 +573,7 @@ def partnerships_sheet(pen: Pen, part: Sequence[Partnership]) -> PartnershipRang
 def significant_sheet(pen: Pen, part: Significance) -> None:
     """The significant partnerships, each feature they show (and the grant flag) filled in the colour of a met standard."""
     count = len(part.features)
-    headings = ["ID", "Partnership", "Lead officer", *part.features, f"Grant ≥ £{pen.about.grant_threshold:,.0f}", "Features"]
+    headings = ["ID", "Partnership", "Lead officer", *part.features, f"Grant ≥ {pounds(pen.about.grant_threshold)}", "Features"]
     sheet = _sheet(pen, "Significant", "Significant partnerships and what makes them so", [10, 40, 16] + [13] * (count + 1) + [9])
     _note(pen, sheet, 2, "A partnership showing any one of these features is significant "
                          "(Identifying significant partnerships).", len(headings) - 1, 150)
@@ -651,10 +658,10 @@ def finance_sheet(pen: Pen, part: Finance) -> FinanceRanges:
     top = 3
     threshold_row = top + len(part.rows) + 3
     threshold_cell = xl_rowcol_to_cell(threshold_row, 1, True, True)
-    sheet = _sheet(pen, FINANCE, f"Finance: grants of £{threshold:,.0f} or more and council resources", [10, 42, 16, 12, 18, 18, 24])
+    sheet = _sheet(pen, FINANCE, f"Finance: grants of {pounds(threshold)} or more and council resources", [10, 42, 16, 12, 18, 18, 24])
     _note(pen, sheet, 2, f"Grant ≥ threshold is a live formula against the threshold in cell {xl_rowcol_to_cell(threshold_row, 1)} "
                          "(from the council's configuration). Filter it to see the grants finance must review.", 6, 140)
-    headings = ["ID", "Partnership", "Annual grant (£)", f"Grant ≥ £{threshold:,.0f}",
+    headings = ["ID", "Partnership", "Annual grant (£)", f"Grant ≥ {pounds(threshold)}",
                 "Council funding (£ a year)", "Additional funds requested (£)", "Budget position"]
     for r, row in enumerate(part.rows, start=top + 1):
         _finance_row(pen, sheet, r, row, threshold_cell)
@@ -731,15 +738,23 @@ def _overview_page(pen: Pen, sheet: Worksheet) -> None:
     sheet.set_footer(header_text(left=f"As at {about.as_of:%d %B %Y}", right=PAGE_OF))
 
 
+_STATE_LABELS = {
+    ReturnState.RETURNED: "accepted", ReturnState.WITH_ERRORS: "with errors to correct (last good answers shown)",
+    ReturnState.HELD: "held until the MIO confirms whose they are", ReturnState.NOT_RETURNED: "not yet returned",
+}
+
+
 def _headline_figures(pen: Pen, sheet: Worksheet, row: int, h: Headlines, p: PartnershipRanges, finance: FinanceRanges) -> int:
     """The headline section from ``row``; returns its last row."""
     f = pen.formats
     figures = [
         ("Partnerships (active and ended)", f"=COUNTA({p.id})", h.partnerships, "big"),
         ("Significant partnerships", f'=COUNTIF({p.significant},"Yes")', h.significant, "big"),
-        ("Returns received this cycle", f'=COUNTIF({p.returned},"Yes")', h.returned, "big"),
+        ("Partnerships that sent a return this cycle", f'=COUNTA({p.id})-COUNTIF({p.returned},"{ReturnState.NOT_RETURNED}")',
+         h.sent, "big"),
+        *((f"  {_STATE_LABELS[ReturnState(state)]}", f'=COUNTIF({p.returned},"{state}")', count, "big") for state, count in h.states),
         ("Late returns (after the deadline, or missing once it passed)", f'=COUNTIF({p.late},"Yes")', h.late, "big"),
-        (f"Grants of £{pen.about.grant_threshold:,.0f} or more", f'=COUNTIF({finance.flags},"Yes")', h.grants_over_threshold, "big"),
+        (f"Grants of {pounds(pen.about.grant_threshold)} or more", f'=COUNTIF({finance.flags},"Yes")', h.grants_over_threshold, "big"),
         ("Total annual grants (£)", f"=SUM({p.annual_grant})", h.annual_grants, "big_money"),
         ("Council funding committed (£ a year)", f"=SUM({p.council_funding})", h.council_funding, "big_money"),
     ]
@@ -748,10 +763,10 @@ def _headline_figures(pen: Pen, sheet: Worksheet, row: int, h: Headlines, p: Par
         row += 1
         sheet.write_string(row, 0, label, f["text"])
         sheet.write_formula(row, 1, formula, f[style], value)
-    if h.with_errors is not None:
+    if h.rejected is not None:
         row += 1
-        sheet.write_string(row, 0, "Returns sent back with errors (see the validation report)", f["text"])
-        sheet.write_number(row, 1, h.with_errors, f["big"])
+        sheet.write_string(row, 0, "Files that could not be read (see the validation report)", f["text"])
+        sheet.write_number(row, 1, h.rejected, f["big"])
     return row
 
 
@@ -767,7 +782,8 @@ def _category_table(pen: Pen, sheet: Worksheet, row: int, counts: Sequence[Categ
         sheet.write_string(row, 0, c.category, f["text"])
         category = f'{p.category},"{c.category}"'
         sheet.write_formula(row, 1, f'=COUNTIFS({category},{p.status},"Active")', f["number"], c.active)
-        sheet.write_formula(row, 2, f'=COUNTIFS({category},{p.status},"Ended")', f["number"], c.ended)
+        sheet.write_formula(row, 2, f'=COUNTIFS({category},{p.status},"Ended")+COUNTIFS({category},{p.status},"Closed")',
+                            f["number"], c.ended)
         sheet.write_formula(row, 3, f"=COUNTIF({category})", f["number"], c.total)
         sheet.write_formula(row, 4, f'=COUNTIFS({category},{p.significant},"Yes")', f["number"], c.significant)
     return first, row

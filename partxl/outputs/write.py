@@ -37,8 +37,7 @@ def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir
             return
         register = workers.submit(_register_job, result.records)
         summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
-                                counts=ReturnCounts(with_errors=result.count(Outcome.ERRORS),
-                                                    rejected=result.count(Outcome.REJECTED)))
+                                counts=ReturnCounts(rejected=result.count(Outcome.REJECTED)))
         committee = workers.submit(_summary_job, summary)
         report = report_bytes(result, config, as_of)  # here, beside the workers: it needs every finding, costly to send
         contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, committee.result()),

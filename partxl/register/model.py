@@ -46,6 +46,21 @@ class Status(enum.StrEnum):
 _STATUS_BY_KEY = {s.value.casefold(): s for s in Status}
 
 
+class ReturnState(enum.StrEnum):
+    """What a partnership's returns this cycle amount to (the register's Returned column)."""
+
+    RETURNED = "Returned"  # its newest return was accepted: the register shows it
+    WITH_ERRORS = "Returned with errors"  # its newest return has errors to correct: the register shows older data
+    HELD = "Held: identity to confirm"  # its newest return is held until the MIO confirms whose it is
+    NOT_RETURNED = "Not yet returned"  # nothing this cycle: the register shows last year's data
+
+    @classmethod
+    def read(cls, text: str) -> ReturnState:
+        """The state a register's Returned column shows ("Returned with errors (3)" is WITH_ERRORS)."""
+        text = " ".join(str(text).split())
+        return next((s for s in sorted(cls, key=lambda s: -len(s.value)) if text.startswith(s.value)), cls.NOT_RETURNED)
+
+
 @dataclass
 class Record:
     """One partnership: its id, status and every known answer keyed by cell name."""
@@ -53,9 +68,27 @@ class Record:
     id: str
     status: Status = Status.ACTIVE
     values: dict[str, Any] = field(default_factory=dict)
-    returned: bool = False
-    latest_return: dt.date | None = None
-    source: str = ""
+    state: ReturnState = ReturnState.NOT_RETURNED
+    latest_return: dt.date | None = None  # when its newest return this cycle was saved
+    source: str = ""  # the file the register's answers come from this cycle ("" when they are last year's)
+    errors: int = 0  # in its newest return, when that has errors
+    latest_file: str = ""  # its newest return this cycle (the one its state comes from)
+
+    @property
+    def returned(self) -> bool:
+        """Something came back this cycle (accepted, with errors, or held)."""
+        return self.state != ReturnState.NOT_RETURNED
+
+    @property
+    def current(self) -> bool:
+        """Its answers are this cycle's (an accepted return), not last year's."""
+        return bool(self.source)
+
+    @property
+    def returned_text(self) -> str:
+        """What the register says of it: "Returned", "Returned with errors (3)", "Not yet returned: last year's data"."""
+        text = f"{self.state} ({self.errors})" if self.state == ReturnState.WITH_ERRORS else str(self.state)
+        return text if self.current else f"{text}: last year's data"
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
@@ -88,7 +121,6 @@ def _empty(value: Any) -> bool:
 
 
 THRESHOLD_NAME = "GrantThreshold"
-RETURNED, NOT_RETURNED = "Returned", "Not yet returned"
 RETURNED_COLUMN, LATEST_COLUMN, SOURCE_COLUMN = "Returned", "Latest return", "Source file"
 
 
@@ -216,7 +248,7 @@ def register_columns(spec: Spec, config: Config) -> list[Column]:
     first += [
         Column("Mean score", 9, "number", lambda r, f: f.mean_score),
         Column("Scores of 1", 9, "integer", lambda r, f: f.ones),
-        Column(RETURNED_COLUMN, 14, "text", lambda r, f: RETURNED if r.returned else NOT_RETURNED),
+        Column(RETURNED_COLUMN, 24, "text", lambda r, f: r.returned_text),
         Column(LATEST_COLUMN, 12, "date", lambda r, f: r.latest_return),
         Column(SOURCE_COLUMN, 40, "text", lambda r, f: r.source),
     ]

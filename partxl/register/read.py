@@ -32,12 +32,12 @@ from partxl.register.model import (
     ID_COLUMN,
     LATEST_COLUMN,
     MAIN_SHEET,
-    RETURNED,
     RETURNED_COLUMN,
     ROW_COLUMN,
     SOURCE_COLUMN,
     STATUS_COLUMN,
     Record,
+    ReturnState,
     Status,
     _empty,
     _key,
@@ -152,7 +152,7 @@ class _Reader:
             key = _key(heading)
             return row[header.index(key)] if key in header and header.index(key) < len(row) else None
 
-        record.returned = str(cell(RETURNED_COLUMN) or "").strip() == RETURNED
+        record.state = ReturnState.read(str(cell(RETURNED_COLUMN) or ""))
         latest = cell(LATEST_COLUMN)
         record.latest_return = latest.date() if isinstance(latest, dt.datetime) else latest if isinstance(latest, dt.date) else None
         record.source = str(cell(SOURCE_COLUMN) or "")

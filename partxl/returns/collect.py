@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from partxl.config import Config
-from partxl.findings import Code, Finding
+from partxl.findings import ERROR, Code, Finding
 from partxl.forms import contract
 from partxl.forms.definitions import Spec
 from partxl.register.model import CLOSED_SHEET, Record, Status, has_ended, stage
 from partxl.register.read import read_register
 from partxl.returns.ledger import Entry, Ledger, sha256_of
+from partxl.returns.lifecycle import RETURNS, Settled, settle
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
-from partxl.returns.validate import Checked, check_file
+from partxl.returns.validate import Checked, check_file, misnamed
 from partxl.workers import PARALLEL_FROM, Workers
 
 LEDGER_NAME = "ledger.sqlite"
@@ -124,20 +125,20 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                     if progress:
                         progress(len(results), len(screened))
         ledger.finish_run(run_id, len(results), dt.datetime.now())
-        accepted = ledger.accepted(config.cycle)
+        returns = ledger.returns(config.cycle)
     baseline, findings = last_year.result()
-    _same_and_misnamed(results, baseline)
-    records, excluded, register_findings, newest = _build(baseline, accepted, config, as_of)
+    _same_and_misnamed(results, returns)
+    records, excluded, register_findings, superseded = _build(baseline, returns, config)
     for r in results:
-        if r.outcome == Outcome.ACCEPTED and r.sha256 not in newest:
+        if r.sha256 in superseded and r.outcome in RETURNS:
             r.outcome = Outcome.SUPERSEDED
     findings += [f for r in results for f in r.findings] + register_findings
-    digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, accepted)
+    digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, returns)
     return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of,
                              inputs_digest=digest)
 
 
-def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: list[FileResult], accepted: list[Entry]) -> str:
+def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: list[FileResult], returns: list[Entry]) -> str:
     """Everything the outputs are made from: when it is unchanged, so are they, and they need not be rebuilt.
 
     A file's findings follow from its bytes, its name, the checker and the register (all in here), so
@@ -148,8 +149,8 @@ def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: li
     digest.update(sha256_of(baseline)[0].encode() if baseline.is_file() else b"-")
     for r in results:
         digest.update(json.dumps([r.path, r.sha256, r.outcome]).encode())
-    for entry in accepted:
-        digest.update(f"{entry.sha256}:{entry.last_path}".encode())
+    for entry in returns:
+        digest.update(f"{entry.sha256}:{entry.last_path}:{entry.outcome}".encode())
     return digest.hexdigest()
 
 
@@ -188,12 +189,22 @@ def _check(shared: dict[str, Any], path: Path, display: str) -> Checked:
 
 def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
     meta = checked.metadata or {}
-    outcome = Outcome.ACCEPTED if checked.accepted else (Outcome.ERRORS if checked.metadata is not None else Outcome.REJECTED)
+    outcome = _outcome(checked)
     first_seen = seen.entry.first_seen if seen.entry else dt.datetime.now().isoformat(timespec="seconds")
     return Entry(seen.sha, seen.suffix, seen.size, first_seen, seen.display, fingerprint, outcome, checked.partnership_id,
                  checked.workbook_kind, meta.get("cycle", ""),
                  checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
                  checked.values, checked.findings)
+
+
+def _outcome(checked: Checked) -> Outcome:
+    """Rejected when it is not a return of ours; held when its answers contradict its identity (even with errors:
+    whose errors they are is the question); with errors; or accepted."""
+    if checked.metadata is None:
+        return Outcome.REJECTED
+    if checked.held:
+        return Outcome.HELD
+    return Outcome.ACCEPTED if checked.accepted else Outcome.ERRORS
 
 
 def _recorded(seen: _Seen, ledger: Ledger, run_id: int) -> FileResult:
@@ -209,8 +220,9 @@ def _recorded(seen: _Seen, ledger: Ledger, run_id: int) -> FileResult:
                       list(entry.findings), seen.cached)
 
 
-def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -> None:
-    """Notes for the MIO: the very same file twice, and a file whose name claims another partnership."""
+def _same_and_misnamed(results: list[FileResult], returns: list[Entry]) -> None:
+    """The very same file twice (a note), and a return named as if for another partnership (held: its name and its
+    content disagree about whose it is). Names change from run to run, so this is judged here, not in the ledger."""
     first: dict[str, str] = {}
     for r in results:
         if not r.sha256:
@@ -219,10 +231,12 @@ def _same_and_misnamed(results: list[FileResult], baseline: dict[str, Record]) -
             r.findings.append(Code.SAME_FILE_TWICE.at(file=r.path, partnership=r.partnership, other=first[r.sha256]))
         else:
             first[r.sha256] = r.path
-        claimed = Path(r.path).name.split(" ")[0].casefold()
-        if r.outcome == Outcome.ACCEPTED and claimed in baseline and claimed != r.partnership.casefold():
-            r.findings.append(Code.FILENAME_MISMATCH.at(
-                file=r.path, partnership=r.partnership, claimed=baseline[claimed].id))
+        if r.outcome in RETURNS and (finding := misnamed(r.path, r.partnership)) is not None:
+            r.findings.append(finding)
+            r.outcome = Outcome.HELD
+    for entry in returns:  # the ledger's returns as now named, including those no longer in the folder
+        if misnamed(entry.last_path, entry.partnership) is not None:
+            entry.outcome = Outcome.HELD
 
 
 def _refile(finding: Finding, display: str) -> Finding:
@@ -246,33 +260,16 @@ def _baseline(path: Path, spec: Spec, config: Config) -> tuple[dict[str, Record]
     return {r.id.casefold(): r for r in previous.records}, previous.findings
 
 
-def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
-           as_of: dt.date) -> tuple[list[Record], list[Record], list[Finding], set[str]]:
-    """Newest accepted version per partnership over last year's register; the rest is reported."""
+def _build(baseline: dict[str, Record], returns: list[Entry],
+           config: Config) -> tuple[list[Record], list[Record], list[Finding], set[str]]:
+    """The register: each partnership's newest accepted answers over last year's, and where its returns leave it
+    (partxl.returns.lifecycle); what is left off, and what the MIO should know. Also the superseded returns."""
     findings: list[Finding] = []
-    newest: dict[str, Entry] = {}
-    for entry in accepted:  # oldest first, so the newest wins
-        key = _partnership_key(entry)
-        if key in newest:
-            older = newest[key]
-            findings.append(Code.DUPLICATE_RETURN.at(file=older.last_path, partnership=_pid(older), newer=entry.last_path))
-        newest[key] = entry
+    settled, superseded = settle(returns, _partnership_key)
     records: dict[str, Record] = {k: Record(r.id, r.status, dict(r.values)) for k, r in baseline.items()}
-    for key, entry in newest.items():
-        pid = _pid(entry)
-        if entry.workbook == "proposal":
-            findings.append(Code.NEW_PROPOSAL.at(file=entry.last_path, partnership=pid,
-                                                 value=entry.answers.get(contract.NAME.cell, "")))
-        elif baseline and key not in baseline:
-            findings.append(Code.UNKNOWN_PARTNERSHIP.at(file=entry.last_path, partnership=pid))
-        saved = entry.saved_at or entry.first_seen
-        returned_forms = {item.split("@")[0] for item in entry.metadata.get("forms", "").split(",") if item}
-        earlier = {k: v for k, v in records[key].values.items() if k.split("_")[0] not in returned_forms} if key in records else {}
-        status = records[key].status if key in records else Status.ACTIVE
-        records[key] = Record(pid, status, {**earlier, **entry.answers}, returned=True,
-                              latest_return=dt.date.fromisoformat(saved[:10]), source=entry.last_path)
-        if has_ended(records[key]) and status == Status.ACTIVE:
-            records[key].status = Status.ENDED  # the officer says it has ended: a planned end date alone changes nothing
+    for key, where in settled.items():
+        findings += _noted(where, baseline, key, superseded, returns)
+        records[key] = _record(records.get(key), where)
     kept: list[Record] = []
     excluded: list[Record] = []
     for record in records.values():
@@ -288,7 +285,38 @@ def _build(baseline: dict[str, Record], accepted: list[Entry], config: Config,
         elif not record.returned:
             findings.append(Code.NOT_RETURNED.at(partnership=record.id,
                                                  deadline=f"{config.deadline:%d %B %Y}"))
-    return kept, excluded, findings, {e.sha256 for e in newest.values()}
+    return kept, excluded, findings, superseded
+
+
+def _record(last_year: Record | None, where: Settled) -> Record:
+    """A partnership's register row: its newest accepted answers (the forms returned replace last year's answers to
+    them), and what its newest return says of it."""
+    status = last_year.status if last_year is not None else Status.ACTIVE
+    values = dict(last_year.values) if last_year is not None else {}
+    shown = where.shown
+    if shown is not None:
+        returned_forms = {item.split("@")[0] for item in shown.metadata.get("forms", "").split(",") if item}
+        values = {**{k: v for k, v in values.items() if k.split("_")[0] not in returned_forms}, **shown.answers}
+    newest = where.newest
+    saved = newest.saved_at or newest.first_seen
+    record = Record(_pid(newest), status, values, state=where.state, latest_return=dt.date.fromisoformat(saved[:10]),
+                    source=shown.last_path if shown is not None else "",
+                    errors=sum(f.severity == ERROR for f in newest.findings), latest_file=newest.last_path)
+    if has_ended(record) and status == Status.ACTIVE:
+        record.status = Status.ENDED  # the officer says it has ended: a planned end date alone changes nothing
+    return record
+
+
+def _noted(where: Settled, baseline: dict[str, Record], key: str, superseded: set[str], returns: list[Entry]) -> list[Finding]:
+    """What the MIO should know of a partnership's returns: a proposal, one the register does not know, replaced ones."""
+    newest, pid = where.newest, _pid(where.newest)
+    notes = [Code.DUPLICATE_RETURN.at(file=e.last_path, partnership=pid, newer=newest.last_path)
+             for e in returns if e.sha256 in superseded and _partnership_key(e) == key]
+    if newest.workbook == "proposal":
+        notes.append(Code.NEW_PROPOSAL.at(file=newest.last_path, partnership=pid, value=newest.answers.get(contract.NAME.cell, "")))
+    elif baseline and key not in baseline:
+        notes.append(Code.UNKNOWN_PARTNERSHIP.at(file=newest.last_path, partnership=pid))
+    return notes
 
 
 def _kept(records: Any) -> list[Record]:

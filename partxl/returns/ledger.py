@@ -186,11 +186,14 @@ class Ledger:
     def set_state(self, key: str, value: Any) -> None:
         self.db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, json.dumps(value, sort_keys=True)))
 
-    def accepted(self, cycle: str) -> list[Entry]:
-        """Every accepted version of every partnership this cycle, oldest first."""
-        with closing(self.db.execute(  # their findings are in the run's results already: not decoded again here
+    def returns(self, cycle: str) -> list[Entry]:
+        """Every return of the cycle (accepted, with errors, held), oldest first; answers of those that may be shown,
+        findings of those with errors (their count is shown), nothing more: a county has thousands."""
+        with closing(self.db.execute(
                 "SELECT sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
-                "metadata, answers, '[]' AS findings FROM files WHERE outcome = 'accepted' AND cycle = ? "
+                "metadata, CASE WHEN outcome IN ('accepted', 'held') THEN answers ELSE '{}' END AS answers, "
+                "CASE WHEN outcome = 'errors' THEN findings ELSE '[]' END AS findings FROM files "
+                "WHERE outcome IN ('accepted', 'errors', 'held') AND cycle = ? "
                 "ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256", (cycle,))) as cursor:
             names = [d[0] for d in cursor.description]
             return [_entry(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]

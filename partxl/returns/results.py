@@ -20,8 +20,9 @@ class Outcome(enum.StrEnum):
     """What became of one file of the returns folder (stored in the ledger as this text)."""
 
     ACCEPTED = "accepted"  # no errors: the partnership's newest version, unless a newer one replaced it
-    SUPERSEDED = "superseded"  # accepted, and a newer accepted return for the same partnership replaced it
+    SUPERSEDED = "superseded"  # a newer return for the same partnership replaced it (see partxl.returns.lifecycle)
     ERRORS = "errors"  # a return of ours, with errors to correct
+    HELD = "held"  # its answers contradict the identity it was issued with: kept out until the MIO decides
     REJECTED = "rejected"  # not a return partxl can read
     SKIPPED = "skipped"  # a lock file or a system file
 
@@ -32,8 +33,9 @@ class Outcome(enum.StrEnum):
 
 
 _OUTCOME_TEXT = {
-    Outcome.ACCEPTED: "Accepted", Outcome.SUPERSEDED: "Accepted, replaced by a newer return",
-    Outcome.ERRORS: "Not accepted: has errors", Outcome.REJECTED: "Rejected: could not be read", Outcome.SKIPPED: "Skipped",
+    Outcome.ACCEPTED: "Accepted", Outcome.SUPERSEDED: "Replaced by a newer return",
+    Outcome.ERRORS: "Not accepted: has errors", Outcome.HELD: "Held: the MIO must confirm whose return it is",
+    Outcome.REJECTED: "Rejected: could not be read", Outcome.SKIPPED: "Skipped",
 }
 
 
@@ -82,8 +84,8 @@ class ConsolidateResult:
 
     @property
     def ok(self) -> bool:
-        """No file with errors and none rejected: the exit code 0 of ``partxl consolidate``."""
-        return not any(f.outcome in (Outcome.ERRORS, Outcome.REJECTED) for f in self.files)
+        """No file with errors, held or rejected: the exit code 0 of ``partxl consolidate``."""
+        return not any(f.outcome in (Outcome.ERRORS, Outcome.HELD, Outcome.REJECTED) for f in self.files)
 
     def to_dict(self) -> dict[str, Any]:
         """What ``partxl consolidate --json`` prints."""

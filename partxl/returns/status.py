@@ -13,21 +13,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partxl.config import Config
-from partxl.findings import Finding, Severity
+from partxl.findings import HOLDS, Finding, Severity
 from partxl.forms import contract
-from partxl.register.model import CLOSED_SHEET, stage
+from partxl.register.model import CLOSED_SHEET, Record, ReturnState, stage
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 
 
 class State(enum.StrEnum):
+    """Where a partnership stands for its officer, from its newest return (partxl.returns.lifecycle)."""
+
     RETURNED = "returned"
     RETURNED_LATE = "returned late"
-    WITH_ERRORS = "with errors"
+    WITH_ERRORS = "with errors"  # its newest return has errors: the officer is asked to correct it
+    HELD = "held"  # its newest return is held: the MIO must confirm whose it is, and the officer may be asked
     OUTSTANDING = "outstanding"
     LATE = "late"
 
 
-NEEDS_ACTION = (State.WITH_ERRORS, State.OUTSTANDING, State.LATE)
+NEEDS_ACTION = (State.WITH_ERRORS, State.HELD, State.OUTSTANDING, State.LATE)
 
 
 @dataclass
@@ -36,10 +39,11 @@ class PartnershipStatus:
     name: str
     state: State
     files: list[str] = field(default_factory=list)  # returned files, relative to the returns folder
-    errors: list[Finding] = field(default_factory=list)  # of the newest file with errors, for 'with errors'
+    errors: list[Finding] = field(default_factory=list)  # why its newest return has errors or is held
+    newest: str = ""  # its newest return, the one its state comes from
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "state": str(self.state), "files": self.files}
+        return {"id": self.id, "name": self.name, "state": str(self.state), "files": self.files, "newest": self.newest}
 
 
 @dataclass
@@ -70,23 +74,29 @@ def officer_status(result: ConsolidateResult, config: Config) -> list[OfficerSta
         if stage(record) == CLOSED_SHEET:
             continue
         files = by_partnership.get(record.id.casefold(), [])
-        errors: list[Finding] = []
-        if record.returned:
-            late = record.latest_return is not None and record.latest_return > config.deadline
-            state = State.RETURNED_LATE if late else State.RETURNED
-        elif any(f.outcome == Outcome.ERRORS for f in files):
-            state = State.WITH_ERRORS
-            newest = [f for f in files if f.outcome == Outcome.ERRORS][-1]
-            errors = [x for x in newest.findings if x.severity == Severity.ERROR]
-        else:
-            state = State.LATE if result.as_of > config.deadline else State.OUTSTANDING
+        state = _state(record, config, result.as_of)
+        newest = next((f for f in files if f.path == record.latest_file), None)
+        errors = [x for x in newest.findings if x.severity == Severity.ERROR or x.code in HOLDS] \
+            if newest is not None and state in (State.WITH_ERRORS, State.HELD) else []
         name = str(record.get(contract.NAME.cell) or record.id)
         officer_name = str(record.get(contract.LEAD_OFFICER.cell) or "(no lead officer)")
         known = config.officer(officer_name)
         entry = officers.setdefault(officer_name, OfficerStatus(officer_name, known.email if known else "", []))
-        returned = [f.path for f in files if f.outcome in (Outcome.ACCEPTED, Outcome.SUPERSEDED, Outcome.ERRORS)]
-        entry.partnerships.append(PartnershipStatus(record.id, name, state, returned, errors))
+        returned = [f.path for f in files if f.outcome in (Outcome.ACCEPTED, Outcome.SUPERSEDED, Outcome.ERRORS, Outcome.HELD)]
+        entry.partnerships.append(PartnershipStatus(record.id, name, state, returned, errors, record.latest_file))
     return sorted(officers.values(), key=lambda o: o.officer.casefold())
+
+
+def _state(record: Record, config: Config, as_of: dt.date) -> State:
+    """A partnership's state for its officer: its return state (the lifecycle's), and the deadline."""
+    if record.state == ReturnState.RETURNED:
+        late = record.latest_return is not None and record.latest_return > config.deadline
+        return State.RETURNED_LATE if late else State.RETURNED
+    if record.state == ReturnState.WITH_ERRORS:
+        return State.WITH_ERRORS
+    if record.state == ReturnState.HELD:
+        return State.HELD
+    return State.LATE if as_of > config.deadline else State.OUTSTANDING
 
 
 @dataclass

@@ -16,12 +16,13 @@ but ask for action. Nothing raises for bad input: a file that cannot be read at 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from partxl.config import Config
-from partxl.findings import ERROR, Code, Finding
+from partxl.findings import ERROR, HOLDS, Code, Finding
 from partxl.forms import contract
 from partxl.forms import layout as lay
 from partxl.forms.definitions import Form, Rule, Spec, Table
@@ -53,8 +54,13 @@ class Checked:
         return (self.metadata or {}).get("workbook", "")
 
     @property
+    def held(self) -> bool:
+        """Its answers contradict the identity it was issued with: the MIO must say whose return it is."""
+        return any(f.code in HOLDS for f in self.findings)
+
+    @property
     def accepted(self) -> bool:
-        return self.metadata is not None and not any(f.severity == ERROR for f in self.findings)
+        return self.metadata is not None and not self.held and not any(f.severity == ERROR for f in self.findings)
 
 
 def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: str | None = None) -> Checked:
@@ -80,13 +86,16 @@ def check_opened(opened: Opened, spec: Spec, config: Config, as_of: dt.date, nam
     if opened.has_macros:
         found.add(Code.MACROS_IGNORED)
     forms = identify(meta, spec, config, found)
+    if forms is None:  # its issue details cannot be trusted: it is nobody's return
+        checked.metadata, found.items[-1] = None, found.items[-1].but(partnership="", value=found.partnership)
+        return checked
     answers = _Answers()
     for form, version in forms:
         located = locate(opened, form, version, found)
         if located is not None:
             read_answers(located, config, answers, found)
     if forms:
-        check_identity(meta, answers, found)
+        check_identity(meta, answers, spec, found)
         for form, _version in forms:
             apply_rules(form, answers, as_of, config, found)
     checked.values = answers.values
@@ -122,18 +131,18 @@ class _Answers:
 # ---------------------------------------------------------------- 1. identify
 
 
-def identify(meta: dict[str, str], spec: Spec, config: Config, found: _Findings) -> list[tuple[Form, int]]:
+def identify(meta: dict[str, str], spec: Spec, config: Config, found: _Findings) -> list[tuple[Form, int]] | None:
     """The forms (and the versions issued) of a workbook whose signature holds and whose cycle is this one.
 
-    ``meta`` loses its signature entry. An edited, copied or foreign workbook, or one of another cycle,
-    has no forms to read: it is reported, and nothing of it is read.
+    ``meta`` loses its signature entry. An edited, copied or foreign workbook has issue details nobody can
+    trust (None: it is nobody's return); one of another cycle is the partnership's, with nothing of it read.
     """
     signature = meta.pop("signature", "")
     known = set(Metadata.__dataclass_fields__)
     data = Metadata(**{k: meta.get(k, "") for k in known})
     if set(meta) - known or not verify(data, signature, config.integrity_key):
         found.add(Code.METADATA_EDITED)
-        return []
+        return None
     if meta.get("cycle") != config.cycle:
         found.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=config.cycle)
         return []
@@ -312,12 +321,32 @@ def apply_rules(form: Form, answers: _Answers, as_of: dt.date, config: Config, f
                            answers.values.get(target, ""))
 
 
-def check_identity(meta: dict[str, str], answers: _Answers, found: _Findings) -> None:
-    """Issue details copied from another partnership's workbook carry a valid signature but the wrong name."""
-    issued, answered = meta.get("partnership_name", ""), answers.values.get(contract.NAME.cell)
-    if issued and answered and " ".join(issued.split()).casefold() != " ".join(str(answered).split()).casefold():
-        sheet, address = answers.where.get(contract.NAME.cell, ("", ""))
-        found.add(Code.IDENTITY_MISMATCH, sheet=sheet, cell=address, field="Name of partnership", value=answered, issued=issued)
+def check_identity(meta: dict[str, str], answers: _Answers, spec: Spec, found: _Findings) -> None:
+    """Answers that contradict the identity the workbook was issued with: another partnership's name (issue details
+    copied from another workbook carry a valid signature), or another lead officer. Either holds the return."""
+    for need, code, issued in ((contract.NAME, Code.IDENTITY_MISMATCH, meta.get("partnership_name", "")),
+                               (contract.LEAD_OFFICER, Code.OFFICER_MISMATCH, meta.get("issued_to", ""))):
+        answered = answers.values.get(need.cell)
+        if issued and answered and _key(issued) != _key(answered):
+            sheet, address = answers.where.get(need.cell, ("", ""))
+            found.add(code, sheet=sheet, cell=address, field=spec.form(need.form).item(need.id).label, value=answered,
+                      issued=issued)
+
+
+def misnamed(file_name: str, partnership: str) -> Finding | None:
+    """A file named as if for another partnership ("P005 return.xlsx" holding P009's workbook): held, as its name
+    and its content disagree about whose return it is. Only names that start with an ID are judged."""
+    claimed = _CLAIMED_ID.match(Path(file_name).name)
+    if claimed is None or not _CLAIMED_ID.match(partnership + " ") or claimed.group(1).casefold() == partnership.casefold():
+        return None
+    return Code.FILENAME_MISMATCH.at(file=file_name, partnership=partnership, claimed=claimed.group(1))
+
+
+_CLAIMED_ID = re.compile(r"([A-Za-z]{1,6}[-_]?\d{1,6})[ ._-]")
+
+
+def _key(text: Any) -> str:
+    return " ".join(str(text).split()).casefold()
 
 
 def _field_label(form: Form, ref: str, key: str | None) -> str:
