@@ -202,9 +202,10 @@ def check(ctx: click.Context, workbook: Path, as_of: dt.datetime | None, as_json
 
     def show() -> None:
         findings = result.findings
-        who = f" for {result.partnership_name}" if result.partnership_id else ""
         errors_n = sum(f.severity == Severity.ERROR for f in findings)
-        click.echo(f"{workbook.name}{who}: " + ("ready to send" if result.accepted else f"{errors_n} error(s) to correct")
+        verdict = "ready to send" if result.accepted else (f"{errors_n} error(s) to correct" if errors_n else
+                                                           "held: the MIO must confirm which partnership it is for")
+        click.echo(f"{workbook.name}{result.described}: {verdict}"
                    + (f", {len(findings) - errors_n} other note(s)" if len(findings) > errors_n else "") + ".")
         for f in findings:
             place = f"{f.sheet}!{f.cell}" if f.cell else f.sheet

@@ -36,7 +36,7 @@ from partxl.register.read import read_register
 from partxl.returns.collect import LEDGER_NAME, collect, list_returns, worth_workers
 from partxl.returns.results import CheckResult, ConsolidateResult
 from partxl.returns.status import StatusResult, officer_status
-from partxl.returns.validate import check_file
+from partxl.returns.validate import check_file, misnamed
 from partxl.workers import Workers
 
 Progress = Callable[[int, int], None]
@@ -81,7 +81,9 @@ class Workspace:
     def check(self, path: str | Path, *, as_of: dt.date | None = None) -> CheckResult:
         """Check one filled-in workbook as consolidate would, without recording anything."""
         checked = check_file(Path(path), self.spec, self.config, as_of or dt.date.today())
-        return CheckResult(Path(path), checked.accepted, ordered(checked.findings), checked.metadata)
+        named = misnamed(Path(path).name, checked.partnership_id) if checked.metadata is not None else None
+        findings = checked.findings + ([named] if named is not None else [])
+        return CheckResult(Path(path), checked.accepted and named is None, ordered(findings), checked.metadata)
 
     def consolidate(self, returns: str | Path, *, out: str | Path = "out", previous: str | Path | None = None,
                     ledger: str | Path | None = None, as_of: dt.date | None = None,

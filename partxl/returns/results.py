@@ -98,7 +98,7 @@ class CheckResult:
     """One workbook checked on its own, as an officer does before sending it (``partxl check``)."""
 
     path: Path
-    accepted: bool  # no errors: it would be accepted into the register
+    accepted: bool  # no errors and nothing to hold it: it would be accepted into the register
     findings: list[Finding]  # in the order an officer reads them: errors first, then by sheet and cell
     metadata: dict[str, str] | None = None  # the issue details it carries, when it is one of ours
 
@@ -113,6 +113,14 @@ class CheckResult:
     @property
     def partnership_name(self) -> str:
         return (self.metadata or {}).get("partnership_name", "") or self.partnership_id
+
+    @property
+    def described(self) -> str:
+        """Whose workbook it is, as ``check`` says it: " for Wexbridge Food Partnership", " (a new partnership proposal)"."""
+        meta = self.metadata or {}
+        if meta.get("workbook") == "proposal":
+            return " (a new partnership proposal)"
+        return f" for {self.partnership_name}" if self.partnership_id else ""
 
     def to_dict(self) -> dict[str, Any]:
         """What ``partxl check --json`` prints."""
