@@ -1,0 +1,146 @@
+"""The lifecycle of returns, end to end through the command line: the register, the report, the summary,
+status and chase agree with it and with each other (the numbered scenarios of the register-truth issue).
+
+A cycle as an MIO's inbox leaves it: a workbook filled in with another partnership's answers and renamed
+after it, a good return followed by a resend with a mistake, a return with a mistake followed by its
+correction, and a return with a mistake and nothing since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from . import finding_cases as fc
+from .conftest import SAMPLE_REGISTER, run_cli
+
+AS_OF = "2027-02-15"  # after the deadline: whoever still owes a return is late
+CORRECT = {"info_review_date": dt.date(2026, 10, 1), "info_reviewed_by": "Fiona Grant, Head of Corporate Services"}
+MONDAY = dt.datetime(2027, 1, 11, 9, 0)
+
+
+def _register(out: Path) -> dict[str, dict]:
+    rows = list(openpyxl.load_workbook(out / "register.xlsx", read_only=True)["Register"].iter_rows(values_only=True))
+    return {r[0]: dict(zip(rows[0], r, strict=False)) for r in rows[1:] if r[0]}
+
+
+def _sheet(path: Path, name: str, header_row: int = 1) -> list[dict]:
+    rows = list(openpyxl.load_workbook(path, read_only=True, data_only=True)[name].iter_rows(values_only=True))
+    header = rows[header_row - 1]
+    return [dict(zip(header, r, strict=False)) for r in rows[header_row:] if any(v is not None for v in r)]
+
+
+@pytest.fixture(scope="module")
+def cycle(generated: Path, tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(returns folder, consolidate's output folder, reminders folder) after consolidating, chasing and checking status."""
+    base = tmp_path_factory.mktemp("lifecycle")
+    folder = base / "returns"
+
+    def fill(pid: str, name: str, typed: dict, when: dt.datetime) -> Path:
+        source = next(generated.glob(f"{pid} *.xlsx"))
+        return fc.saved_at(fc.edit(source, folder / name, {**CORRECT, **typed}), when)
+
+    p002 = openpyxl.load_workbook(next(generated.glob("P002 *.xlsx")))
+    p002_name = p002["Information"]["B5"].value  # the name pre-filled for P002
+    fill("P002", "P002 return.xlsx", {}, MONDAY)  # the genuine return
+    fill("P001", "P002 Health and Wellbeing Board.xlsx", {"info_name": p002_name, "info_council_funding": 1},  # 1. wrong workbook
+         MONDAY + dt.timedelta(days=1))
+    fill("P003", "P003 return.xlsx", {"info_meetings": "County Hall, quarterly"}, MONDAY)  # 4. good, then a bad resend
+    fill("P003", "P003 resend.xlsx", {"info_council_funding": "lots"}, MONDAY + dt.timedelta(days=2))
+    fill("P004", "P004 return.xlsx", {"info_council_funding": "lots"}, MONDAY)  # 3. bad, then corrected
+    fill("P004", "P004 corrected.xlsx", {"info_meetings": "Online, monthly"}, MONDAY + dt.timedelta(days=3))
+    fill("P006", "P006 return.xlsx", {"info_council_funding": "lots"}, MONDAY)  # 2. bad, nothing since
+    out = base / "out"
+    code, _, err = run_cli("consolidate", str(folder), "--out", str(out), "--previous", str(SAMPLE_REGISTER), "--as-of", AS_OF)
+    assert code == 1, err
+    mail = base / "mail"
+    code, _, err = run_cli("chase", str(folder), "--out", str(out), "--previous", str(SAMPLE_REGISTER), "--as-of", AS_OF,
+                           "--to", str(mail), "--workbooks", str(generated))
+    assert code == 0, err
+    return folder, out, mail
+
+
+@pytest.fixture(scope="module")
+def status(cycle) -> dict[str, str]:
+    folder, out, _ = cycle
+    code, printed, err = run_cli("status", str(folder), "--out", str(out), "--previous", str(SAMPLE_REGISTER), "--as-of", AS_OF,
+                                 "--json")
+    assert code == 1, err
+    return {p["id"]: p["state"] for o in json.loads(printed)["officers"] for p in o["partnerships"]}
+
+
+def _files(out: Path) -> dict[str, str]:
+    return {r["File"]: r["Outcome"] for r in _sheet(out / "validation_report.xlsx", "Files")}
+
+
+def _mail_to(mail: Path, generated: Path, pid: str) -> str:
+    officer = openpyxl.load_workbook(next(generated.glob(f"{pid} *.xlsx")))["_partxl"]
+    meta = {r[0].value: r[1].value for r in officer.iter_rows(min_row=2)}
+    message = BytesParser(policy=policy.default).parsebytes((mail / f"{meta['issued_to']}.eml").read_bytes())
+    attached = " ".join(a.get_filename() for a in message.iter_attachments())
+    return message.get_body(preferencelist=("plain",)).get_content() + "\nATTACHED: " + attached
+
+
+def test_a_workbook_filled_with_another_partnerships_answers_is_held(cycle, status, generated: Path):
+    folder, out, mail = cycle
+    register = _register(out)
+    assert _files(out)["P002 Health and Wellbeing Board.xlsx"].startswith("Held")
+    previous = _register_of(SAMPLE_REGISTER)
+    assert register["P002"]["Source file"] == "P002 return.xlsx"  # the genuine return stands
+    assert register["P002"]["Partnership name"] == previous["P002"]["Partnership name"]
+    assert register["P001"]["Returned"] == "Held: identity to confirm: last year's data"  # P001 is not returned
+    assert register["P001"]["Partnership name"] == previous["P001"]["Partnership name"]
+    assert register["P001"]["Council funding (£ a year)"] == previous["P001"]["Council funding (£ a year)"]
+    assert status["P001"] == "held" and status["P002"] == "returned"
+    body = _mail_to(mail, generated, "P001")
+    assert "held until I can confirm" in body and "P002 Health and Wellbeing Board.xlsx" in body
+    code, printed, _ = run_cli("check", str(folder / "P002 Health and Wellbeing Board.xlsx"), "--as-of", AS_OF)
+    assert code == 1 and "held" in printed and "ready to send" not in printed
+
+
+def test_a_resend_with_an_error_keeps_the_last_good_answers_and_is_chased(cycle, status, generated: Path):
+    _, out, mail = cycle
+    register, files = _register(out), _files(out)
+    assert register["P003"]["Returned"] == "Returned with errors (1)"  # this cycle's answers: no "last year's" mark
+    assert register["P003"]["Source file"] == "P003 return.xlsx" and register["P003"]["Meetings"] == "County Hall, quarterly"
+    assert files["P003 return.xlsx"] == "Accepted" and files["P003 resend.xlsx"] == "Not accepted: has errors"
+    assert status["P003"] == "with errors"
+    body = _mail_to(mail, generated, "P003")
+    assert "P003 resend.xlsx" in body and "Information!B16" in body  # the resend's problem, to the cell
+
+
+def test_a_corrected_return_supersedes_the_one_with_errors(cycle, status):
+    _, out, _ = cycle
+    register, files = _register(out), _files(out)
+    assert files["P004 return.xlsx"] == "Replaced by a newer return" and files["P004 corrected.xlsx"] == "Accepted"
+    assert register["P004"]["Returned"] == "Returned" and register["P004"]["Meetings"] == "Online, monthly"
+    assert status["P004"] == "returned"  # saved before the deadline
+    summary = {r[0]: r[1] for r in _sheet(out / "validation_report.xlsx", "Summary", 4) for r in [list(r.values())] if r[0]}
+    assert summary["Returns not accepted (errors to correct)"] == 2  # P003's resend and P006: not P004's first go
+
+
+def test_a_return_with_errors_says_so_and_shows_last_years_answers_as_such(cycle, status):
+    _, out, _ = cycle
+    assert _register(out)["P006"]["Returned"] == "Returned with errors (1): last year's data"
+    assert status["P006"] == "with errors"
+
+
+def test_the_summary_counts_every_partnership_that_sent_anything_by_state(cycle):
+    _, out, _ = cycle
+    overview = {r[0].strip(): r[1] for r in openpyxl.load_workbook(out / "committee_summary.xlsx", data_only=True)["Overview"]
+                .iter_rows(min_row=4, max_col=2, values_only=True) if r[0]}
+    assert overview["Partnerships that sent a return this cycle"] == 5  # P001 (held), P002, P003, P004, P006
+    assert overview["accepted"] == 2  # P002 and P004: P003's newest return has errors
+    assert overview["with errors to correct (last good answers shown)"] == 2  # P003 and P006
+    assert overview["held until the MIO confirms whose they are"] == 1  # P001
+
+
+def _register_of(path: Path) -> dict[str, dict]:
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Register"].iter_rows(values_only=True))
+    return {r[0]: dict(zip(rows[0], r, strict=False)) for r in rows[1:] if r[0]}
