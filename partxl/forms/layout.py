@@ -7,15 +7,17 @@ noticed. Nothing here depends on a partnership's data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from partxl.forms.definitions import Computed, Field, Form, Table
+from partxl.forms.definitions import Computed, Field, Form, Rule, Table
 from partxl.forms.fieldtypes import TYPES
 from partxl.forms.names import cell_name, ref_name
+from partxl.forms.rules import as_text
 from partxl.xlsx import wrapped_height
 
 LABEL_COL, ANSWER_COL, GUIDANCE_COL = 0, 1, 2
@@ -233,11 +235,95 @@ def explain(comp: Computed, form: Form) -> str:
     return "Yes when any feature above is Yes: the partnership is then significant."
 
 
+# ---------------------------------------------------------------- what is required, and when
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """An answer that must be given: always, once its row of a repeating table is used, or when another answer says so.
+
+    The workbook's yellow cells, the Start here count of answers still needed and the checker's MISSING
+    findings all follow from these, so an officer who sees 0 on Start here has nothing required left.
+    """
+
+    cell: InputCell
+    row: tuple[InputCell, ...] = ()  # a repeating row: required once any of these is filled
+    when: str | None = None  # the cell name of the answer a required_if rule depends on …
+    equals: str = ""  # … and the answer that makes this one required
+
+    @property
+    def condition(self) -> str | None:
+        """The Excel condition under which the answer is required (None: always)."""
+        if self.row:
+            first, last = self.row[0], self.row[-1]
+            return f"COUNTA({xl_rowcol_to_cell(first.row, first.col, True, True)}:{xl_rowcol_to_cell(last.row, last.col, True, True)})>0"
+        if self.when is not None:
+            return equals_formula(self.when, self.equals)
+        return None
+
+    def applies(self, values: dict[str, Any]) -> bool:
+        """Whether the answer is required, given the answers (by cell name) so far."""
+        if self.row:
+            return any(values.get(c.name) not in (None, "") for c in self.row)
+        if self.when is not None:
+            return as_text(values.get(self.when)) == self.equals
+        return True
+
+
+def requirements(sheet: SheetLayout) -> list[Requirement]:
+    """Every requirement of a form's answers, in the order of its sheet; worked out once per loaded form."""
+    cached = _REQUIREMENTS.get(id(sheet))
+    if cached is None or cached[0] is not sheet:
+        cached = _REQUIREMENTS[id(sheet)] = (sheet, _requirements(sheet))
+    return cached[1]
+
+
+_REQUIREMENTS: dict[int, tuple[SheetLayout, list[Requirement]]] = {}
+
+
+def _requirements(sheet: SheetLayout) -> list[Requirement]:
+    found: list[Requirement] = []
+    rows: dict[tuple[str, str], tuple[InputCell, ...]] = {}
+    for cell in sheet.inputs:
+        if cell.table is not None:
+            rows.setdefault((cell.table.id, cell.row_key or ""), ())
+            rows[(cell.table.id, cell.row_key or "")] += (cell,)
+    for cell in sheet.inputs:
+        if cell.required:
+            found.append(Requirement(cell))
+        elif cell.table is not None and cell.field.required:  # a repeating row's column, once the row is used
+            found.append(Requirement(cell, row=rows[(cell.table.id, cell.row_key or "")]))
+    by_name = sheet.by_name
+    for rule in sheet.form.rules:
+        if rule.kind != "required_if" or ":" in (rule.when_field or ""):  # another form's answer may not be in the workbook
+            continue
+        for target, condition in rule_pairs(rule, sheet.form):
+            if target in by_name and not by_name[target].required:
+                found.append(Requirement(by_name[target], when=condition, equals=rule.when_equals or ""))
+    return found
+
+
+def rule_pairs(rule: Rule, form: Form) -> list[tuple[str, str]]:
+    """(target cell name, condition cell name) for each row a rule applies to."""
+    item = form.item(rule.field.partition(".")[0])
+    keys: list[str | None] = list(item.row_keys()) if isinstance(item, Table) else [None]
+    return [(ref_name(form.id, rule.field, k), ref_name(form.id, rule.when_field or "", k)) for k in keys]
+
+
+def equals_formula(cell: str, text: str) -> str:
+    """An Excel comparison of ``cell`` with a rule's ``equals``: a number as a number (a score of 1 is not "1")."""
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return f"{cell}={text}"
+    return f'{cell}="{text.replace(chr(34), chr(34) * 2)}"'
+
+
 def required_empty_formula(sheet: SheetLayout) -> str:
-    """A formula counting the always-required inputs still empty, for the self-check on the first sheet."""
-    terms = [f'(LEN({cell.name})=0)' for cell in sheet.inputs if cell.required]
+    """A formula counting the required answers still empty (those required by other answers too), for Start here."""
+    terms = [f"(LEN({r.cell.name})=0)" if r.condition is None else f"(({r.condition})*(LEN({r.cell.name})=0))"
+             for r in requirements(sheet)]
     return "=" + "+".join(["0", *terms])
 
 
 def required_empty_count(sheet: SheetLayout, values: dict[str, Any]) -> int:
-    return sum(1 for cell in sheet.inputs if cell.required and values.get(cell.name) in (None, ""))
+    """What :func:`required_empty_formula` gives for ``values``: its cached value."""
+    return sum(1 for r in requirements(sheet) if values.get(r.cell.name) in (None, "") and r.applies(values))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from partxl.files import replace_keeping_copy, safe_filename
 from partxl.findings import Code, Finding, errors
 from partxl.forms import contract
 from partxl.forms import layout as lay
-from partxl.forms.definitions import Field, Form, Rule, Spec, Table, WorkbookKind
+from partxl.forms.definitions import Field, Form, Spec, Table, WorkbookKind
 from partxl.forms.fieldtypes import DATE_MIN, TYPES
 from partxl.forms.names import cell_name, ref_name
 from partxl.issue.metadata import META_SHEET, Metadata, make_issue_id, sign
@@ -294,10 +293,6 @@ class _FormWriter:
         sheet, fmt = self.sheet, self.s.inputs[cell.field.type]
         write_value(sheet, cell.row, cell.col, self.values.get(cell.name), fmt)
         self.book.define_name(cell.name, f"='{self.form.sheet}'!{xl_rowcol_to_cell(cell.row, cell.col, True, True)}")
-        if not cell.required and cell.table is not None and cell.field.required:
-            row_range = (f"{xl_rowcol_to_cell(cell.row, lay.ANSWER_COL, True, True)}:"
-                         f"{xl_rowcol_to_cell(cell.row, lay.ANSWER_COL + len(cell.table.columns) - 1, True, True)}")
-            self._when_blank(cell, f"COUNTA({row_range})>0")
 
     @staticmethod
     def _apply(method: Any, cells: list[lay.InputCell], options: dict[str, Any]) -> int:
@@ -328,14 +323,10 @@ class _FormWriter:
         return None
 
     def _rules(self) -> None:
-        """Mark conditionally required answers (required_if rules) yellow while they are needed."""
-        by_name = self.layout.by_name
-        for rule in self.form.rules:
-            if rule.kind != "required_if":
-                continue
-            for target, condition in _rule_pairs(rule, self.form):
-                if target in by_name:
-                    self._when_blank(by_name[target], _equals(condition, rule.when_equals or ""))
+        """Mark answers required only sometimes (a used row's columns, required_if rules) yellow while they are needed."""
+        for requirement in lay.requirements(self.layout):
+            if requirement.condition is not None:
+                self._when_blank(requirement.cell, requirement.condition)
 
     def _print_setup(self) -> None:
         sheet, c = self.sheet, self.config
@@ -343,20 +334,6 @@ class _FormWriter:
         sheet.set_header(header_text(left=c.council, centre=self.form.title, right=f"Partnership return {c.cycle}"))
         sheet.set_footer(header_text(left=self.meta.partnership_name or "New partnership proposal", right=PAGE_OF))
         sheet.hide_gridlines(2)
-
-
-def _equals(cell: str, text: str) -> str:
-    """An Excel comparison of ``cell`` with a rule's ``equals``: a number as a number (a score of 1 is not "1")."""
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return f"{cell}={text}"
-    return f'{cell}="{text.replace(chr(34), chr(34) * 2)}"'
-
-
-def _rule_pairs(rule: Rule, form: Form) -> list[tuple[str, str]]:
-    """(target cell name, condition cell name) for each row a rule applies to."""
-    item = form.item(rule.field.partition(".")[0])
-    keys: list[str | None] = list(item.row_keys()) if isinstance(item, Table) else [None]
-    return [(ref_name(form.id, rule.field, k), ref_name(form.id, rule.when_field or "", k)) for k in keys]
 
 
 def _write_metadata(hidden: Any, s: _Styles, meta: Metadata, config: Config) -> None:
