@@ -14,32 +14,50 @@ may change between releases. Start from a :class:`Workspace`::
 
 With the ``pandas`` extra (``pip install 'partxl[pandas]'``), :mod:`partxl.frames` gives the
 register, the findings and the ledger's accepted versions as DataFrames.
+
+Each name is imported when first used, so that a command pays only for the parts it runs.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from partxl.config import Config, ConfigError
-from partxl.errors import PartxlError
-from partxl.findings import Code, Finding, Severity
-from partxl.forms.definitions import DefinitionError, Field, Form, Spec, Table
-from partxl.forms.layout import InputCell, SheetLayout, layout_form
-from partxl.forms.names import cell_name
-from partxl.issue.generate import GenerateResult
-from partxl.outputs.chase import ChaseResult
-from partxl.outputs.publish import PublishResult
-from partxl.outputs.summary import SummaryResult
-from partxl.register.model import Record
-from partxl.register.read import RegisterError
-from partxl.returns.results import CheckResult, ConsolidateResult, FileResult, Outcome
-from partxl.returns.status import OfficerStatus, PartnershipStatus, State, StatusResult
-from partxl.workspace import Workspace
+if TYPE_CHECKING:
+    from partxl.config import Config, ConfigError
+    from partxl.errors import PartxlError
+    from partxl.findings import Code, Finding, Severity
+    from partxl.forms.definitions import DefinitionError, Field, Form, Spec, Table
+    from partxl.forms.layout import InputCell, SheetLayout, layout_form
+    from partxl.forms.names import cell_name
+    from partxl.issue.generate import GenerateResult
+    from partxl.outputs.chase import ChaseResult
+    from partxl.outputs.publish import PublishResult
+    from partxl.outputs.summary import SummaryResult
+    from partxl.register.model import Record
+    from partxl.register.read import RegisterError
+    from partxl.returns.results import CheckResult, ConsolidateResult, FileResult, Outcome
+    from partxl.returns.status import OfficerStatus, PartnershipStatus, State, StatusResult
+    from partxl.workspace import Workspace
 
-try:
-    __version__ = version("partxl")
-except PackageNotFoundError:  # a checkout that was never installed
-    __version__ = "0+unknown"
+_WHERE = {
+    "partxl.workspace": ["Workspace"],
+    "partxl.issue.generate": ["GenerateResult"],
+    "partxl.returns.results": ["CheckResult", "ConsolidateResult", "FileResult", "Outcome"],
+    "partxl.returns.status": ["StatusResult", "OfficerStatus", "PartnershipStatus", "State"],
+    "partxl.outputs.summary": ["SummaryResult"],
+    "partxl.outputs.publish": ["PublishResult"],
+    "partxl.outputs.chase": ["ChaseResult"],
+    "partxl.findings": ["Finding", "Code", "Severity"],
+    "partxl.errors": ["PartxlError"],
+    "partxl.config": ["Config", "ConfigError"],
+    "partxl.forms.definitions": ["DefinitionError", "Spec", "Form", "Field", "Table"],
+    "partxl.register.read": ["RegisterError"],
+    "partxl.forms.layout": ["SheetLayout", "InputCell", "layout_form"],
+    "partxl.register.model": ["Record"],
+    "partxl.forms.names": ["cell_name"],
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     # the workspace and what its jobs return
@@ -51,3 +69,24 @@ __all__ = [
     "Config", "Spec", "Form", "Field", "Table", "SheetLayout", "InputCell", "layout_form", "Record", "cell_name",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module the first time it is asked for."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value: Any = version("partxl")
+        except PackageNotFoundError:  # a checkout that was never installed
+            value = "0+unknown"
+    elif name in _MODULE_OF:
+        value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+    else:
+        raise AttributeError(f"module 'partxl' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

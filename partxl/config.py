@@ -8,7 +8,6 @@ gives is checked, so a typo is an error naming the file and the key, not a silen
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -187,6 +186,8 @@ def init_workspace(folder: Path) -> list[Path]:
     """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    import secrets
+
     config_path = folder / CONFIG_NAME
     if not config_path.exists():
         text = DEFAULTS_PATH.read_text(encoding="utf-8")

@@ -20,24 +20,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partxl.config import CONFIG_NAME, Config, ConfigError, load_config
-from partxl.findings import ordered
 from partxl.forms.definitions import Spec, load_spec
-from partxl.issue.generate import GenerateResult, generate
-from partxl.outputs.chase import ChaseResult, chase
-from partxl.outputs.publish import PublishResult, publish
-from partxl.outputs.register import write_register
-from partxl.outputs.summary import SummaryResult, write_summary
-from partxl.outputs.write import write_outputs
-from partxl.register.model import Record, register_rows
-from partxl.register.read import read_register
-from partxl.returns.collect import LEDGER_NAME, collect, list_returns, worth_workers
-from partxl.returns.results import CheckResult, ConsolidateResult
-from partxl.returns.status import StatusResult, officer_status
-from partxl.returns.validate import check_file, misnamed
-from partxl.workers import Workers
+
+if TYPE_CHECKING:  # each job imports its stage when it runs: a command pays only for what it does
+    from partxl.issue.generate import GenerateResult
+    from partxl.outputs.chase import ChaseResult
+    from partxl.outputs.publish import PublishResult
+    from partxl.outputs.summary import SummaryResult
+    from partxl.register.model import Record
+    from partxl.returns.results import CheckResult, ConsolidateResult
+    from partxl.returns.status import StatusResult
 
 Progress = Callable[[int, int], None]
 
@@ -74,12 +69,18 @@ class Workspace:
     def generate(self, out: str | Path, *, register: str | Path | None = None, blank: bool = False,
                  only: tuple[str, ...] = ()) -> GenerateResult:
         """One locked, pre-filled workbook per partnership of ``register`` (default: the configured one) into ``out``."""
+        from partxl.issue.generate import generate
+
         return generate(self.config, self.spec, Path(out), _path(register), blank=blank, only=tuple(only))
 
     # ------------------------------------------------------------ returns
 
     def check(self, path: str | Path, *, as_of: dt.date | None = None) -> CheckResult:
         """Check one filled-in workbook as consolidate would, without recording anything."""
+        from partxl.findings import ordered
+        from partxl.returns.results import CheckResult
+        from partxl.returns.validate import check_file, misnamed
+
         checked = check_file(Path(path), self.spec, self.config, as_of or dt.date.today())
         named = misnamed(Path(path).name, checked.partnership_id) if checked.metadata is not None else None
         findings = checked.findings + ([named] if named is not None else [])
@@ -90,6 +91,10 @@ class Workspace:
                     progress: Progress | None = None) -> ConsolidateResult:
         """Read and check every file in ``returns``, record it in the ledger, and write the register, the validation
         report and the committee summary into ``out``. ``progress(done, total)`` is called as files are recorded."""
+        from partxl.outputs.write import write_outputs
+        from partxl.returns.collect import LEDGER_NAME, collect, list_returns, worth_workers
+        from partxl.workers import Workers
+
         started = time.perf_counter()
         folder, out_dir, as_of = Path(returns), Path(out), as_of or dt.date.today()
         ledger_path = _path(ledger) or out_dir / LEDGER_NAME
@@ -106,6 +111,9 @@ class Workspace:
     def status(self, returns: str | Path, *, out: str | Path = "out", previous: str | Path | None = None,
                ledger: str | Path | None = None, as_of: dt.date | None = None) -> StatusResult:
         """Where each officer stands; reads the returns and the ledger, writes nothing."""
+        from partxl.returns.collect import LEDGER_NAME, collect
+        from partxl.returns.status import StatusResult, officer_status
+
         out_dir = Path(out)
         result = collect(self.config, self.spec, Path(returns), out_dir, previous=_path(previous),
                          ledger_path=_path(ledger) or out_dir / LEDGER_NAME, as_of=as_of or dt.date.today(), record=False)
@@ -117,31 +125,44 @@ class Workspace:
               out: str | Path = "out", previous: str | Path | None = None, ledger: str | Path | None = None,
               as_of: dt.date | None = None) -> ChaseResult:
         """One reminder (.eml) per officer with something to send or correct, written into ``to``; sent with ``send``."""
+        from partxl.outputs.chase import chase
+
         status = self.status(returns, out=out, previous=previous, ledger=ledger, as_of=as_of)
         return chase(status, self.config, Path(returns), Path(to), workbooks=_path(workbooks), deliver=send)
 
     def summary(self, register: str | Path, *, out: str | Path, previous: str | Path | None = None,
                 as_of: dt.date | None = None, pdf: bool = False) -> SummaryResult:
         """The committee summary workbook of ``register`` (and its PDF, through LibreOffice, with ``pdf``)."""
+        from partxl.outputs.summary import write_summary
+
         return write_summary(Path(register), Path(out), self.spec, self.config, as_of or dt.date.today(),
                              previous=_path(previous), pdf=pdf)
 
     def publish(self, register: str | Path, *, out: str | Path, as_of: dt.date | None = None) -> PublishResult:
         """The public register (``register.csv`` and ``index.html``) of ``register``, public fields only."""
+        from partxl.outputs.publish import publish
+
         return publish(Path(register), Path(out), self.spec, self.config, as_of or dt.date.today())
 
     # ------------------------------------------------------------ the analyst's way in
 
     def records(self, register: str | Path) -> list[Record]:
         """Every partnership of a register file, with its answers keyed by cell name (see :func:`partxl.cell_name`)."""
+        from partxl.register.read import read_register
+
         return read_register(Path(register), self.spec, self.config).records
 
     def write_register(self, records: list[Record], path: str | Path, *, as_of: dt.date | None = None) -> None:
         """Write ``records`` as a register workbook at ``path`` (atomically), as consolidate writes its register."""
+        from partxl.outputs.register import write_register
+
         write_register(records, self.spec, self.config, Path(path), as_of or dt.date.today())
 
     def register_rows(self, register: str | Path, *, as_of: dt.date | None = None) -> list[dict[str, Any]]:
         """Every partnership of a register file as a dict keyed by the register's column headings, in the register's
         order (the grant flag as its value, not its formula)."""
+        from partxl.register.model import register_rows
+        from partxl.register.read import read_register
+
         read = read_register(Path(register), self.spec, self.config)
         return register_rows(read.records, self.spec, self.config, as_of or dt.date.today())

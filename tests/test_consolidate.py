@@ -291,7 +291,7 @@ def test_an_unexpected_failure_is_one_clear_line_and_debug_shows_where(filled: R
     def broken(*args, **kwargs):
         raise RuntimeError("something nobody foresaw")
 
-    monkeypatch.setattr("partxl.outputs.write.report_bytes", broken)
+    monkeypatch.setattr("partxl.outputs.report.report_bytes", broken)
     code, _, err = consolidate(filled.folder, tmp_path / "out")
     assert code == 2 and "something nobody foresaw" in err and "Traceback" not in err and "--debug" in err
     with pytest.raises(RuntimeError):

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partxl.config import Config
 from partxl.files import replace_keeping_copy
 from partxl.forms.definitions import Spec
-from partxl.outputs.register import register_bytes
-from partxl.outputs.report import report_bytes
-from partxl.outputs.summary import ReturnCounts, build_summary, summary_bytes
 from partxl.register.model import Record
 from partxl.returns.ledger import Ledger, sha256_of
 from partxl.returns.results import ConsolidateResult, Outcome
 from partxl.workers import Workers
+
+if TYPE_CHECKING:
+    from partxl.outputs.summary import Summary
 
 OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
 
@@ -35,6 +35,8 @@ def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir
                 (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in OUTPUT_NAMES):
             result.outputs = {out_dir / name: "unchanged" for name in OUTPUT_NAMES}  # same inputs: the same bytes again
             return
+        from partxl.outputs.report import report_bytes  # here: a re-run that changes nothing never needs them
+        from partxl.outputs.summary import ReturnCounts, build_summary
         register = workers.submit(_register_job, result.records)
         summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
                                 counts=ReturnCounts(rejected=result.count(Outcome.REJECTED)))
@@ -50,8 +52,12 @@ def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir
 
 
 def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
+    from partxl.outputs.register import register_bytes
+
     return register_bytes(records, shared["spec"], shared["config"], shared["as_of"])
 
 
-def _summary_job(shared: dict[str, Any], summary: Any) -> bytes:
+def _summary_job(shared: dict[str, Any], summary: Summary) -> bytes:
+    from partxl.outputs.summary import summary_bytes
+
     return summary_bytes(summary)

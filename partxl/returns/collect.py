@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from partxl.config import Config
-from partxl.findings import ERROR, Code, Finding
+from partxl.findings import Code, Finding
 from partxl.forms import contract
 from partxl.forms.definitions import Spec
 from partxl.register.model import CLOSED_SHEET, Record, Status, has_ended, stage
@@ -268,7 +268,7 @@ def _build(baseline: dict[str, Record], returns: list[Entry],
     settled, superseded = settle(returns, _partnership_key)
     records: dict[str, Record] = {k: Record(r.id, r.status, dict(r.values)) for k, r in baseline.items()}
     for key, where in settled.items():
-        findings += _noted(where, baseline, key, superseded, returns)
+        findings += _noted(where, baseline, key)
         records[key] = _record(records.get(key), where)
     kept: list[Record] = []
     excluded: list[Record] = []
@@ -301,17 +301,16 @@ def _record(last_year: Record | None, where: Settled) -> Record:
     saved = newest.saved_at or newest.first_seen
     record = Record(_pid(newest), status, values, state=where.state, latest_return=dt.date.fromisoformat(saved[:10]),
                     source=shown.last_path if shown is not None else "",
-                    errors=sum(f.severity == ERROR for f in newest.findings), latest_file=newest.last_path)
+                    errors=newest.errors, latest_file=newest.last_path)
     if has_ended(record) and status == Status.ACTIVE:
         record.status = Status.ENDED  # the officer says it has ended: a planned end date alone changes nothing
     return record
 
 
-def _noted(where: Settled, baseline: dict[str, Record], key: str, superseded: set[str], returns: list[Entry]) -> list[Finding]:
+def _noted(where: Settled, baseline: dict[str, Record], key: str) -> list[Finding]:
     """What the MIO should know of a partnership's returns: a proposal, one the register does not know, replaced ones."""
     newest, pid = where.newest, _pid(where.newest)
-    notes = [Code.DUPLICATE_RETURN.at(file=e.last_path, partnership=pid, newer=newest.last_path)
-             for e in returns if e.sha256 in superseded and _partnership_key(e) == key]
+    notes = [Code.DUPLICATE_RETURN.at(file=e.last_path, partnership=pid, newer=newest.last_path) for e in where.replaced]
     if newest.workbook == "proposal":
         notes.append(Code.NEW_PROPOSAL.at(file=newest.last_path, partnership=pid, value=newest.answers.get(contract.NAME.cell, "")))
     elif baseline and key not in baseline:

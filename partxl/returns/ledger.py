@@ -79,6 +79,7 @@ class Entry:
     metadata: dict[str, str]
     answers: dict[str, Any]
     findings: list[Finding]
+    errors: int = 0  # how many of its findings are errors (counted by SQLite where the findings are not decoded)
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -187,12 +188,12 @@ class Ledger:
         self.db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, json.dumps(value, sort_keys=True)))
 
     def returns(self, cycle: str) -> list[Entry]:
-        """Every return of the cycle (accepted, with errors, held), oldest first; answers of those that may be shown,
-        findings of those with errors (their count is shown), nothing more: a county has thousands."""
+        """Every return of the cycle (accepted, with errors, held), oldest first, with the answers of those that may be
+        shown and how many errors each has (its findings are in the run's results, or in the ledger for audit)."""
         with closing(self.db.execute(
                 "SELECT sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
-                "metadata, CASE WHEN outcome IN ('accepted', 'held') THEN answers ELSE '{}' END AS answers, "
-                "CASE WHEN outcome = 'errors' THEN findings ELSE '[]' END AS findings FROM files "
+                "metadata, CASE WHEN outcome IN ('accepted', 'held') THEN answers ELSE '{}' END AS answers, '[]' AS findings, "
+                "(SELECT COUNT(*) FROM json_each(findings) WHERE json_extract(value, '$.severity') = 'error') AS errors FROM files "
                 "WHERE outcome IN ('accepted', 'errors', 'held') AND cycle = ? "
                 "ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256", (cycle,))) as cursor:
             names = [d[0] for d in cursor.description]
@@ -209,5 +210,5 @@ def _entry(row: dict[str, Any]) -> Entry:
         checker=row["checker"], outcome=row["outcome"], partnership=row["partnership"], workbook=row["workbook"],
         cycle=row["cycle"], saved_at=row["saved_at"], metadata=json.loads(row["metadata"]),
         answers={sys.intern(k): _decode(v) for k, v in json.loads(row["answers"]).items()},
-        findings=[Finding(**f) for f in json.loads(row["findings"])],
+        findings=[Finding(**f) for f in json.loads(row["findings"])], errors=row.get("errors", 0),
     )

@@ -32,6 +32,7 @@ class Settled:
     state: ReturnState  # from its newest return
     newest: Entry  # its newest return
     shown: Entry | None  # its newest accepted return: what the register shows (None: last year's answers)
+    replaced: tuple[Entry, ...]  # its returns a newer one superseded
 
 
 def settle(entries: Iterable[Entry], key: Callable[[Entry], str]) -> tuple[dict[str, Settled], set[str]]:
@@ -49,6 +50,7 @@ def settle(entries: Iterable[Entry], key: Callable[[Entry], str]) -> tuple[dict[
         newest = returns[-1]
         accepted = [e for e in returns if e.outcome == Outcome.ACCEPTED]
         shown = accepted[-1] if accepted else None
-        settled[partnership] = Settled(_STATE[Outcome(newest.outcome)], newest, shown)
-        superseded |= {e.sha256 for e in returns if e is not newest and e is not shown}
+        replaced = tuple(e for e in returns if e is not newest and e is not shown)
+        settled[partnership] = Settled(_STATE[Outcome(newest.outcome)], newest, shown, replaced)
+        superseded |= {e.sha256 for e in replaced}
     return settled, superseded
