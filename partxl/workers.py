@@ -8,6 +8,7 @@ definitions, the configuration) is sent to each worker once, not with every job.
 from __future__ import annotations
 
 import gc
+import importlib
 import multiprocessing
 import os
 import sys
@@ -46,9 +47,11 @@ def few_collections() -> None:
     gc.set_threshold(100_000, 50, 1000)
 
 
-def _install(shared: dict[str, Any]) -> None:
+def _install(shared: dict[str, Any], preload: tuple[str, ...]) -> None:
     _SHARED.clear()
     _SHARED.update(shared)
+    for module in preload:  # while the parent is still busy hashing: not on the way of the first job that needs it
+        importlib.import_module(module)
 
 
 def _call_job(function: Callable[..., Any], job: tuple[Any, ...]) -> Any:
@@ -63,11 +66,12 @@ class Workers:
     builds a large workbook does not carry every answer the parent holds as well.
     """
 
-    def __init__(self, shared: dict[str, Any], parallel: bool):
+    def __init__(self, shared: dict[str, Any], parallel: bool, preload: tuple[str, ...] = ()):
+        """``preload``: modules each worker imports as it starts, that its jobs will need (the parent may not have them)."""
         self.shared, self.started = shared, False
         cores = os.cpu_count() or 1
         self.pool = ProcessPoolExecutor(max_workers=min(cores, 8), mp_context=multiprocessing.get_context(start_method()),
-                                        initializer=_install, initargs=(shared,)) if parallel and cores >= 2 else None
+                                        initializer=_install, initargs=(shared, preload)) if parallel and cores >= 2 else None
 
     def start(self) -> None:
         """Start every worker process now rather than with the first jobs (a forking pool starts them all at its first).

@@ -91,7 +91,7 @@ class Workspace:
                     progress: Progress | None = None) -> ConsolidateResult:
         """Read and check every file in ``returns``, record it in the ledger, and write the register, the validation
         report and the committee summary into ``out``. ``progress(done, total)`` is called as files are recorded."""
-        from partxl.outputs.write import write_outputs
+        from partxl.outputs.write import WRITERS, write_outputs
         from partxl.returns.collect import LEDGER_NAME, collect, list_returns, worth_workers
         from partxl.workers import Workers
 
@@ -100,7 +100,8 @@ class Workspace:
         ledger_path = _path(ledger) or out_dir / LEDGER_NAME
         files = list_returns(folder, exclude=out_dir)
         shared = {"spec": self.spec, "config": self.config, "as_of": as_of}
-        with Workers(shared, parallel=worth_workers(files, _path(previous) or self.config.register)) as workers:
+        parallel = worth_workers(files, _path(previous) or self.config.register)
+        with Workers(shared, parallel, preload=WRITERS) as workers:
             workers.start()  # now, while this process is small: see Workers
             result = collect(self.config, self.spec, folder, out_dir, previous=_path(previous), ledger_path=ledger_path,
                              as_of=as_of, progress=progress, files=files, workers=workers)

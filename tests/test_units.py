@@ -206,3 +206,23 @@ def test_register_statuses_are_read_whatever_their_case(tmp_path, spec, config, 
     found = read_register(tmp_path / "register.xlsx", spec, config)
     assert next(r for r in found.records if r.id == "P001").status == read
     assert any(f.code == "REGISTER_STATUS_UNKNOWN" and f.partnership == "P001" for f in found.findings) == (written == "Finished")
+
+
+def test_a_ledger_from_an_earlier_partxl_is_upgraded_in_place(tmp_path):
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    from partxl.returns.ledger import SCHEMA, Ledger
+
+    old = SCHEMA.replace("    errors      INTEGER NOT NULL DEFAULT 0,  -- how many of the findings are errors\n", "")
+    path = tmp_path / "ledger.sqlite"
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(old)
+        findings = [{"severity": "error"}, {"severity": "warning"}, {"severity": "error"}]
+        db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   ("a" * 64, ".xlsx", 1, "2026-11-23", "P1.xlsx", "x", "errors", "P1", "annual", "2026/27", None, "{}", "{}",
+                    json.dumps(findings)))
+        db.commit()
+    with Ledger(path) as ledger:
+        assert [(e.partnership, e.errors) for e in ledger.returns("2026/27")] == [("P1", 2)]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from partxl.outputs.summary import Summary
 
 OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
+WRITERS = ("partxl.outputs.register", "partxl.outputs.summary")  # what the workers build with: imported as they start
 
 
 def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir: Path, ledger_path: Path,

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS files (
     metadata    TEXT NOT NULL,       -- JSON
     answers     TEXT NOT NULL,       -- JSON: cell name -> value (dates as ISO text)
     findings    TEXT NOT NULL,       -- JSON list
+    errors      INTEGER NOT NULL DEFAULT 0,  -- how many of the findings are errors
     PRIMARY KEY (sha256, suffix)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -115,6 +116,7 @@ class Ledger:
             db.execute("PRAGMA synchronous=FULL")
         self.db = db
         self.db.executescript(SCHEMA)
+        _upgrade(self.db)
 
     @classmethod
     def snapshot(cls, path: Path) -> Ledger:
@@ -169,14 +171,16 @@ class Ledger:
         """Store a file's check (replacing an older check of the same bytes) and this run's sighting, inside a batch."""
         assert self.db.in_transaction, "record inside `with ledger.batch():`"
         self.db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256, suffix) DO UPDATE SET "
+            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256, suffix) DO UPDATE SET "
             "last_path=excluded.last_path, checker=excluded.checker, outcome=excluded.outcome, "
             "partnership=excluded.partnership, workbook=excluded.workbook, cycle=excluded.cycle, "
-            "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings",
+            "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings, "
+            "errors=excluded.errors",
             (entry.sha256, entry.suffix, entry.size, entry.first_seen, entry.last_path, entry.checker, entry.outcome, entry.partnership,
              entry.workbook, entry.cycle, entry.saved_at, json.dumps(entry.metadata, sort_keys=True),
              json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
-             json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False)))
+             json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False),
+             sum(f.severity == "error" for f in entry.findings)))
         self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
 
     def state(self, key: str) -> Any:
@@ -193,11 +197,20 @@ class Ledger:
         with closing(self.db.execute(
                 "SELECT sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
                 "metadata, CASE WHEN outcome IN ('accepted', 'held') THEN answers ELSE '{}' END AS answers, '[]' AS findings, "
-                "(SELECT COUNT(*) FROM json_each(findings) WHERE json_extract(value, '$.severity') = 'error') AS errors FROM files "
+                "errors FROM files "
                 "WHERE outcome IN ('accepted', 'errors', 'held') AND cycle = ? "
                 "ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256", (cycle,))) as cursor:
             names = [d[0] for d in cursor.description]
             return [_entry(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """A ledger written by an earlier partxl gains what this one records (its files' error counts), in place."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+    if "errors" not in columns:
+        db.execute("ALTER TABLE files ADD COLUMN errors INTEGER NOT NULL DEFAULT 0")
+        db.execute("UPDATE files SET errors = (SELECT COUNT(*) FROM json_each(findings) "
+                   "WHERE json_extract(value, '$.severity') = 'error')")
 
 
 _WITHOUT_ANSWERS = ("sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
