@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,9 @@ class _Guarded(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (`partxl status | head`): stop quietly, as other commands do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except (PartxlError, OSError) as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
@@ -101,6 +105,7 @@ def _print_findings(findings: list[Finding]) -> None:
         click.echo(f"  {f.severity:<7} {f.code} {where}: {f.message}", err=True)
 
 
+_WRITTEN = {"superseded": "written; the previous copy kept in superseded/"}
 _AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
                       help="Judge reviews, end dates and lateness as at this date (default: today).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -186,7 +191,7 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
         click.echo(f"Register: {len(result.records)} partnerships ({sum(r.returned for r in result.records)} sent a return this cycle), "
                    f"{len(result.excluded)} left off as not partnerships.")
         for path, outcome in result.outputs.items():
-            click.echo(f"  {path} ({outcome})")
+            click.echo(f"  {path} ({_WRITTEN.get(outcome, outcome)})")
 
     _finish(result, as_json, show)
 

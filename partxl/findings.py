@@ -134,7 +134,8 @@ class Code(enum.Enum):
                         "If the lead officer has changed, tell the MIO, who will confirm it; otherwise correct the answer.")
     NAME_MISSING = (WARNING, "The answer cell '{name}' has lost its name; it was read from {cell}, where the form put it.",
                     "Check the answer in {cell}; please do not cut and paste answer cells.")
-    NAMES_UNAVAILABLE = (WARNING, "A {kind} file does not keep the names of answer cells; answers were read from where the form put them.",
+    NAMES_UNAVAILABLE = (WARNING, "This .{kind} file does not keep the names of answer cells; answers were read from where the form "
+                                  "put them.",
                          "Save the workbook as .xlsx to keep its structure.")
     # Answers
     MISSING = (ERROR, "'{field}' is required but empty.", "Fill this in.")

@@ -28,7 +28,7 @@ from partxl.forms import layout as lay
 from partxl.forms.definitions import Form, Rule, Spec, Table
 from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
 from partxl.forms.names import ref_name
-from partxl.forms.rules import breaks, unfilled_current_row
+from partxl.forms.rules import add_months, breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, verify
 from partxl.returns.read import Opened, Rejected, open_return
 
@@ -85,6 +85,8 @@ def check_opened(opened: Opened, spec: Spec, config: Config, as_of: dt.date, nam
     checked.metadata = meta
     if opened.has_macros:
         found.add(Code.MACROS_IGNORED)
+    if opened.names is None:  # said once for the file, not once a sheet
+        found.add(Code.NAMES_UNAVAILABLE, kind=opened.kind)
     forms = identify(meta, spec, config, found)
     if forms is None:  # its issue details cannot be trusted: it is nobody's return
         checked.metadata, found.items[-1] = None, found.items[-1].but(partnership="", value=found.partnership)
@@ -113,9 +115,11 @@ class _Findings:
         kw.setdefault("partnership", self.partnership)
         self.items.append(code.at(file=self.file, **kw))
 
-    def rule(self, rule: Rule, form: Form, where: Where, label: str, value: Any = "") -> None:
-        """A form rule's own finding: its code, severity and message come from the definition."""
-        self.items.append(Finding(code=rule.code, severity=rule.severity, message=rule.message, hint=rule.message,
+    def rule(self, rule: Rule, form: Form, where: Where, label: str, value: Any = "", detail: str = "") -> None:
+        """A form rule's own finding: its code, severity and message come from the definition; ``detail`` gives the
+        answers behind it (the dates involved), so that what would be right can be seen without opening the file."""
+        self.items.append(Finding(code=rule.code, severity=rule.severity, message=rule.message,
+                                  hint=f"{detail} {rule.message}" if detail else rule.message,
                                   file=self.file, sheet=where[0], cell=where[1], field=label, value=_shown(value),
                                   partnership=self.partnership, form=form.title))
 
@@ -198,15 +202,13 @@ def locate(opened: Opened, form: Form, version: int, found: _Findings) -> Locate
 
 
 def _sheet_state(opened: Opened, form: Form, sheet: str, found: _Findings) -> None:
-    """What was done to the sheet itself: protection removed, renamed, hidden, or a format that loses the names."""
+    """What was done to the sheet itself: protection removed, renamed or hidden."""
     if opened.protected is not None and not opened.protected.get(sheet, True):
         found.add(Code.PROTECTION_REMOVED, sheet=sheet, form=form.title)
     if sheet != form.sheet:
         found.add(Code.SHEET_RENAMED, sheet=sheet, form=form.title, expected=form.sheet)
     if opened.visibility.get(sheet, "visible") != "visible":
         found.add(Code.SHEET_HIDDEN, sheet=sheet, form=form.title)
-    if opened.names is None:
-        found.add(Code.NAMES_UNAVAILABLE, kind=opened.kind, sheet=sheet, form=form.title)
 
 
 def _take(opened: Opened, cell: lay.InputCell, where: Where, located: Located, found: _Findings) -> None:
@@ -318,7 +320,24 @@ def apply_rules(form: Form, answers: _Answers, as_of: dt.date, config: Config, f
             if breaks(rule, form, key, answers.values, as_of, config):
                 target = ref_name(form.id, rule.field, key)
                 found.rule(rule, form, answers.where.get(target, (form.sheet, "")), _field_label(form, rule.field, key),
-                           answers.values.get(target, ""))
+                           answers.values.get(target, ""), _dates(rule, form, key, answers.values, config))
+
+
+def _dates(rule: Rule, form: Form, key: str | None, values: dict[str, Any], config: Config) -> str:
+    """The dates a date rule was judged on, said plainly: what is before what, when a review was due."""
+    value = values.get(ref_name(form.id, rule.field, key))
+    if not isinstance(value, dt.date):
+        return ""
+    if rule.kind == "not_before" and rule.other and ":" not in rule.other \
+            and isinstance(other := values.get(ref_name(form.id, rule.other, key)), dt.date):
+        return (f"{_field_label(form, rule.field, key)} is {value:%d/%m/%Y}, before "
+                f"{_field_label(form, rule.other, key)} {other:%d/%m/%Y}.")
+    if rule.kind == "overdue":
+        months = rule.months if rule.months is not None else getattr(config, rule.months_from or "")
+        return f"The last was on {value:%d/%m/%Y}, so the next was due by {add_months(value, months):%d/%m/%Y}."
+    if rule.kind == "past":
+        return f"The date given is {value:%d/%m/%Y}."
+    return ""
 
 
 def check_identity(meta: dict[str, str], answers: _Answers, spec: Spec, found: _Findings) -> None:

@@ -267,7 +267,7 @@ class StreamingWorksheet(Worksheet):
 
     def __init__(self) -> None:
         super().__init__()
-        self._adding_table, self._headers_written = False, 0
+        self._headers_written = 0
 
     def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int,
                   options: dict[str, Any] | None = None) -> Any:
@@ -277,22 +277,23 @@ class StreamingWorksheet(Worksheet):
             raise _cannot_stream(self.name, "does not say which rows it has streamed")
         if self.previous_row > first_row:
             raise ValueError(f"table on {self.name} added after its rows were written")
-        self.constant_memory, self._adding_table, self._headers_written = False, True, 0
+        self.constant_memory, self._headers_written = False, 0
+        self._write_string = self._header_cell  # only while the table is added: every other string goes straight through
         try:
             done = super().add_table(first_row, first_col, last_row, last_col, options)
         finally:
-            self.constant_memory, self._adding_table = True, False
+            del self._write_string
+            self.constant_memory = True
         if done == 0 and (options or {}).get("header_row", True) and self._headers_written < last_col - first_col + 1:
             raise _cannot_stream(self.name, "wrote a table header some other way than _write_string")
         return done
 
-    def _write_string(self, *args: Any, **kwargs: Any) -> Any:
-        if not self._adding_table:
-            return super()._write_string(*args, **kwargs)
+    def _header_cell(self, *args: Any, **kwargs: Any) -> Any:
+        """A table's header cell, written as every other cell of this streamed sheet is."""
         self._headers_written += 1
-        self.constant_memory = True  # a table's header cell: written as every other cell of this sheet is
+        self.constant_memory = True
         try:
-            return super()._write_string(*args, **kwargs)
+            return Worksheet._write_string(self, *args, **kwargs)
         finally:
             self.constant_memory = False
 
