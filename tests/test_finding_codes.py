@@ -411,7 +411,7 @@ def _(env: Env) -> Made:
 @case("NAMES_UNAVAILABLE", "warning")
 def _(env: Env) -> Made:
     path, = libreoffice.convert([env.source("P001")], "xls", env.root / "xls")  # "Save as Excel 97-2003 workbook"
-    return env.check(path), where(path.name, "Information", partnership="P001", says=("xls file",))
+    return env.check(path), where(path.name, partnership="P001", says=("This .xls file",))  # once for the file, not a sheet
 
 
 # ---------------------------------------------------------------- answers
