@@ -77,6 +77,9 @@ class Code(enum.Enum):
         WARNING, "{partnership}: the register's Status on {sheet} row {row} reads {value!r}, which is not a status; "
         "it was read as Active.", "Write Active, Ended or Closed (any case): Ended once the partnership has ended, Closed once "
         "it has also been evaluated.")
+    PROPOSAL_NOT_ISSUED = (INFO, "{partnership} is a proposal SMT has not agreed yet (on the register's Proposed sheet), "
+                                 "so no workbook was issued.", "Once SMT has agreed it, move its row to the Register sheet "
+                                 "with its permanent Partnership ID and the Status Active.")
     CLOSED_NOT_ISSUED = (INFO, "{partnership} has ended and been evaluated (Closed), so no workbook was issued.", "Nothing to do.")
     REGISTER_ORPHAN_ROW = (
         WARNING, "Sheet {sheet} row {row} is for partnership {partnership}, which is not on the Register sheet; it was ignored.",
@@ -155,8 +158,9 @@ class Code(enum.Enum):
                          "Send each partnership's return in the workbook issued for it, named as issued.")
     DUPLICATE_RETURN = (WARNING, "Another return for {partnership} ({newer}) is newer, so this one was kept in the history only.",
                         "Nothing to do unless the older return was meant to win.")
-    NEW_PROPOSAL = (WARNING, "A new partnership proposal ('{value}'); it was added to the register as {partnership}, "
-                             "pending SMT approval.", "Give it a permanent ID in the register once SMT has agreed it.")
+    NEW_PROPOSAL = (WARNING, "A new partnership proposal ('{value}'); it was put on the register's Proposed sheet as "
+                             "{partnership}, until SMT agrees it.", "Once SMT has agreed it, move its row to the Register sheet "
+                             "with its permanent Partnership ID and the Status Active.")
     UNKNOWN_PARTNERSHIP = (WARNING, "Partnership {partnership} is not on the previous register; it was added as new.",
                            "Check that the previous register given is last cycle's.")
     EXCLUDED = (INFO, "{partnership} is a {value}: not a partnership under the policy, so it is left off the register.",

@@ -137,8 +137,9 @@ def test_every_typed_value_is_in_the_register(run: Run):
         assert main[pid]["Returned"] == "Returned"
         assert main[pid]["Source file"] == _file_of(run, item)
     assert answers[("P015", "info_reviewed_by")] == "New Reviewer"
-    proposal = [pid for pid in main if pid.startswith("NEW-")]
-    assert len(proposal) == 1 and main[proposal[0]]["Partnership name"] == "Wexbridge Youth Voice Forum"
+    assert not [pid for pid in main if pid.startswith("NEW-")]  # not on the register until SMT agrees it
+    proposed = _main_register(run.out / "register.xlsx", "Proposed")
+    assert [(r["Partnership name"], r["Status"]) for r in proposed.values()] == [("Wexbridge Youth Voice Forum", "Proposed")]
     previous = _main_register(SAMPLE_REGISTER)
     for item in run.items:
         if not item.accepted:
@@ -153,8 +154,8 @@ def test_every_typed_value_is_in_the_register(run: Run):
     assert main["P019"]["Representatives"] == "Cllr New Person"
 
 
-def _main_register(path: Path) -> dict[str, dict[str, Any]]:
-    sheet = openpyxl.load_workbook(path)["Register"]
+def _main_register(path: Path, sheet_name: str = "Register") -> dict[str, dict[str, Any]]:
+    sheet = openpyxl.load_workbook(path)[sheet_name]
     rows = list(sheet.iter_rows(values_only=True))
     return {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
 

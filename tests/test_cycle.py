@@ -33,8 +33,8 @@ def test_roll_forward_issues_next_cycle_from_this_cycles_register(cycle: Path, t
     (tmp_path / "partxl.toml").write_text('[cycle]\nname = "2027/28"\ndeadline = 2028-01-28\nissue_date = 2027-11-01\n'
                                           '[integrity]\nkey = "partxl-sample-key-not-secret"\n')
     out = tmp_path / "workbooks"
-    code, _, err = run_cli("--config", str(tmp_path / "partxl.toml"), "generate", "--register", str(cycle / "register.xlsx"),
-                           "--out", str(out), "--json")
+    code, printed, err = run_cli("--config", str(tmp_path / "partxl.toml"), "generate", "--register", str(cycle / "register.xlsx"),
+                                 "--out", str(out), "--json")
     assert code == 0, err
     active = {r["Partnership ID"]: r for r in _sheet_rows(cycle / "register.xlsx", "Register")}
     ceased = {r["Partnership ID"] for r in _sheet_rows(cycle / "register.xlsx", "Ceased")}
@@ -56,8 +56,27 @@ def test_roll_forward_issues_next_cycle_from_this_cycles_register(cycle: Path, t
         assert books[pid].sheetnames[2:] == ["Evaluation"]
         cell = defined_cells(books[pid])["evaluation_reason"]
         assert books[pid][cell.sheet][cell.address].value == "Partnership concluded"
-    proposal = next(pid for pid in active if pid.startswith("NEW-"))
-    assert proposal in books  # a proposal accepted this cycle is issued next cycle under its provisional id
+    proposed = _sheet_rows(cycle / "register.xlsx", "Proposed")
+    assert [r["Status"] for r in proposed] == ["Proposed"] and proposed[0]["Partnership ID"].startswith("NEW-")
+    assert proposed[0]["Partnership ID"] not in books  # not issued until SMT agrees it
+    found = {(f["code"], f["partnership"]) for f in json.loads(printed)["findings"]}
+    assert ("PROPOSAL_NOT_ISSUED", proposed[0]["Partnership ID"]) in found
+
+
+def test_a_proposal_agreed_in_the_register_is_issued_under_its_permanent_id(cycle: Path, tmp_path: Path):
+    book = openpyxl.load_workbook(cycle / "register.xlsx")
+    row = [c.value for c in book["Proposed"][2]]
+    header = [c.value for c in book["Proposed"][1]]
+    agreed = dict(zip(header, row, strict=True)) | {"Partnership ID": "P041", "Status": "Active"}  # as the MIO records SMT's agreement
+    register = book["Register"]
+    register.append([agreed.get(c.value) for c in register[1]])
+    book["Proposed"].delete_rows(2)
+    book.save(tmp_path / "agreed.xlsx")
+    code, printed, err = run_cli("generate", "--register", str(tmp_path / "agreed.xlsx"), "--out", str(tmp_path / "wb"),
+                                 "--only", "P041", "--json")
+    assert code == 0, err
+    issued, = (tmp_path / "wb").glob("*.xlsx")
+    assert issued.name.startswith("P041 ") and metadata(load(issued))["partnership_name"] == "Wexbridge Youth Voice Forum"
 
 
 NOT_RETURNED = {"P005", "P014", "P021", "P027", "P033", "P036", "P040"}  # as samples/make_samples.py leaves them
@@ -268,7 +287,7 @@ def test_the_public_page_searches_sorts_and_shows_hostile_text_as_text(published
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018 - the script in the name never ran
     rows = browser.find_elements(By.CSS_SELECTOR, "#register tbody tr")
-    assert len(rows) == 32
+    assert len(rows) == 31  # the proposal SMT has not agreed is not published
     p001 = next(r for r in rows if r.find_elements(By.TAG_NAME, "td")[0].text == "P001")
     assert p001.find_elements(By.TAG_NAME, "td")[1].text == "<script>alert(1)</script>"
     assert browser.execute_script("return document.querySelectorAll('tbody script').length") == 0
@@ -276,7 +295,7 @@ def test_the_public_page_searches_sorts_and_shows_hostile_text_as_text(published
     search.send_keys("flood")
     visible = [r for r in rows if r.is_displayed()]
     assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in visible] == ["P006"]
-    assert browser.find_element(By.ID, "count").text == "1 of 32 partnerships shown"
+    assert browser.find_element(By.ID, "count").text == "1 of 31 partnerships shown"
     search.clear()
     search.send_keys(" ")
     search.send_keys("\b")
@@ -294,5 +313,5 @@ def test_the_public_page_searches_sorts_and_shows_hostile_text_as_text(published
 def test_the_public_page_works_without_javascript(published: Path):
     page = (published / "site" / "index.html").read_text()
     body = page.split("<tbody>")[1].split("</tbody>")[0]
-    assert body.count("<tr>") == 32 and "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert body.count("<tr>") == 31 and "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert '<th scope="col"' in page and "<caption" in page and 'lang="en-GB"' in page and "@media print" in page

@@ -77,6 +77,7 @@ class Env:
         reg.set("Register", "P004", "Category", "Joint venture")
         reg.set("Register", "P006", "Lead officer", "Zoe Newcomer")  # joined the council after the configuration was written
         reg.set("Register", "P011", "Status", "Finished")  # not a status
+        reg.append("Proposed", {"Partnership ID": "NEW-9C1F2A", "Partnership name": "Wexbridge Repair Cafe", "Status": "Proposed"})
         first = reg.row_values("Representatives", "P009")
         for n in range(2, 8):  # seven representatives; the form has room for six
             reg.append("Representatives", {**first, "Row": n, "Name": f"Cllr Member {n}"})
@@ -87,7 +88,7 @@ class Env:
         reg.remove("Ceased", "P024")
         reg.append("Closed", evaluated)  # its evaluation came back last cycle
         path = reg.save(self.root / "register" / "register.xlsx")
-        return path, self.ws.generate(self.root / "register" / "issued", register=path, only=("P006", "P024")), rows
+        return path, self.ws.generate(self.root / "register" / "issued", register=path, only=("P006", "P024", "NEW-9C1F2A")), rows
 
     @functools.cached_property
     def cycle(self) -> partxl.ConsolidateResult:
@@ -235,6 +236,13 @@ def _(env: Env) -> Made:
 @case("REGISTER_ORPHAN_ROW", "warning")
 def _(env: Env) -> Made:
     return _register_findings(env, lambda rows: f"row {rows['orphan']} is", sheet="Representatives", partnership="P099")
+
+
+@case("PROPOSAL_NOT_ISSUED", "info")
+def _(env: Env) -> Made:
+    _, result, _ = env.register
+    assert not any(p.name.startswith("NEW-") for p in result.files)
+    return _register_findings(env, partnership="NEW-9C1F2A")
 
 
 @case("CLOSED_NOT_ISSUED", "info")

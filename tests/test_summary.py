@@ -87,7 +87,7 @@ def actual_overview(overview: dict[str, object], threshold: float) -> dict[str, 
 def test_overview_figures_equal_the_register(outputs: Path, config, name: str):
     expected = expected_overview(_register(outputs), config.grant_threshold)
     assert actual_overview(_overview(outputs / name), config.grant_threshold) == expected
-    assert expected["Partnerships (active and ended)"] == 35 and expected["score 1"] > 0
+    assert expected["Partnerships (active and ended)"] == 34 and expected["score 1"] > 0
 
 
 @pytest.mark.libreoffice

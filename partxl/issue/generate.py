@@ -27,7 +27,7 @@ from partxl.forms.definitions import Field, Form, Spec, Table, WorkbookKind
 from partxl.forms.fieldtypes import DATE_MIN, TYPES
 from partxl.forms.names import cell_name, ref_name
 from partxl.issue.metadata import META_SHEET, Metadata, make_issue_id, sign
-from partxl.register.model import CEASED_SHEET, CLOSED_SHEET, Record, stage
+from partxl.register.model import CEASED_SHEET, OWES_NOTHING, PROPOSED_SHEET, Record, stage
 from partxl.register.read import read_register
 from partxl.workers import ordered_map
 from partxl.xlsx import BOOK_OPTIONS, LockedWorkbook, write_value
@@ -75,7 +75,8 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
             continue
         kind = _kind_for(record, spec)
         if kind is None:
-            result.findings.append(Code.CLOSED_NOT_ISSUED.at(file=str(reg.path), partnership=record.id))
+            code = Code.PROPOSAL_NOT_ISSUED if stage(record) == PROPOSED_SHEET else Code.CLOSED_NOT_ISSUED
+            result.findings.append(code.at(file=str(reg.path), partnership=record.id))
             continue
         officer = str(record.get(contract.LEAD_OFFICER.cell, "") or "")
         if officer and config.officer(officer) is None:
@@ -103,9 +104,10 @@ def _build_many(config: Config, spec: Spec, jobs: list[tuple[Path, str, Record]]
 
 
 def _kind_for(record: Record, spec: Spec) -> WorkbookKind | None:
-    """Roll forward: the annual return, the evaluation for a ceased partnership, nothing for a closed one."""
+    """Roll forward: the annual return, the evaluation for a ceased partnership, nothing for a closed one nor for a
+    proposal SMT has not agreed yet."""
     where = stage(record)
-    if where == CLOSED_SHEET:
+    if where in OWES_NOTHING:
         return None
     if where == CEASED_SHEET:
         record.values.setdefault(contract.EVALUATION_REASON.cell, contract.CONCLUDED)

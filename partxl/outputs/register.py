@@ -22,7 +22,9 @@ from partxl.register.model import (
     ID_COLUMN,
     MAIN_SHEET,
     OTHER_ANSWERS,
+    PROPOSED_SHEET,
     ROW_COLUMN,
+    STAGES,
     STATUS_COLUMN,
     THRESHOLD_NAME,
     Column,
@@ -52,10 +54,11 @@ def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.
     styles = _register_styles(book)
     records = sorted(records, key=sort_key)
     columns = register_columns(spec, config)
-    staged: dict[str, list[Record]] = {MAIN_SHEET: [], CEASED_SHEET: [], CLOSED_SHEET: []}
+    staged: dict[str, list[Record]] = {sheet: [] for sheet in STAGES}
     for record in records:
         staged[stage(record)].append(record)
     main = _partnership_sheet(book, styles, MAIN_SHEET, "PartnershipRegister", staged[MAIN_SHEET], columns, spec, config, as_of)
+    _partnership_sheet(book, styles, PROPOSED_SHEET, "ProposedPartnerships", staged[PROPOSED_SHEET], columns, spec, config, as_of)
     _partnership_sheet(book, styles, CEASED_SHEET, "CeasedPartnerships", staged[CEASED_SHEET], columns, spec, config, as_of)
     _partnership_sheet(book, styles, CLOSED_SHEET, "ClosedPartnerships", staged[CLOSED_SHEET], columns, spec, config, as_of)
     for form, table in table_fields(spec):
@@ -92,7 +95,8 @@ def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name:
     print_setup(sheet, paper=A3, repeat=(0, 0), margins=False)  # A3: the reader's columns, up to Status, on one page width
     status_col = next(i for i, c in enumerate(columns) if c.heading == STATUS_COLUMN)
     sheet.print_area(0, 0, max(len(records), 1), status_col)
-    title = {MAIN_SHEET: "Partnership Register", CEASED_SHEET: "Ceased partnerships (evaluation due)",
+    title = {MAIN_SHEET: "Partnership Register", PROPOSED_SHEET: "Proposed partnerships (awaiting SMT's agreement)",
+             CEASED_SHEET: "Ceased partnerships (evaluation due)",
              CLOSED_SHEET: "Closed partnerships (evaluated)"}[name]
     sheet.set_header(header_text(left=config.council, centre=title, right=config.cycle, size=None))
     sheet.set_footer(header_text(right=PAGE_OF, size=None))

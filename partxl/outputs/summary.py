@@ -42,7 +42,7 @@ from partxl.forms.definitions import Field, Form, Rule, Spec
 from partxl.forms.fieldtypes import pounds
 from partxl.forms.names import cell_name
 from partxl.forms.rules import breaks, unfilled_current_row
-from partxl.register.model import CLOSED_SHEET, Facts, Record, ReturnState, Status, facts, score_table, sort_key, stage
+from partxl.register.model import CLOSED_SHEET, PROPOSED_SHEET, Facts, Record, ReturnState, Status, facts, score_table, sort_key, stage
 from partxl.register.read import read_register
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 from partxl.xlsx.sheets import FONT, HEADING, NAVY, PAGE_OF, WHITE, Column, header_text, print_setup, write_table
@@ -102,15 +102,18 @@ class Summary:
     rows: list[Row]
     previous: dict[str, Row] | None = None
     counts: ReturnCounts = field(default_factory=ReturnCounts)
+    proposals: int = 0  # proposals SMT has not agreed yet: not partnerships of the Council, so in no figure
 
 
 def build_summary(records: list[Record], spec: Spec, config: Config, as_of: dt.date,
                   previous: list[Record] | None = None, counts: ReturnCounts | None = None) -> Summary:
     def rows(items: list[Record]) -> list[Row]:
-        return [Row(r, facts(r, spec, config, as_of)) for r in sorted(items, key=sort_key)]
+        agreed = (r for r in items if stage(r) != PROPOSED_SHEET)
+        return [Row(r, facts(r, spec, config, as_of)) for r in sorted(agreed, key=sort_key)]
 
     return Summary(config, spec, as_of, rows(records),
-                   {r.record.id: r for r in rows(previous)} if previous is not None else None, counts or ReturnCounts())
+                   {r.record.id: r for r in rows(previous)} if previous is not None else None, counts or ReturnCounts(),
+                   sum(stage(r) == PROPOSED_SHEET for r in records))
 
 
 # ---------------------------------------------------------------- the model: every figure, worked out first
@@ -250,6 +253,7 @@ class Headlines:
     annual_grants: float
     council_funding: float
     rejected: int | None  # files that could not be read; None when not known (a summary of a register alone)
+    proposals: int  # proposals awaiting SMT's agreement (counted in no other figure)
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,7 @@ def summary_model(summary: Summary) -> SummaryModel:
     money = _finance(summary.rows)
     return SummaryModel(
         about=About(c.council, c.cycle, summary.as_of, c.deadline, c.grant_threshold),
-        overview=Overview(_headlines(partnerships, money, summary.counts), _category_counts(partnerships),
+        overview=Overview(_headlines(partnerships, money, summary.counts, summary.proposals), _category_counts(partnerships),
                           _score_counts(summary.rows), summary.previous is not None),
         partnerships=partnerships, significant=_significance(summary), heat_map=_heat_map(summary),
         priorities=_priorities(summary), compliance=_compliance(summary), finance=money,
@@ -322,7 +326,7 @@ def _yes(values: Iterable[str]) -> int:
     return sum(value == "Yes" for value in values)
 
 
-def _headlines(partnerships: Sequence[Partnership], money: Finance, counts: ReturnCounts) -> Headlines:
+def _headlines(partnerships: Sequence[Partnership], money: Finance, counts: ReturnCounts, proposals: int) -> Headlines:
     """Counted from the same rows as the sheets the overview's formulas count (Partnerships, and Finance's flags)."""
     states = tuple((str(s), sum(p.returned == s for p in partnerships)) for s in ReturnState)
     return Headlines(
@@ -330,7 +334,7 @@ def _headlines(partnerships: Sequence[Partnership], money: Finance, counts: Retu
         sent=sum(p.returned != ReturnState.NOT_RETURNED for p in partnerships), states=states,
         late=_yes(p.late for p in partnerships), grants_over_threshold=_yes(r.over_threshold for r in money.rows),
         annual_grants=sum(p.annual_grant or 0 for p in partnerships),
-        council_funding=sum(p.council_funding or 0 for p in partnerships), rejected=counts.rejected)
+        council_funding=sum(p.council_funding or 0 for p in partnerships), rejected=counts.rejected, proposals=proposals)
 
 
 def _category_counts(partnerships: Sequence[Partnership]) -> tuple[CategoryCount, ...]:
@@ -763,6 +767,10 @@ def _headline_figures(pen: Pen, sheet: Worksheet, row: int, h: Headlines, p: Par
         row += 1
         sheet.write_string(row, 0, label, f["text"])
         sheet.write_formula(row, 1, formula, f[style], value)
+    if h.proposals:
+        row += 1
+        sheet.write_string(row, 0, "Proposals awaiting SMT's agreement (in none of the figures above)", f["text"])
+        sheet.write_number(row, 1, h.proposals, f["big"])
     if h.rejected is not None:
         row += 1
         sheet.write_string(row, 0, "Files that could not be read (see the validation report)", f["text"])

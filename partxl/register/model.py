@@ -23,6 +23,7 @@ from partxl.forms.rules import add_months
 
 MAIN_SHEET = "Register"
 OTHER_ANSWERS = "Other answers"
+PROPOSED_SHEET = "Proposed"  # proposed from the blank workbook, until SMT agrees it
 CEASED_SHEET = "Ceased"  # ended, evaluation still to come back
 CLOSED_SHEET = "Closed"  # ended and evaluated
 ID_COLUMN = "Partnership ID"
@@ -33,6 +34,7 @@ ROW_COLUMN = "Row"
 class Status(enum.StrEnum):
     """Where a partnership is in its life: the register's Status column (read whatever its case)."""
 
+    PROPOSED = "Proposed"  # a proposal from the blank workbook: not a partnership of the Council until SMT agrees it
     ACTIVE = "Active"
     ENDED = "Ended"  # its officer says it has ended (evaluation reason "Partnership concluded"): its evaluation is due
     CLOSED = "Closed"  # ended and evaluated: kept on the register's Closed sheet, and not issued again
@@ -271,10 +273,16 @@ def stage(record: Record) -> str:
     """Which sheet a partnership belongs on: ended ones move to Ceased until their evaluation comes back."""
     if record.status == Status.CLOSED:
         return CLOSED_SHEET
+    if record.status == Status.PROPOSED:
+        return PROPOSED_SHEET
     if record.status != Status.ENDED:
         return MAIN_SHEET
     evaluated = record.get(contract.EVALUATION_REASON.cell) == contract.CONCLUDED and record.get(contract.LESSONS.cell)
     return CLOSED_SHEET if evaluated else CEASED_SHEET
+
+
+STAGES = (MAIN_SHEET, PROPOSED_SHEET, CEASED_SHEET, CLOSED_SHEET)  # the register workbook's partnership sheets, in order
+OWES_NOTHING = (PROPOSED_SHEET, CLOSED_SHEET)  # not yet agreed, or ended and evaluated: no return is asked of them
 
 
 def has_ended(record: Record) -> bool:

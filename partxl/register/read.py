@@ -32,9 +32,11 @@ from partxl.register.model import (
     ID_COLUMN,
     LATEST_COLUMN,
     MAIN_SHEET,
+    PROPOSED_SHEET,
     RETURNED_COLUMN,
     ROW_COLUMN,
     SOURCE_COLUMN,
+    STAGES,
     STATUS_COLUMN,
     Record,
     ReturnState,
@@ -85,7 +87,7 @@ def read_register(path: Path, spec: Spec, config: Config) -> RegisterFile:
         raise RegisterError(f"{path}: has no '{MAIN_SHEET}' sheet with a header row")
     reader = _Reader(path, spec, config)
     records: dict[str, Record] = {}
-    for sheet in (MAIN_SHEET, CEASED_SHEET, CLOSED_SHEET):
+    for sheet in STAGES:
         rows = main if sheet == MAIN_SHEET else _rows(book, sheet)
         first = header if sheet == MAIN_SHEET else next(rows, None) if rows is not None else None
         if rows is not None and first:
@@ -134,8 +136,8 @@ class _Reader:
 
     def _status(self, raw: Any, pid: str, sheet: str, row: int) -> Status:
         """The Status column: a partnership on the Closed sheet is closed; a blank status is Active."""
-        if sheet == CLOSED_SHEET:
-            return Status.CLOSED
+        if sheet in (CLOSED_SHEET, PROPOSED_SHEET):  # the sheet says where it is, whatever its Status column says
+            return Status.CLOSED if sheet == CLOSED_SHEET else Status.PROPOSED
         if _empty(raw):
             return Status.ENDED if sheet == CEASED_SHEET else Status.ACTIVE
         status = Status.read(raw)

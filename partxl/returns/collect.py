@@ -23,7 +23,7 @@ from partxl.config import Config
 from partxl.findings import Code, Finding
 from partxl.forms import contract
 from partxl.forms.definitions import Spec
-from partxl.register.model import CLOSED_SHEET, Record, Status, has_ended, stage
+from partxl.register.model import CLOSED_SHEET, OWES_NOTHING, Record, Status, has_ended, stage
 from partxl.register.read import read_register
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.lifecycle import RETURNS, Settled, settle
@@ -282,7 +282,7 @@ def _build(baseline: dict[str, Record], returns: list[Entry],
         kept.append(record)
         if stage(record) == CLOSED_SHEET:
             record.status = Status.CLOSED  # ended and evaluated: it says so, and owes no return
-        elif not record.returned:
+        elif not record.returned and stage(record) not in OWES_NOTHING:
             findings.append(Code.NOT_RETURNED.at(partnership=record.id,
                                                  deadline=f"{config.deadline:%d %B %Y}"))
     return kept, excluded, findings, superseded
@@ -298,6 +298,8 @@ def _record(last_year: Record | None, where: Settled) -> Record:
         returned_forms = {item.split("@")[0] for item in shown.metadata.get("forms", "").split(",") if item}
         values = {**{k: v for k, v in values.items() if k.split("_")[0] not in returned_forms}, **shown.answers}
     newest = where.newest
+    if newest.workbook == "proposal" and last_year is None:
+        status = Status.PROPOSED  # not a partnership of the Council until SMT agrees it (the MIO gives it its ID)
     saved = newest.saved_at or newest.first_seen
     record = Record(_pid(newest), status, values, state=where.state, latest_return=dt.date.fromisoformat(saved[:10]),
                     source=shown.last_path if shown is not None else "",

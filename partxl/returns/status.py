@@ -15,7 +15,7 @@ from typing import Any
 from partxl.config import Config
 from partxl.findings import HOLDS, Finding, Severity
 from partxl.forms import contract
-from partxl.register.model import CLOSED_SHEET, Record, ReturnState, stage
+from partxl.register.model import OWES_NOTHING, Record, ReturnState, stage
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 
 
@@ -71,7 +71,7 @@ def officer_status(result: ConsolidateResult, config: Config) -> list[OfficerSta
             by_partnership.setdefault(f.partnership.casefold(), []).append(f)
     officers: dict[str, OfficerStatus] = {}
     for record in result.records:
-        if stage(record) == CLOSED_SHEET:
+        if stage(record) in OWES_NOTHING:
             continue
         files = by_partnership.get(record.id.casefold(), [])
         state = _state(record, config, result.as_of)
