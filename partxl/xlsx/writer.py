@@ -12,6 +12,7 @@ methods: slower, never different. ``PARTXL_XLSX_FAST=0`` (or :func:`use_fast_pat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -93,9 +94,13 @@ def wrapped_height(texts_and_widths: Iterable[tuple[str, float]], line: float = 
 
     A rough count of lines (characters per line ≈ column width) is enough for screen and print.
     """
-    lines = max((sum(ceil(max(len(part), 1) / max(width * 1.2 - 2, 1)) for part in str(text).split("\n"))
-                 for text, width in texts_and_widths), default=1)
+    lines = max((_lines(str(text), width) for text, width in texts_and_widths), default=1)
     return max(minimum, lines * line + 4)
+
+
+@functools.lru_cache(maxsize=4096)  # the report's messages and hints repeat from file to file
+def _lines(text: str, width: float) -> int:
+    return sum(ceil(max(len(part), 1) / max(width * 1.2 - 2, 1)) for part in text.split("\n"))
 
 
 def legacy_password_hash(password: str) -> str:
