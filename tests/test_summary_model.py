@@ -156,17 +156,26 @@ def test_compliance_issues_and_their_counts(model: s.SummaryModel):
 
 def test_changes_since_last_year(spec: Spec, config: Config):
     last_year = [
-        record("P1", "Alpha Board", contract.STATUTORY, grant=100_000, scores={"trust": 3}),
+        record("P1", "Alpha Partnership Board", contract.COMMUNITY, grant=90_000, funding=4_000, scores={"trust": 3},
+               info_lead_officer="Officer X"),
         record("P2", "Beta Forum", contract.NETWORK),
         record("P9", "Omega Panel", contract.NETWORK),
     ]
     changed = summary_model(build_summary(register(), spec, config, AS_OF, previous=last_year))
     assert changed.overview.with_changes
     assert [(c.id, c.change, c.last_year, c.this_year) for c in changed.changes or ()] == [
+        ("P1", "Renamed", "Alpha Partnership Board", "Alpha Board"),
+        ("P1", "New lead officer", "Officer X", "Officer P1"),
+        ("P1", "Category changed", contract.COMMUNITY, contract.STATUTORY),
+        ("P1", "Significance changed", "No", "Yes"),
+        ("P1", "Grant threshold crossed", "No", "Yes"),  # £90,000 to £100,000: at the threshold counts
+        ("P1", "Significance features changed", "(none)", "Delivers a major service; Grant of £100,000 or more"),
+        ("P1", "Annual grant up", "£90,000", "£100,000"),
+        ("P1", "Council funding up", "£4,000", "£5,000"),
         ("P1", "Scores down", "mean 3.0", "mean 2.3"),
         ("P4", "New partnership", "", contract.COMMUNITY),
         ("P3", "New partnership", "", contract.COMMUNITY),
-        ("P2", "Ended", "Active", "Ended"),
+        ("P2", "Ended", "Active", "Ended"),  # no grant last year: crossing the threshold needs one both years
         ("P9", "No longer on the register", contract.NETWORK, ""),
     ]
 

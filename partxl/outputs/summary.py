@@ -434,7 +434,8 @@ def _finance(rows: Sequence[Row]) -> Finance:
 
 
 def _changes(rows: Sequence[Row], before: Mapping[str, Row]) -> tuple[Change, ...]:
-    """What changed since last year: new, ended, significance, mean score; then who left the register."""
+    """What changed since last year, partnership by partnership (new, ended, renamed, a new lead officer, another
+    category, significance and its features, money, scores); then who left the register."""
     found: list[Change] = []
     now = {r.record.id: r for r in rows}
     for pid, row in now.items():
@@ -442,16 +443,30 @@ def _changes(rows: Sequence[Row], before: Mapping[str, Row]) -> tuple[Change, ..
         if old is None:
             found.append(Change(pid, row.name, "New partnership", "", row.category))
             continue
-        if row.record.status == "Ended" and old.record.status != "Ended":
-            found.append(Change(pid, row.name, "Ended", old.record.status, row.record.status))
-        if row.facts.significant != old.facts.significant:
-            found.append(Change(pid, row.name, "Significance changed", old.facts.significant, row.facts.significant))
-        new_mean, old_mean = row.facts.mean_score, old.facts.mean_score
-        if new_mean is not None and old_mean is not None and new_mean != old_mean:
-            found.append(Change(pid, row.name, "Scores up" if new_mean > old_mean else "Scores down",
-                                f"mean {old_mean:.1f}", f"mean {new_mean:.1f}"))
+        found += [Change(pid, row.name, what, was, is_) for what, was, is_ in _differences(old, row)]
     found += [Change(pid, old.name, "No longer on the register", old.category, "") for pid, old in before.items() if pid not in now]
     return tuple(found)
+
+
+def _differences(old: Row, row: Row) -> Iterator[tuple[str, str, str]]:
+    """(what changed, last year, this year) for one partnership on both registers."""
+    if row.record.status in (Status.ENDED, Status.CLOSED) and old.record.status not in (Status.ENDED, Status.CLOSED):
+        yield "Ended", str(old.record.status), str(row.record.status)
+    for what, was, is_ in (("Renamed", old.name, row.name), ("New lead officer", old.officer, row.officer),
+                           ("Category changed", old.category, row.category),
+                           ("Significance changed", old.facts.significant, row.facts.significant),
+                           ("Grant threshold crossed", old.facts.grant_over_threshold, row.facts.grant_over_threshold)):
+        if was != is_ and (was and is_ or what != "Grant threshold crossed"):  # crossing it needs a grant both years
+            yield what, was, is_
+    if set(row.facts.features) != set(old.facts.features):
+        yield "Significance features changed", "; ".join(old.facts.features) or "(none)", "; ".join(row.facts.features) or "(none)"
+    for cell, what in ((contract.ANNUAL_GRANT.cell, "Annual grant"), (contract.COUNCIL_FUNDING.cell, "Council funding")):
+        was_money, is_money = old.get(cell), row.get(cell)
+        if isinstance(was_money, (int, float)) and isinstance(is_money, (int, float)) and was_money != is_money:
+            yield f"{what} {'up' if is_money > was_money else 'down'}", pounds(was_money), pounds(is_money)
+    new_mean, old_mean = row.facts.mean_score, old.facts.mean_score
+    if new_mean is not None and old_mean is not None and new_mean != old_mean:
+        yield "Scores up" if new_mean > old_mean else "Scores down", f"mean {old_mean:.1f}", f"mean {new_mean:.1f}"
 
 
 # ---------------------------------------------------------------- the sheets: one function each
