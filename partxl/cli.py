@@ -18,7 +18,6 @@ from typing import Any, NoReturn
 
 import click
 
-from partxl.config import init_workspace
 from partxl.errors import PartxlError
 from partxl.findings import Finding, Severity
 from partxl.returns.results import Outcome
@@ -126,12 +125,12 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def init(folder: Path) -> None:
-    """Start a workspace in FOLDER: a documented partxl.toml and an editable copy of the forms."""
-    written = init_workspace(folder)
+    """Start a workspace in FOLDER: a documented partxl.toml, an editable copy of the forms and an empty register."""
+    written = Workspace.init(folder)
     for path in written:
         click.echo(f"wrote {path}")
     if not written:
-        click.echo(f"{folder} already has partxl.toml and workbook_templates/; nothing was changed")
+        click.echo(f"{folder} already has partxl.toml, workbook_templates/ and register.xlsx; nothing was changed")
 
 
 @main.command()
@@ -141,12 +140,13 @@ def init(folder: Path) -> None:
               show_default=True, help="Folder to write the workbooks into.")
 @click.option("--blank", is_flag=True, help="Also write a blank workbook for proposing a new partnership.")
 @click.option("--only", multiple=True, metavar="ID", help="Only this partnership (repeat for more).")
+@click.option("--force", is_flag=True, help="Issue again for the cycle a consolidated register already holds.")
 @_JSON
 @click.pass_context
-def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bool, only: tuple[str, ...],
+def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bool, only: tuple[str, ...], force: bool,
              as_json: bool) -> None:
     """Write one locked, pre-filled workbook per partnership in the register."""
-    result = _workspace(ctx).generate(out_dir, register=register, blank=blank, only=only)
+    result = _workspace(ctx).generate(out_dir, register=register, blank=blank, only=only, force=force)
     if only and not result.files:
         raise Fatal(f"no partnership with id {', '.join(only)} in the register")
 

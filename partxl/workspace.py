@@ -66,12 +66,28 @@ class Workspace:
 
     # ------------------------------------------------------------ issuing
 
+    @staticmethod
+    def init(folder: str | Path) -> list[Path]:
+        """Start a council's workspace in ``folder``: a documented ``partxl.toml`` (with a fresh integrity key), an
+        editable copy of the forms, and an empty register in the shape ``generate`` reads. Nothing existing is touched."""
+        from partxl.config import init_workspace
+        from partxl.outputs.register import write_register
+
+        folder = Path(folder)
+        written = init_workspace(folder)
+        register = folder / "register.xlsx"
+        if not register.exists():
+            workspace = Workspace.load(folder)
+            write_register([], workspace.spec, workspace.config, register, workspace.config.issue_date)
+            written.append(register)
+        return written
+
     def generate(self, out: str | Path, *, register: str | Path | None = None, blank: bool = False,
-                 only: tuple[str, ...] = ()) -> GenerateResult:
+                 only: tuple[str, ...] = (), force: bool = False) -> GenerateResult:
         """One locked, pre-filled workbook per partnership of ``register`` (default: the configured one) into ``out``."""
         from partxl.issue.generate import generate
 
-        return generate(self.config, self.spec, Path(out), _path(register), blank=blank, only=tuple(only))
+        return generate(self.config, self.spec, Path(out), _path(register), blank=blank, only=tuple(only), force=force)
 
     # ------------------------------------------------------------ returns
 

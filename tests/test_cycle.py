@@ -73,7 +73,7 @@ def test_a_proposal_agreed_in_the_register_is_issued_under_its_permanent_id(cycl
     book["Proposed"].delete_rows(2)
     book.save(tmp_path / "agreed.xlsx")
     code, printed, err = run_cli("generate", "--register", str(tmp_path / "agreed.xlsx"), "--out", str(tmp_path / "wb"),
-                                 "--only", "P041", "--json")
+                                 "--only", "P041", "--json", "--force")  # this cycle's register: issued now, this cycle
     assert code == 0, err
     issued, = (tmp_path / "wb").glob("*.xlsx")
     assert issued.name.startswith("P041 ") and metadata(load(issued))["partnership_name"] == "Wexbridge Youth Voice Forum"
@@ -315,3 +315,12 @@ def test_the_public_page_works_without_javascript(published: Path):
     body = page.split("<tbody>")[1].split("</tbody>")[0]
     assert body.count("<tr>") == 31 and "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert '<th scope="col"' in page and "<caption" in page and 'lang="en-GB"' in page and "@media print" in page
+
+
+def test_rolling_forward_into_the_cycle_the_register_holds_needs_force(cycle: Path, tmp_path: Path):
+    code, _, err = run_cli("generate", "--register", str(cycle / "register.xlsx"), "--out", str(tmp_path / "wb"))
+    assert code == 2 and "already holds the returns of the 2026/27 cycle" in err and "--force" in err
+    assert not (tmp_path / "wb").exists()
+    code, _, err = run_cli("generate", "--register", str(cycle / "register.xlsx"), "--out", str(tmp_path / "wb"), "--force",
+                           "--only", "P001")
+    assert code == 0 and len(list((tmp_path / "wb").glob("P001 *.xlsx"))) == 1, err

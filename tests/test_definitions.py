@@ -116,3 +116,14 @@ def test_a_config_typo_is_named(tmp_path: Path):
     (tmp_path / "partxl.toml").write_text("[policy]\ngrant_treshold = 5\n")
     code, _, err = run_cli("--config", str(tmp_path / "partxl.toml"), "generate", "--out", str(tmp_path / "o"))
     assert code == 2 and "grant_treshold" in err and "partxl.toml" in err
+
+
+def test_init_writes_a_starter_register_the_next_command_reads(tmp_path: Path):
+    code, out, err = run_cli("init", str(tmp_path / "council"))
+    assert code == 0 and "register.xlsx" in out, err
+    book = openpyxl.load_workbook(tmp_path / "council" / "register.xlsx")
+    assert book.sheetnames[:4] == ["Register", "Proposed", "Ceased", "Closed"]
+    assert [c.value for c in book["Register"][1]][:2] == ["Partnership ID", "Partnership name"]
+    code, out, err = run_cli("--config", str(tmp_path / "council" / "partxl.toml"), "generate", "--register",
+                             str(tmp_path / "council" / "register.xlsx"), "--out", str(tmp_path / "wb"), "--blank")
+    assert code == 0 and (tmp_path / "wb" / "New partnership proposal.xlsx").is_file(), err

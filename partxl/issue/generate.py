@@ -64,9 +64,17 @@ class GenerateResult:
 
 
 def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = None, *,
-             blank: bool = False, only: tuple[str, ...] = ()) -> GenerateResult:
-    """Write a workbook for every partnership in the register (or those in ``only``), and a blank one if asked."""
+             blank: bool = False, only: tuple[str, ...] = (), force: bool = False) -> GenerateResult:
+    """Write a workbook for every partnership in the register (or those in ``only``), and a blank one if asked.
+
+    A consolidated register of this very cycle is refused unless ``force``: rolling forward needs the next
+    cycle's name and deadline in the configuration first, or every workbook is issued again for the same cycle.
+    """
     reg = read_register(register or config.register, spec, config)
+    if reg.returns_of and reg.returns_of == config.cycle and not force:
+        raise GenerateError(f"{reg.path} already holds the returns of the {config.cycle} cycle: to roll forward, set the next "
+                            "cycle's [cycle] name and deadline in partxl.toml first; to issue this cycle's workbooks "
+                            "again from it, run generate with --force")
     result = GenerateResult(findings=list(reg.findings))
     wanted = {o.casefold() for o in only}
     jobs: list[tuple[Path, str, Record]] = []

@@ -23,6 +23,7 @@ from partxl.register.model import (
     MAIN_SHEET,
     OTHER_ANSWERS,
     PROPOSED_SHEET,
+    RETURNS_OF,
     ROW_COLUMN,
     STAGES,
     STATUS_COLUMN,
@@ -41,7 +42,8 @@ from partxl.xlsx.sheets import A3, FONT, PAGE_OF, header_text, print_setup, writ
 from partxl.xlsx.sheets import Column as TableColumn
 
 
-def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.date, *, stream: bool | None = None) -> bytes:
+def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.date, *, stream: bool | None = None,
+                   returns_of: str = "") -> bytes:
     """The register workbook: the main table, detail sheets holding every answer, and an About sheet.
 
     ``stream`` keeps finished rows on disk; by default, when the register is big (its detail sheets
@@ -64,7 +66,7 @@ def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.
     for form, table in table_fields(spec):
         _table_sheet(book, styles, form, table, records)
     _answers_sheet(book, styles, spec, records)
-    _about_sheet(book, styles, config, as_of, len(records))
+    _about_sheet(book, styles, config, as_of, len(records), returns_of)
     main.activate()
     book.close()
     return buffer.getvalue()
@@ -168,7 +170,9 @@ def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[
                  rows, height=lambda row: wrapped_height([(row[2][0], 50), (str(row[3][0]), 70)], line=13))
 
 
-def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.date, count: int) -> None:
+def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.date, count: int, returns_of: str) -> None:
+    """What the register is and how to read it; for a consolidated register, which cycle's returns it holds
+    (``partxl generate`` refuses to issue that same cycle again from it, unless told to)."""
     sheet = book.add_worksheet("About")
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 90)
@@ -182,8 +186,9 @@ def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.da
                               "evaluation (Partnership Policy, Appendix 4) comes back; then it moves to Closed."),
         ("Detail sheets", "Representatives, Assessment and Agreement hold the table answers; "
                           "Other answers holds every answer not shown elsewhere (mostly the evaluation)."),
-        ("Built by", "partxl consolidate, from the accepted returns recorded in its ledger."),
     ]
+    if returns_of:
+        facts += [(RETURNS_OF, returns_of), ("Built by", "partxl consolidate, from the returns recorded in its ledger.")]
     for row, (key, value) in enumerate(facts, start=2):
         sheet.write_string(row, 0, key, styles["head"])
         kind = "date" if isinstance(value, dt.date) else ("money" if key.startswith("Grant threshold") else "longtext")

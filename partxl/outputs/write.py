@@ -55,7 +55,7 @@ def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir
 def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
     from partxl.outputs.register import register_bytes
 
-    return register_bytes(records, shared["spec"], shared["config"], shared["as_of"])
+    return register_bytes(records, shared["spec"], shared["config"], shared["as_of"], returns_of=shared["config"].cycle)
 
 
 def _summary_job(shared: dict[str, Any], summary: Summary) -> bytes:

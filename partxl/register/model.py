@@ -123,6 +123,7 @@ def _empty(value: Any) -> bool:
 
 
 THRESHOLD_NAME = "GrantThreshold"
+RETURNS_OF = "Returns of the cycle"  # on a consolidated register's About sheet: the cycle whose returns it holds
 RETURNED_COLUMN, LATEST_COLUMN, SOURCE_COLUMN = "Returned", "Latest return", "Source file"
 
 

@@ -34,6 +34,7 @@ from partxl.register.model import (
     MAIN_SHEET,
     PROPOSED_SHEET,
     RETURNED_COLUMN,
+    RETURNS_OF,
     ROW_COLUMN,
     SOURCE_COLUMN,
     STAGES,
@@ -58,6 +59,7 @@ class RegisterFile:
     path: Path
     records: list[Record]
     findings: list[Finding]
+    returns_of: str = ""  # a consolidated register: the cycle whose returns it holds
 
 
 
@@ -98,7 +100,16 @@ def read_register(path: Path, spec: Spec, config: Config) -> RegisterFile:
         first = next(rows, None) if rows is not None else None
         if rows is not None and first:
             reader.table(form, table, first, rows, {r.id.casefold(): r for r in records_list})
-    return RegisterFile(path, records_list, reader.findings)
+    return RegisterFile(path, records_list, reader.findings, _returns_of(book))
+
+
+def _returns_of(book: Any) -> str:
+    """The cycle whose returns a consolidated register holds, from its About sheet ("" for any other register)."""
+    about = _rows(book, "About")
+    for row in about or ():
+        if len(row) > 1 and _key(row[0]) == _key(RETURNS_OF):
+            return str(row[1]).strip()
+    return ""
 
 
 class _Reader:
