@@ -151,6 +151,14 @@ class Code(enum.Enum):
     ERROR_VALUE = (ERROR, "'{field}' shows the spreadsheet error {value}, not an answer.", "Enter {right} instead.")
     FORMULA_IN_INPUT = (WARNING, "'{field}' holds a formula; its value {value!r} was used.",
                         "Type the answer itself rather than a formula.")
+    # The MIO's decisions (decisions.xlsx)
+    DECISION_INVALID = (WARNING, "The decision {value!r} could not be recorded: {problem}.",
+                        "Correct the row in decisions.xlsx; the next consolidate reads it again.")
+    DECISIONS_UNREADABLE = (WARNING, "The decisions workbook could not be read ({detail}); no decision in it was recorded.",
+                            "Open it in Excel and save it again as .xlsx; a copy is kept in superseded/.")
+    DECISION_APPLIED = (INFO, "The MIO's decision ({choice}, recorded {recorded} by {who}: {reason}) was applied.", "Nothing to do.")
+    DECISION_STALE = (WARNING, "A decision ({choice}) was made on {what}, which is no longer there (changed or removed); "
+                               "it was not applied.", "Decide again on the question as it now stands, in decisions.xlsx.")
     # Across returns
     SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.", "Nothing to do; delete the copy if you like.")
     FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook was issued for {partnership}; "

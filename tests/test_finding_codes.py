@@ -21,6 +21,8 @@ import openpyxl
 import pytest
 
 import partxl
+from partxl.returns.decisions import COLUMNS
+from partxl.returns.ledger import Ledger
 
 from . import finding_cases as fc
 from . import libreoffice, returns
@@ -110,6 +112,29 @@ class Env:
         fc.edit(self.source("P006"), folder / "P006 return.xlsx")
         fc.edit(self.issued / "New partnership proposal.xlsx", folder / "Youth voice proposal.xlsx", self._proposal())
         return self.ws.consolidate(folder, out=base / "out", previous=previous_path, as_of=AS_OF)
+
+    @functools.cached_property
+    def decided(self) -> partxl.ConsolidateResult:
+        """The cycle consolidated again after the MIO filled in decisions.xlsx: a proposal agreed, a waiver without its
+        reason, and a decision on a held return whose file has since gone."""
+        base = self.root / "cycle"
+        proposal = next(r for r in self.cycle.records if r.get("info_name") == "Wexbridge Youth Voice Forum")
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "Decisions"
+        sheet.append(list(COLUMNS))
+        sheet.append(["Proposal", proposal.id, "Wexbridge Youth Voice Forum", "", "Agree", "P041", dt.datetime(2027, 1, 20),
+                      "Agreed by SMT on 20 January 2027", "", proposal.id])
+        sheet.append(["Finding", "P006", "No exit strategy", "", "Waive", "", "", "", "", "P006|EXIT_STRATEGY_MISSING"])
+        book.save(base / "out" / "decisions.xlsx")
+        gone = ("Held return", "a" * 64, "Accept", "P003", "", "Accepted after a call with the officer", "Priya Shah",
+                "2026-11-22T10:00:00", "2026/27")
+        with Ledger(base / "out" / "ledger.sqlite") as ledger:
+            ledger.decide(gone)  # recorded by an earlier run, on a file the officer has since replaced
+        return self.ws.consolidate(base / "returns", out=base / "out", previous=base / "last year.xlsx", as_of=AS_OF)
+
+    def decided_proposal(self) -> str:
+        return next(r.id for r in self.cycle.records if r.get("info_name") == "Wexbridge Youth Voice Forum")
 
     def _proposal(self) -> dict[str, Any]:
         typed = {
@@ -542,6 +567,38 @@ def _label(env: Env, form: str, field: str) -> str:
 
 def _title(env: Env, form: str) -> str:
     return env.ws.spec.forms[form].title
+
+
+# ---------------------------------------------------------------- the MIO's decisions
+
+
+@case("DECISION_APPLIED", "info")
+def _(env: Env) -> Made:
+    assert "P041" in {r.id for r in env.decided.records}  # the proposal, now under its permanent ID
+    return env.decided.findings, where("Youth voice proposal.xlsx", partnership=env.decided_proposal(), says=("Agree", "Priya Shah"))
+
+
+@case("DECISION_INVALID", "warning")
+def _(env: Env) -> Made:
+    return env.decided.findings, where("decisions.xlsx", "Decisions", "E3", partnership="P006", value="Waive",
+                                       says=("give the reason",))
+
+
+@case("DECISION_STALE", "warning")
+def _(env: Env) -> Made:
+    return env.decided.findings, where("", says=("aaaaaaaaaaaa", "no longer there"))
+
+
+@case("DECISIONS_UNREADABLE", "warning")
+def _(env: Env) -> Made:
+    out = env.root / "unreadable"
+    out.mkdir()
+    (out / "decisions.xlsx").write_bytes(b"not a workbook at all")
+    folder = env.root / "unreadable-returns"
+    fc.edit(env.source("P003"), folder / "P003 return.xlsx")
+    result = env.ws.consolidate(folder, out=out, as_of=AS_OF)
+    assert (out / "superseded").is_dir() and any(p.name.startswith("decisions.") for p in (out / "superseded").iterdir())
+    return result.findings, where("decisions.xlsx", says=("could not be read",))
 
 
 # ---------------------------------------------------------------- across returns (consolidate)

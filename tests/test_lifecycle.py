@@ -48,7 +48,7 @@ def cycle(generated: Path, tmp_path_factory) -> tuple[Path, Path, Path]:
 
     p002 = openpyxl.load_workbook(next(generated.glob("P002 *.xlsx")))
     p002_name = p002["Information"]["B5"].value  # the name pre-filled for P002
-    fill("P002", "P002 return.xlsx", {}, MONDAY)  # the genuine return
+    fill("P002", "P002 return.xlsx", {"info_exit_strategy": "No"}, MONDAY)  # the genuine return (no exit strategy: waivable)
     fill("P001", "P002 Health and Wellbeing Board.xlsx", {"info_name": p002_name, "info_council_funding": 1},  # 1. wrong workbook
          MONDAY + dt.timedelta(days=1))
     fill("P003", "P003 return.xlsx", {"info_meetings": "County Hall, quarterly"}, MONDAY)  # 4. good, then a bad resend
@@ -144,3 +144,58 @@ def test_the_summary_counts_every_partnership_that_sent_anything_by_state(cycle)
 def _register_of(path: Path) -> dict[str, dict]:
     rows = list(openpyxl.load_workbook(path, read_only=True)["Register"].iter_rows(values_only=True))
     return {r[0]: dict(zip(rows[0], r, strict=False)) for r in rows[1:] if r[0]}
+
+
+def _decide(out: Path, decisions: dict[str, tuple]) -> None:
+    """Fill in decisions.xlsx as the MIO does: for each key, (decision, partnership ID, date SMT agreed, reason)."""
+    book = openpyxl.load_workbook(out / "decisions.xlsx")
+    sheet = book["Decisions"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        values = decisions.get(row[header.index("Key")].value)
+        if values:
+            for heading, value in zip(("Decision", "Partnership ID", "Date SMT agreed", "Reason"), values, strict=True):
+                row[header.index(heading)].value = value
+    book.save(out / "decisions.xlsx")
+
+
+@pytest.fixture(scope="module")
+def decided(cycle, tmp_path_factory) -> tuple[Path, dict]:
+    """The cycle after the MIO rejected the held return, waived one policy finding, and consolidated again."""
+    import shutil
+
+    folder, out, _ = cycle
+    again = tmp_path_factory.mktemp("decided") / "out"
+    shutil.copytree(out, again)
+    rows = _sheet(again / "decisions.xlsx", "Decisions")
+    held = next(r for r in rows if r["Question"] == "Held return")
+    finding = next(r for r in rows if r["Question"] == "Finding")
+    _decide(again, {held["Key"]: ("Reject", None, None, "P002's answers in P001's workbook: asked the officer to resend"),
+                    finding["Key"]: ("Waive", None, None, "Works to its terms of reference")})
+    code, printed, err = run_cli("consolidate", str(folder), "--out", str(again), "--previous", str(SAMPLE_REGISTER),
+                                 "--as-of", AS_OF, "--json")
+    assert code in (0, 1), err
+    return again, {"held": held, "finding": finding, "report": json.loads(printed)}
+
+
+def test_the_mios_decisions_are_recorded_applied_and_shown(decided):
+    out, said = decided
+    files = _files(out)
+    assert files[said["held"]["What"]] == "Rejected: could not be read"  # rejected: nobody's return
+    assert _register(out)["P001"]["Returned"] == "Not yet returned: last year's data"
+    pid, code = said["finding"]["Key"].split("|")
+    assert not [f for f in said["report"]["findings"] if (f["partnership"], f["code"]) == (pid, code)]
+    issues = _sheet(out / "committee_summary.xlsx", "Compliance", next(
+        i + 1 for i, r in enumerate(openpyxl.load_workbook(out / "committee_summary.xlsx")["Compliance"].iter_rows(values_only=True))
+        if r[0] == "ID"))
+    assert said["finding"]["What"] not in {i["Issue"] for i in issues if i["ID"] == pid}  # waived: no breach
+    recorded = {(r["Question"], r["Decision"]) for r in _sheet(out / "validation_report.xlsx", "Decisions")}
+    assert {("Held return", "Reject"), ("Finding", "Waive")} <= recorded
+    again = {r["Key"]: r for r in _sheet(out / "decisions.xlsx", "Decisions")}
+    assert again[said["held"]["Key"]]["Recorded"] and again[said["finding"]["Key"]]["Decision"] == "Waive"
+    import sqlite3
+
+    with sqlite3.connect(out / "ledger.sqlite") as db:
+        log = db.execute("SELECT kind, choice, who, reason FROM decision_log").fetchall()
+    assert ("Held return", "Reject", "Priya Shah", "P002's answers in P001's workbook: asked the officer to resend") in log
+    assert any(p.name.startswith("decisions.") for p in (out / "superseded").iterdir())  # the MIO's own copy is kept

@@ -27,7 +27,7 @@ from .conftest import REPO, SAMPLE_REGISTER
 
 AS_OF = dt.date(2026, 11, 23)
 PROPOSAL = "New partnership proposal.xlsx"
-CONSOLIDATED = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
+CONSOLIDATED = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx", "decisions.xlsx")
 REGISTER_STREAMED = "register.xlsx, streamed"
 REPORT_STREAMED = "validation_report.xlsx, streamed"
 

@@ -53,6 +53,12 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
               for o in officer_status(result, config) for p in o.partnerships]
     _table(book, s, page, "Status by officer", [("Lead officer", 18), ("E-mail", 34), ("Partnership", 12), ("Name", 40),
                                           ("State", 13), ("Files received", 50)], status)
+    decided = [[str(d.kind), d.key, str(d.choice), d.value, d.day, d.reason, d.who, d.recorded.replace("T", " ")]
+               for d in result.decisions]
+    decided += [[f"Waived: {f.code}", f.file, "Waive", f.partnership, "", f.message, "", ""] for f in result.waived]
+    _table(book, s, page, "Decisions", [("Question", 16), ("Key or file", 30), ("Decision", 10), ("Partnership ID", 12),
+                                        ("Date SMT agreed", 12), ("Reason or what was waived", 60), ("Who", 16),
+                                        ("Recorded", 19)], decided, wrap={5})
     book.close()
     return buffer.getvalue()
 

@@ -103,17 +103,19 @@ class Summary:
     previous: dict[str, Row] | None = None
     counts: ReturnCounts = field(default_factory=ReturnCounts)
     proposals: int = 0  # proposals SMT has not agreed yet: not partnerships of the Council, so in no figure
+    waived: frozenset[tuple[str, str]] = frozenset()  # (partnership, rule code) the MIO waived: not a breach
 
 
 def build_summary(records: list[Record], spec: Spec, config: Config, as_of: dt.date,
-                  previous: list[Record] | None = None, counts: ReturnCounts | None = None) -> Summary:
+                  previous: list[Record] | None = None, counts: ReturnCounts | None = None,
+                  waived: frozenset[tuple[str, str]] = frozenset()) -> Summary:
     def rows(items: list[Record]) -> list[Row]:
         agreed = (r for r in items if stage(r) != PROPOSED_SHEET)
         return [Row(r, facts(r, spec, config, as_of)) for r in sorted(agreed, key=sort_key)]
 
     return Summary(config, spec, as_of, rows(records),
                    {r.record.id: r for r in rows(previous)} if previous is not None else None, counts or ReturnCounts(),
-                   sum(stage(r) == PROPOSED_SHEET for r in records))
+                   sum(stage(r) == PROPOSED_SHEET for r in records), waived)
 
 
 # ---------------------------------------------------------------- the model: every figure, worked out first
@@ -403,7 +405,8 @@ def _issues(summary: Summary) -> Iterator[Issue]:
         if stage(row.record) == CLOSED_SHEET:
             continue  # ended and evaluated: the policy asks nothing more of it
         for rule in info.rules:
-            if rule.kind in POLICY_RULES and _breaks(rule, info, row.record.values, summary.as_of, summary.config):
+            if rule.kind in POLICY_RULES and (row.record.id, rule.code) not in summary.waived \
+                    and _breaks(rule, info, row.record.values, summary.as_of, summary.config):
                 yield _issue(row, rule.title, rule.message)
         if not row.get(contract.RISKS.cell):
             yield _issue(row, "Risks not stated", "The register has no details of the risks for the Authority.")

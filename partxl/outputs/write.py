@@ -22,7 +22,7 @@ from partxl.workers import Workers
 if TYPE_CHECKING:
     from partxl.outputs.summary import Summary
 
-OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx")
+OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx", "decisions.xlsx")
 WRITERS = ("partxl.outputs.register", "partxl.outputs.summary")  # what the workers build with: imported as they start
 
 
@@ -36,15 +36,17 @@ def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir
                 (out_dir / name).is_file() and sha256_of(out_dir / name)[0] == last.get(name) for name in OUTPUT_NAMES):
             result.outputs = {out_dir / name: "unchanged" for name in OUTPUT_NAMES}  # same inputs: the same bytes again
             return
-        from partxl.outputs.report import report_bytes  # here: a re-run that changes nothing never needs them
+        from partxl.outputs.decisions import decisions_bytes  # here: a re-run that changes nothing never needs them
+        from partxl.outputs.report import report_bytes
         from partxl.outputs.summary import ReturnCounts, build_summary
         register = workers.submit(_register_job, result.records)
         summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
-                                counts=ReturnCounts(rejected=result.count(Outcome.REJECTED)))
+                                counts=ReturnCounts(rejected=result.count(Outcome.REJECTED)), waived=result.waived_pairs)
         committee = workers.submit(_summary_job, summary)
         report = report_bytes(result, config, as_of)  # here, beside the workers: it needs every finding, costly to send
-        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, committee.result()),
-                                                               strict=True)}
+        decisions = decisions_bytes(result, config, as_of)
+        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, committee.result(),
+                                                                              decisions), strict=True)}
         out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
         for path, data in contents.items():
             result.outputs[path] = replace_keeping_copy(path, data)

@@ -13,18 +13,19 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from partxl.config import Config
-from partxl.findings import Code, Finding
+from partxl.findings import HOLDS, WARNING, Code, Finding
 from partxl.forms import contract
 from partxl.forms.definitions import Spec
 from partxl.register.model import CLOSED_SHEET, OWES_NOTHING, Record, Status, has_ended, stage
 from partxl.register.read import read_register
+from partxl.returns.decisions import DECISIONS_NAME, Choice, Decided, Decision, Kind, Question, record_decisions
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.lifecycle import RETURNS, Settled, settle
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
@@ -35,6 +36,7 @@ LEDGER_NAME = "ledger.sqlite"
 REGISTER_WORTH_WORKERS = 64 * 1024  # bytes: a register file of about a hundred partnerships
 LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+WAIVABLE_RULES = ("flag", "overdue", "past", "current_row")  # the policy's checks a MIO may waive with a reason
 
 
 def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
@@ -126,19 +128,25 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                         progress(len(results), len(screened))
         ledger.finish_run(run_id, len(results), dt.datetime.now())
         returns = ledger.returns(config.cycle)
-    baseline, findings = last_year.result()
+        baseline, findings = last_year.result()
+        known = set(baseline) | {e.partnership.casefold() for e in returns if e.partnership}
+        decided = record_decisions(out_dir / DECISIONS_NAME, ledger, config, known, dt.datetime.now())
     _same_and_misnamed(results, returns)
-    records, excluded, register_findings, superseded = _build(baseline, returns, config)
+    findings += list(decided.findings) + _held_decided(results, returns, decided)
+    records, excluded, register_findings, superseded = _build(baseline, returns, config, decided)
     for r in results:
         if r.sha256 in superseded and r.outcome in RETURNS:
             r.outcome = Outcome.SUPERSEDED
+    waived = _waive(results, decided)
     findings += [f for r in results for f in r.findings] + register_findings
-    digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, returns)
+    digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, returns, decided.decisions)
+    questions = open_questions(spec, results, records, decided)
     return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of,
-                             inputs_digest=digest)
+                             inputs_digest=digest, questions=questions, decisions=list(decided.decisions), waived=waived)
 
 
-def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: list[FileResult], returns: list[Entry]) -> str:
+def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: list[FileResult], returns: list[Entry],
+                   decisions: Iterable[Decision]) -> str:
     """Everything the outputs are made from: when it is unchanged, so are they, and they need not be rebuilt.
 
     A file's findings follow from its bytes, its name, the checker and the register (all in here), so
@@ -151,6 +159,8 @@ def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: li
         digest.update(json.dumps([r.path, r.sha256, r.outcome]).encode())
     for entry in returns:
         digest.update(f"{entry.sha256}:{entry.last_path}:{entry.outcome}".encode())
+    for decision in decisions:
+        digest.update(repr(decision).encode())
     return digest.hexdigest()
 
 
@@ -260,8 +270,8 @@ def _baseline(path: Path, spec: Spec, config: Config) -> tuple[dict[str, Record]
     return {r.id.casefold(): r for r in previous.records}, previous.findings
 
 
-def _build(baseline: dict[str, Record], returns: list[Entry],
-           config: Config) -> tuple[list[Record], list[Record], list[Finding], set[str]]:
+def _build(baseline: dict[str, Record], returns: list[Entry], config: Config,
+           decided: Decided) -> tuple[list[Record], list[Record], list[Finding], set[str]]:
     """The register: each partnership's newest accepted answers over last year's, and where its returns leave it
     (partxl.returns.lifecycle); what is left off, and what the MIO should know. Also the superseded returns."""
     findings: list[Finding] = []
@@ -269,7 +279,13 @@ def _build(baseline: dict[str, Record], returns: list[Entry],
     records: dict[str, Record] = {k: Record(r.id, r.status, dict(r.values)) for k, r in baseline.items()}
     for key, where in settled.items():
         findings += _noted(where, baseline, key)
-        records[key] = _record(records.get(key), where)
+        record: Record | None = _record(records.get(key), where)
+        if record is not None and record.status == Status.PROPOSED:
+            record, note = _agreed(record, where, decided)
+            findings += note
+        if record is not None:
+            records[record.id.casefold()] = record
+    findings += _stale_proposals(decided, settled)
     kept: list[Record] = []
     excluded: list[Record] = []
     for record in records.values():
@@ -307,6 +323,82 @@ def _record(last_year: Record | None, where: Settled) -> Record:
     if has_ended(record) and status == Status.ACTIVE:
         record.status = Status.ENDED  # the officer says it has ended: a planned end date alone changes nothing
     return record
+
+
+def _agreed(record: Record, where: Settled, decided: Decided) -> tuple[Record | None, list[Finding]]:
+    """A proposal as the MIO decided it: agreed (its permanent ID, now active), rejected (off the register), or still open."""
+    decision = decided.of(Kind.PROPOSAL, record.id)
+    if decision is None:
+        return record, []
+    note = Code.DECISION_APPLIED.at(file=where.newest.last_path, partnership=record.id, choice=decision.choice,
+                                    recorded=decision.recorded[:10], who=decision.who, reason=decision.reason)
+    if decision.choice == Choice.REJECT:
+        return None, [note]
+    record.id, record.status = decision.value, Status.ACTIVE
+    return record, [note]
+
+
+def _stale_proposals(decided: Decided, settled: dict[str, Settled]) -> list[Finding]:
+    """Decisions on proposals that are no longer there (renamed, so their provisional ID changed, or withdrawn)."""
+    return [Code.DECISION_STALE.at(partnership=d.key, choice=d.choice, what=f"the proposal {d.key}")
+            for d in decided.decisions if d.kind == Kind.PROPOSAL and d.key.casefold() not in settled]
+
+
+def _held_decided(results: list[FileResult], returns: list[Entry], decided: Decided) -> list[Finding]:
+    """Held returns as the MIO decided them: accepted (as the partnership the MIO says) or rejected; stale decisions."""
+    notes: list[Finding] = []
+    by_sha = {r.sha256: r for r in results if r.sha256}
+    present = {e.sha256 for e in returns}
+    for entry in returns:
+        decision = decided.of(Kind.HELD, entry.sha256)
+        if entry.outcome != Outcome.HELD or decision is None:
+            continue
+        if decision.choice == Choice.REJECT:
+            entry.outcome = Outcome.REJECTED
+        else:
+            entry.partnership = decision.value or entry.partnership
+            entry.outcome = Outcome.ERRORS if entry.errors else Outcome.ACCEPTED
+        if (result := by_sha.get(entry.sha256)) is not None:
+            result.outcome, result.partnership = Outcome(entry.outcome), entry.partnership
+            result.findings.append(Code.DECISION_APPLIED.at(file=result.path, partnership=entry.partnership, choice=decision.choice,
+                                                            recorded=decision.recorded[:10], who=decision.who, reason=decision.reason))
+    for decision in decided.decisions:
+        if decision.kind == Kind.HELD and decision.key not in present:
+            notes.append(Code.DECISION_STALE.at(choice=decision.choice, what=f"the file with SHA-256 {decision.key[:12]}…"))
+    return notes
+
+
+def _waive(results: list[FileResult], decided: Decided) -> list[Finding]:
+    """Take the findings the MIO waived out of the files' findings; return them (the report lists them as waived)."""
+    waived: list[Finding] = []
+    for result in results:
+        kept: list[Finding] = []
+        for finding in result.findings:
+            (waived if finding.severity == WARNING and decided.waived(finding.partnership, finding.code) else kept).append(finding)
+        result.findings = kept
+    return waived
+
+
+def open_questions(spec: Spec, results: list[FileResult], records: list[Record], decided: Decided) -> list[Question]:
+    """What only the MIO can decide, as it now stands: held returns, proposals, and policy findings that may be waived."""
+    questions: dict[tuple[Kind, str], Question] = {}
+    for r in results:
+        if r.outcome == Outcome.HELD:
+            why = "; ".join(f.message for f in r.findings if f.code in HOLDS)
+            questions[(Kind.HELD, r.sha256)] = Question(Kind.HELD, r.sha256, r.partnership, r.path, why)
+    for record in records:
+        if record.status == Status.PROPOSED:
+            questions[(Kind.PROPOSAL, record.id)] = Question(Kind.PROPOSAL, record.id, record.id,
+                                                             str(record.get(contract.NAME.cell, "")), "SMT must agree a proposal "
+                                                             "before the Council commits any resources to it")
+    waivable = {rule.code: rule.title for form in spec.forms.values() for rule in form.rules
+                if rule.severity == WARNING and rule.kind in WAIVABLE_RULES}
+    for r in results:
+        for f in r.findings if r.outcome == Outcome.ACCEPTED else ():
+            key = f"{f.partnership}|{f.code}"
+            if f.code in waivable and (Kind.FINDING, key) not in questions:
+                questions[(Kind.FINDING, key)] = Question(Kind.FINDING, key, f.partnership, waivable[f.code], f.message)
+    return list(questions.values())
 
 
 def _noted(where: Settled, baseline: dict[str, Record], key: str) -> list[Finding]:

@@ -57,6 +57,23 @@ CREATE TABLE IF NOT EXISTS state (
     key         TEXT PRIMARY KEY,
     value       TEXT NOT NULL        -- JSON
 );
+CREATE TABLE IF NOT EXISTS decisions (  -- the MIO's decisions in force, one per question
+    kind        TEXT NOT NULL,       -- Held return, Proposal, Finding
+    key         TEXT NOT NULL,       -- the file's SHA-256, the proposal's provisional ID, or partnership|finding code
+    choice      TEXT NOT NULL,       -- Accept, Reject, Agree, Waive
+    value       TEXT NOT NULL,       -- the partnership accepted as, or the ID agreed
+    day         TEXT NOT NULL,       -- the date SMT agreed a proposal (ISO)
+    reason      TEXT NOT NULL,
+    who         TEXT NOT NULL,       -- the MIO of the configuration that read it
+    recorded    TEXT NOT NULL,
+    cycle       TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE IF NOT EXISTS decision_log (  -- every decision made or revoked, in order: for audit
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT NOT NULL, key TEXT NOT NULL, choice TEXT NOT NULL, value TEXT NOT NULL, day TEXT NOT NULL,
+    reason      TEXT NOT NULL, who TEXT NOT NULL, recorded TEXT NOT NULL, cycle TEXT NOT NULL
+);
 CREATE VIEW IF NOT EXISTS accepted_versions AS
     SELECT partnership, cycle, sha256, saved_at, first_seen, last_path FROM files WHERE outcome = 'accepted';
 """
@@ -190,6 +207,21 @@ class Ledger:
 
     def set_state(self, key: str, value: Any) -> None:
         self.db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, json.dumps(value, sort_keys=True)))
+
+    def decisions(self) -> list[tuple[str, ...]]:
+        """The decisions in force: (kind, key, choice, value, day, reason, who, recorded, cycle), oldest first."""
+        with closing(self.db.execute("SELECT kind, key, choice, value, day, reason, who, recorded, cycle FROM decisions "
+                                     "ORDER BY recorded, kind, key")) as cursor:
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def decide(self, row: tuple[str, ...], revoke: bool = False) -> None:
+        """Record a decision (or its revocation), replacing the one in force for the same question; log it."""
+        if revoke:
+            self.db.execute("DELETE FROM decisions WHERE kind = ? AND key = ?", row[:2])
+        else:
+            self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?)", row)
+        self.db.execute("INSERT INTO decision_log (kind, key, choice, value, day, reason, who, recorded, cycle) "
+                        "VALUES (?,?,?,?,?,?,?,?,?)", row)
 
     def returns(self, cycle: str) -> list[Entry]:
         """Every return of the cycle (accepted, with errors, held), oldest first, with the answers of those that may be

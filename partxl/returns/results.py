@@ -10,10 +10,13 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partxl.findings import Finding, Severity
 from partxl.register.model import Record
+
+if TYPE_CHECKING:
+    from partxl.returns.decisions import Decision, Question
 
 
 class Outcome(enum.StrEnum):
@@ -78,9 +81,17 @@ class ConsolidateResult:
     as_of: dt.date = field(default_factory=dt.date.today)
     inputs_digest: str = ""
     seconds: float = 0.0
+    questions: list[Question] = field(default_factory=list)  # what only the MIO can decide (decisions.xlsx)
+    decisions: list[Decision] = field(default_factory=list)  # the MIO's decisions in force
+    waived: list[Finding] = field(default_factory=list)  # findings the MIO waived, with the decision's reason
 
     def count(self, outcome: Outcome) -> int:
         return sum(f.outcome == outcome for f in self.files)
+
+    @property
+    def waived_pairs(self) -> frozenset[tuple[str, str]]:
+        """(partnership, finding code) of every waiver in force: the summary shows them as no breach."""
+        return frozenset((d.key.partition("|")[0], d.key.partition("|")[2]) for d in self.decisions if d.kind == "Finding")
 
     @property
     def ok(self) -> bool:
