@@ -129,6 +129,10 @@ def test_a_return_with_errors_says_so_and_shows_last_years_answers_as_such(cycle
     _, out, _ = cycle
     assert _register(out)["P006"]["Returned"] == "Returned with errors (1): last year's data"
     assert status["P006"] == "with errors"
+    shown = {r["ID"]: r for r in _sheet(out / "committee_summary.xlsx", "Partnerships", 4)}
+    assert shown["P006"]["Partnership"].endswith("(last year's answers)")  # marked on every summary sheet that shows it
+    assert not shown["P002"]["Partnership"].endswith("(last year's answers)")
+    assert shown["P006"]["This cycle's return"] == "Returned with errors"
 
 
 def test_the_summary_counts_every_partnership_that_sent_anything_by_state(cycle):

@@ -80,6 +80,11 @@ class Row:
         return self.record.get(name)
 
     @property
+    def shown(self) -> str:
+        """Its name as the detail sheets show it: marked when its answers are last year's (nothing accepted this cycle)."""
+        return self.name if self.record.current else f"{self.name} (last year's answers)"
+
+    @property
     def name(self) -> str:
         return str(self.get(contract.NAME.cell) or self.record.id)
 
@@ -316,7 +321,7 @@ def _late(row: Row, deadline: dt.date, as_of: dt.date) -> str:
 def _partnership_rows(summary: Summary) -> tuple[Partnership, ...]:
     """One row per partnership in the register's order: the columns the overview's formulas count."""
     deadline = summary.config.deadline
-    return tuple(Partnership(row.record.id, row.name, row.category, row.record.status, row.facts.significant,
+    return tuple(Partnership(row.record.id, row.shown, row.category, row.record.status, row.facts.significant,
                              str(row.record.state), _late(row, deadline, summary.as_of),
                              row.get(contract.ANNUAL_GRANT.cell), row.get(contract.COUNCIL_FUNDING.cell),
                              row.get(contract.ADDITIONAL_FUNDS.cell), row.facts.mean_score, row.officer)
@@ -360,7 +365,7 @@ def _significance(summary: Summary) -> Significance:
     """Each significant partnership's answer to every yes/no feature of the scorecard, whatever the council's form asks."""
     form = summary.spec.form(contract.SIGNIFICANT.form)
     features = [f for f in form.items() if isinstance(f, Field) and f.type == "yesno"]
-    rows = tuple(SignificantRow(row.record.id, row.name, row.officer,
+    rows = tuple(SignificantRow(row.record.id, row.shown, row.officer,
                                 tuple(row.get(cell_name(form.id, f.id)) or "" for f in features),
                                 row.facts.grant_over_threshold, len(row.facts.features))
                  for row in summary.rows if row.facts.significant == "Yes")
@@ -373,7 +378,7 @@ def _heat_map(summary: Summary) -> HeatMap:
     keys = table.row_keys()
     scored = sorted((r for r in summary.rows if r.facts.scores),
                     key=lambda r: (r.facts.mean_score or 0, -len(r.facts.scores), r.name.casefold()))
-    rows = tuple(HeatRow(r.record.id, r.name, tuple(r.facts.scores.get(k) for k in keys), r.facts.mean_score) for r in scored)
+    rows = tuple(HeatRow(r.record.id, r.shown, tuple(r.facts.scores.get(k) for k in keys), r.facts.mean_score) for r in scored)
     means = []
     for i in range(len(keys)):
         given = [score for row in rows if (score := row.scores[i]) is not None]
@@ -384,7 +389,7 @@ def _heat_map(summary: Summary) -> HeatMap:
 def _priorities(summary: Summary) -> tuple[Priority, ...]:
     """Every feature scored 1 or 2: 1s first, then by partnership and feature."""
     table = score_table(summary.spec)
-    found = [Priority(row.record.id, row.name, table.row_label(k), score,
+    found = [Priority(row.record.id, row.shown, table.row_label(k), score,
                       str(row.get(contract.SCORES.column(k, "evidence")) or ""), row.officer)
              for row in summary.rows for k, score in row.facts.scores.items() if score <= 2]
     return tuple(sorted(found, key=lambda p: (p.score, p.name.casefold(), p.feature)))
@@ -416,7 +421,7 @@ def _issues(summary: Summary) -> Iterator[Issue]:
 
 
 def _issue(row: Row, title: str, detail: str) -> Issue:
-    return Issue(row.record.id, row.name, title, row.officer, detail)
+    return Issue(row.record.id, row.shown, title, row.officer, detail)
 
 
 def _breaks(rule: Rule, form: Form, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:
@@ -429,7 +434,7 @@ def _breaks(rule: Rule, form: Form, values: dict[str, Any], as_of: dt.date, conf
 def _finance(rows: Sequence[Row]) -> Finance:
     """Every partnership's money, largest grant first, and the totals (summed in that order, as the sheet's SUMs are)."""
     ordered = sorted(rows, key=lambda r: (-(r.get(contract.ANNUAL_GRANT.cell) or 0), r.name.casefold()))
-    lines = tuple(FinanceRow(r.record.id, r.name, r.get(contract.ANNUAL_GRANT.cell), r.facts.grant_over_threshold,
+    lines = tuple(FinanceRow(r.record.id, r.shown, r.get(contract.ANNUAL_GRANT.cell), r.facts.grant_over_threshold,
                              r.get(contract.COUNCIL_FUNDING.cell), r.get(contract.ADDITIONAL_FUNDS.cell),
                              r.get(contract.BUDGET_POSITION.cell)) for r in ordered)
     return Finance(lines, sum(r.annual_grant or 0 for r in lines), sum(r.council_funding or 0 for r in lines),
