@@ -28,6 +28,8 @@ CHANGES = [  # (toml, output that shows it, what it then shows)
     ('[cycle]\ndeadline = 2027-02-26\n', "validation_report.xlsx", "As at 23 November 2026. Returns were due by 26 February 2027."),
     ('[policy]\ngrant_threshold = 50000\n', "register.xlsx", "Grant ≥ £50,000"),
     ('[policy]\ngrant_threshold = 50000\n', "committee_summary.xlsx", "Grants of £50,000 or more"),
+    ('[mio]\nname = "Sam Lee"\nemail = "sam.lee@example.org"\n', "decisions.xlsx",
+     "Decisions are recorded in the name of Sam Lee, the MIO of the configuration."),
 ]
 
 

@@ -203,3 +203,27 @@ def test_the_mios_decisions_are_recorded_applied_and_shown(decided):
         log = db.execute("SELECT kind, choice, who, reason FROM decision_log").fetchall()
     assert ("Held return", "Reject", "Priya Shah", "P002's answers in P001's workbook: asked the officer to resend") in log
     assert any(p.name.startswith("decisions.") for p in (out / "superseded").iterdir())  # the MIO's own copy is kept
+
+
+@pytest.mark.libreoffice
+def test_returns_typed_in_libreoffice_follow_the_same_lifecycle(generated: Path, tmp_path: Path):
+    """The scenarios about what officers type, typed through Calc's own input handling and saved by it."""
+    from . import returns
+
+    p002_name = openpyxl.load_workbook(next(generated.glob("P002 *.xlsx")))["Information"]["B5"].value
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    items = [
+        returns.Return("P001", "P002 Health and Wellbeing Board", {**CORRECT, "info_name": p002_name}),  # another's answers
+        returns.Return("P003", "P003 return", {**CORRECT, "info_meetings": "County Hall, quarterly"}),
+        returns.Return("P003", "P003 resend", {**CORRECT, "info_council_funding": "lots"}, pause=1.5),  # newer, with a mistake
+    ]
+    returns.fill_with_libreoffice(items, generated, folder, "xlsx", tmp_path)
+    out = tmp_path / "out"
+    code, _, err = run_cli("consolidate", str(folder), "--out", str(out), "--previous", str(SAMPLE_REGISTER), "--as-of", AS_OF)
+    assert code == 1, err
+    register, files = _register(out), _files(out)
+    assert files["P002 Health and Wellbeing Board.xlsx"].startswith("Held")
+    assert register["P001"]["Returned"] == "Held: identity to confirm: last year's data"
+    assert register["P003"]["Returned"] == "Returned with errors (1)" and register["P003"]["Meetings"] == "County Hall, quarterly"
+    assert files["P003 resend.xlsx"] == "Not accepted: has errors" and files["P003 return.xlsx"] == "Accepted"

@@ -226,3 +226,13 @@ def test_a_ledger_from_an_earlier_partxl_is_upgraded_in_place(tmp_path):
         db.commit()
     with Ledger(path) as ledger:
         assert [(e.partnership, e.errors) for e in ledger.returns("2026/27")] == [("P1", 2)]
+
+
+def test_a_closed_partnership_has_no_review_due(spec, config):
+    from partxl.register.model import Status
+
+    old_review = {contract.REVIEW_DATE.cell: D(2020, 1, 1)}
+    assert facts(_record(**old_review), spec, config, AS_OF).review_overdue == "Yes"
+    closed = _record(**old_review)
+    closed.status = Status.CLOSED
+    assert facts(closed, spec, config, AS_OF).review_overdue == "" and facts(closed, spec, config, AS_OF).review_due is None

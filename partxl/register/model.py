@@ -152,6 +152,7 @@ class Facts:
 
 
 def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
+    """What the register works out for a partnership; a closed one has no review due (the policy asks nothing more of it)."""
     significance = spec.form(contract.SIGNIFICANT.form)
     computed = evaluate_all(significance, record.values, {"grant_threshold": config.grant_threshold})
     values = {**record.values, **computed}
@@ -160,7 +161,8 @@ def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
     if computed[contract.GRANT_OVER_THRESHOLD.cell] == "Yes":
         held.insert(3, f"Grant of {pounds(config.grant_threshold)} or more")
     last = record.get(contract.REVIEW_DATE.cell)
-    due = add_months(last, config.review_interval_months) if isinstance(last, dt.date) else None
+    owes_review = isinstance(last, dt.date) and record.status != Status.CLOSED
+    due = add_months(last, config.review_interval_months) if owes_review else None
     table = score_table(spec)
     scores = {k: v for k in table.row_keys() if isinstance(v := record.get(contract.SCORES.column(k, "score")), int)}
     current, changes = _representatives(record, spec, add_months(as_of, -config.review_interval_months), as_of)
