@@ -176,6 +176,11 @@ def decided(cycle, tmp_path_factory) -> tuple[Path, dict]:
     finding = next(r for r in rows if r["Question"] == "Finding")
     _decide(again, {held["Key"]: ("Reject", None, None, "P002's answers in P001's workbook: asked the officer to resend"),
                     finding["Key"]: ("Waive", None, None, "Works to its terms of reference")})
+    corrected = next(r for r in _sheet(again / "validation_report.xlsx", "Files") if r["File"] == "P004 corrected.xlsx")
+    book = openpyxl.load_workbook(again / "decisions.xlsx")  # a row the MIO adds: reject an accepted return
+    book["Decisions"].append(["File", "P004", "P004 corrected.xlsx", "", "Reject", None, None, "Sent in error by a colleague",
+                              None, corrected["SHA-256"]])
+    book.save(again / "decisions.xlsx")
     code, printed, err = run_cli("consolidate", str(folder), "--out", str(again), "--previous", str(SAMPLE_REGISTER),
                                  "--as-of", AS_OF, "--json")
     assert code in (0, 1), err
@@ -185,7 +190,7 @@ def decided(cycle, tmp_path_factory) -> tuple[Path, dict]:
 def test_the_mios_decisions_are_recorded_applied_and_shown(decided):
     out, said = decided
     files = _files(out)
-    assert files[said["held"]["What"]] == "Rejected: could not be read"  # rejected: nobody's return
+    assert files[said["held"]["What"]] == "Rejected: not taken as a return (see its findings)"  # rejected: nobody's return
     assert _register(out)["P001"]["Returned"] == "Not yet returned: last year's data"
     pid, code = said["finding"]["Key"].split("|")
     assert not [f for f in said["report"]["findings"] if (f["partnership"], f["code"]) == (pid, code)]
@@ -203,6 +208,8 @@ def test_the_mios_decisions_are_recorded_applied_and_shown(decided):
         log = db.execute("SELECT kind, choice, who, reason FROM decision_log").fetchall()
     assert ("Held return", "Reject", "Priya Shah", "P002's answers in P001's workbook: asked the officer to resend") in log
     assert any(p.name.startswith("decisions.") for p in (out / "superseded").iterdir())  # the MIO's own copy is kept
+    assert files["P004 corrected.xlsx"] == "Rejected: not taken as a return (see its findings)"  # the MIO rejected it: P004's first go stands
+    assert _register(out)["P004"]["Returned"] == "Returned with errors (1): last year's data"
 
 
 @pytest.mark.libreoffice

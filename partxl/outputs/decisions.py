@@ -19,6 +19,7 @@ from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, write_value
 from partxl.xlsx.sheets import FONT, HEADING, PAGE_OF, YELLOW, Column, header_text, print_setup, write_table
 
 WIDTHS = (14, 12, 40, 60, 12, 14, 14, 50, 19, 20)
+ADDED_ROWS = 50  # rows below the table with the decision's dropdown, for rows the MIO adds
 STEPS = (
     "Decide each open question on the Decisions sheet: choose in the Decision column, then give the reason "
     "(internal audit reads it).",
@@ -27,6 +28,8 @@ STEPS = (
     "A proposal: Agree it once SMT has (give its permanent Partnership ID and the date SMT agreed it) or Reject it.",
     "A finding of the policy's checks: Waive it for that partnership with a reason, say a forum that works to terms of "
     "reference rather than a formal agreement. A waiver stays, in later cycles too, until revoked.",
+    "Any other return can be rejected: add a row with File in the Question column, its SHA-256 (from the validation "
+    "report's Files sheet) in the Key column, Reject and the reason.",
     "A decision already recorded can be revoked: choose Revoke.",
     "Save this workbook where it is and run partxl consolidate again: it records the decisions in the ledger (who, "
     "when, why) and applies them; a decision it cannot record is listed in the validation report.",
@@ -47,6 +50,10 @@ def decisions_bytes(result: ConsolidateResult, config: Config, as_of: dt.date) -
     write_table(sheet, 0, "Decisions", [Column(h, w) for h, w in zip(COLUMNS, WIDTHS, strict=True)], rows, len(rows),
                 header_format=formats["head"], style=lambda col, _value: formats["input" if 4 <= col <= 7 else "text"],
                 write=write_value)
+    for c, width in enumerate(WIDTHS):  # below the table, every cell may be typed in: the MIO may add a row (a File to reject)
+        sheet.set_column(c, c, width, formats["input"])
+    every = sorted({str(c) for choices in CHOICES.values() for c in choices} | {str(Choice.REVOKE)})
+    sheet.data_validation(len(rows) + 1, 4, len(rows) + ADDED_ROWS, 4, {"validate": "list", "source": every})
     for r, row in enumerate(rows, start=1):
         choices = [*CHOICES[row[0]], *((Choice.REVOKE,) if row[8] else ())]
         sheet.data_validation(r, 4, r, 4, {"validate": "list", "source": [str(c) for c in choices],
@@ -77,7 +84,7 @@ def _rows(result: ConsolidateResult) -> list[list[Any]]:
 
 
 def _decided(d: Decision, files: dict[str, str]) -> list[Any]:
-    what = files.get(d.key, d.key) if d.kind == "Held return" else d.key
+    what = files.get(d.key, d.key) if d.kind in ("Held return", "File") else d.key
     partnership = d.key.split("|")[0] if d.kind == "Finding" else (d.value or "")
     return [str(d.kind), partnership, what, "Decided", str(d.choice), d.value, d.day, d.reason, d.recorded.replace("T", " "),
             d.key]

@@ -350,8 +350,8 @@ def _held_decided(results: list[FileResult], returns: list[Entry], decided: Deci
     by_sha = {r.sha256: r for r in results if r.sha256}
     present = {e.sha256 for e in returns}
     for entry in returns:
-        decision = decided.of(Kind.HELD, entry.sha256)
-        if entry.outcome != Outcome.HELD or decision is None:
+        decision = decided.of(Kind.HELD, entry.sha256) if entry.outcome == Outcome.HELD else decided.of(Kind.FILE, entry.sha256)
+        if decision is None:
             continue
         if decision.choice == Choice.REJECT:
             entry.outcome = Outcome.REJECTED
@@ -363,7 +363,7 @@ def _held_decided(results: list[FileResult], returns: list[Entry], decided: Deci
             result.findings.append(Code.DECISION_APPLIED.at(file=result.path, partnership=entry.partnership, choice=decision.choice,
                                                             recorded=decision.recorded[:10], who=decision.who, reason=decision.reason))
     for decision in decided.decisions:
-        if decision.kind == Kind.HELD and decision.key not in present:
+        if decision.kind in (Kind.HELD, Kind.FILE) and decision.key not in present:
             notes.append(Code.DECISION_STALE.at(choice=decision.choice, what=f"the file with SHA-256 {decision.key[:12]}…"))
     return notes
 

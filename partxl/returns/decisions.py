@@ -32,6 +32,7 @@ class Kind(enum.StrEnum):
     HELD = "Held return"
     PROPOSAL = "Proposal"
     FINDING = "Finding"
+    FILE = "File"  # any return, rejected by the MIO: a row the MIO adds, with the file's SHA-256 from the report
 
 
 class Choice(enum.StrEnum):
@@ -43,7 +44,7 @@ class Choice(enum.StrEnum):
 
 
 CHOICES = {Kind.HELD: (Choice.ACCEPT, Choice.REJECT), Kind.PROPOSAL: (Choice.AGREE, Choice.REJECT),
-           Kind.FINDING: (Choice.WAIVE,)}
+           Kind.FINDING: (Choice.WAIVE,), Kind.FILE: (Choice.REJECT,)}
 COLUMNS = ("Question", "Partnership", "What", "Why it is asked", "Decision", "Partnership ID", "Date SMT agreed", "Reason",
            "Recorded", "Key")
 

@@ -38,7 +38,7 @@ class Outcome(enum.StrEnum):
 _OUTCOME_TEXT = {
     Outcome.ACCEPTED: "Accepted", Outcome.SUPERSEDED: "Replaced by a newer return",
     Outcome.ERRORS: "Not accepted: has errors", Outcome.HELD: "Held: the MIO must confirm whose return it is",
-    Outcome.REJECTED: "Rejected: could not be read", Outcome.SKIPPED: "Skipped",
+    Outcome.REJECTED: "Rejected: not taken as a return (see its findings)", Outcome.SKIPPED: "Skipped",
 }
 
 
