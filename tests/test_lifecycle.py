@@ -208,7 +208,7 @@ def test_the_mios_decisions_are_recorded_applied_and_shown(decided):
         log = db.execute("SELECT kind, choice, who, reason FROM decision_log").fetchall()
     assert ("Held return", "Reject", "Priya Shah", "P002's answers in P001's workbook: asked the officer to resend") in log
     assert any(p.name.startswith("decisions.") for p in (out / "superseded").iterdir())  # the MIO's own copy is kept
-    assert files["P004 corrected.xlsx"] == "Rejected: not taken as a return (see its findings)"  # the MIO rejected it: P004's first go stands
+    assert files["P004 corrected.xlsx"] == "Rejected: not taken as a return (see its findings)"  # the MIO rejected it
     assert _register(out)["P004"]["Returned"] == "Returned with errors (1): last year's data"
 
 
