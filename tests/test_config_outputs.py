@@ -55,3 +55,22 @@ def test_changing_a_setting_rebuilds_the_outputs_that_show_it(tmp_path: Path, re
     changed = partxl.Workspace.load(config=config).consolidate(returns, **kwargs)
     assert changed.outputs[out / output] == "superseded"
     assert shown in _values(out / output)
+
+
+CHANGED_ONLY = [  # (toml, output whose content changes)
+    ("[policy]\nreview_interval_months = 6\n", "register.xlsx"),  # the Review due and Review overdue columns
+    ('[[officers]]\nname = "Asha Patel"\nemail = "asha.patel@wexbridge.example"\n', "validation_report.xlsx"),  # status by officer
+]
+
+
+@pytest.mark.parametrize("toml,output", CHANGED_ONLY, ids=[c[0].split("\n")[1].split(" =")[0] for c in CHANGED_ONLY])
+def test_changing_a_setting_changes_what_the_output_shows(tmp_path: Path, returns: Path, toml: str, output: str):
+    config = tmp_path / "partxl.toml"
+    config.write_text(BASE)
+    out = tmp_path / "out"
+    kwargs = {"out": out, "previous": REPO / "samples" / "register.xlsx", "as_of": AS_OF}
+    partxl.Workspace.load(config=config).consolidate(returns, **kwargs)
+    before = _values(out / output)
+    config.write_text(BASE + toml)
+    changed = partxl.Workspace.load(config=config).consolidate(returns, **kwargs)
+    assert changed.outputs[out / output] == "superseded" and _values(out / output) != before
