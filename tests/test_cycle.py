@@ -212,6 +212,7 @@ def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Pat
         assert rcpt == [message["To"].addresses[0].addr_spec]
         assert [(a.get_filename(), a.get_content()) for a in message.iter_attachments()] == \
             [(a.get_filename(), a.get_content()) for a in original.iter_attachments()]
+        assert original["X-Unsent"] == "1" and message["X-Unsent"] is None  # a draft on disk; sent as a message
 
 
 HOSTILE = {"Partnership name": "<script>alert(1)</script>", "Accountable body": "=cmd|' /C calc'!A0",

@@ -7,6 +7,7 @@ e-mail (an ``.eml`` that Outlook and Thunderbird open), with their workbooks att
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import mimetypes
@@ -65,6 +66,7 @@ def reminders(statuses: list[OfficerStatus], config: Config, as_of: dt.date, ret
         message["Date"] = format_datetime(dt.datetime.combine(as_of, dt.time(9, 0)).astimezone())
         digest = hashlib.sha256(f"{officer.officer}|{config.cycle}|{as_of}".encode()).hexdigest()[:20]
         message["Message-ID"] = f"<partxl-{digest}@{config.mio_email.split('@')[-1]}>"
+        message["X-Unsent"] = "1"  # Outlook and Thunderbird open the .eml as a draft to check and send, not as received mail
         message.set_content(_body(officer, config, as_of))
         for p in officer.partnerships:
             attachment = issued.get(p.id.casefold()) if p.state in (State.OUTSTANDING, State.LATE) else \
@@ -130,6 +132,13 @@ def write_reminders(messages: list[EmailMessage], out_dir: Path) -> list[Path]:
     return written
 
 
+def _as_sent(message: EmailMessage) -> EmailMessage:
+    """The message as it goes out: a draft's X-Unsent mark is for the .eml on disk, not for the recipient."""
+    sent = copy.deepcopy(message)
+    del sent["X-Unsent"]
+    return sent
+
+
 def send(messages: list[EmailMessage], config: Config) -> int:
     """Send every message through the configured SMTP server; STARTTLS and login when configured."""
     smtp = config.smtp
@@ -144,7 +153,7 @@ def send(messages: list[EmailMessage], config: Config) -> int:
                     raise ChaseError(f"the SMTP password is read from the environment variable {smtp.password_env}, which is not set")
                 server.login(smtp.username, password)
             for message in messages:
-                server.send_message(message)
+                server.send_message(_as_sent(message))
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
         raise ChaseError(f"could not send through {smtp.host}:{smtp.port}: {exc}") from None
     return len(messages)
