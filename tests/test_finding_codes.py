@@ -137,24 +137,7 @@ class Env:
         return next(r.id for r in self.cycle.records if r.get("info_name") == "Wexbridge Youth Voice Forum")
 
     def _proposal(self) -> dict[str, Any]:
-        typed = {
-            "info_name": "Wexbridge Youth Voice Forum", "info_category": "Community-based partnership",
-            "info_lead_officer": "Isobel Carter", "info_accountable_body": "Wexbridge District Council",
-            "info_purpose": "Give young people a say in council decisions.", "info_members": "Wexbridge College\nYouth clubs",
-            "info_strategic_objective": self.ws.config.strategic_objectives[1], "info_objective_links": "Youth engagement.",
-            "info_resources_time": "Officer support, 5 days a year.", "info_council_funding": 2500,
-            "info_budget_position": "Within existing budgets", "info_meetings": "Wexbridge Library, termly",
-            "info_risks": "Low: reputational only.", "info_risk_scorecard": "No", "info_date_formed": dt.date(2026, 9, 1),
-            "info_statutory": "No", "info_has_agreement": "Yes", "info_agreement_type": "Terms of reference",
-            "info_exit_strategy": "Yes", "info_reps_1_name": "Cllr Aisha Rahman", "info_reps_1_started": dt.date(2026, 9, 1),
-            "info_review_date": dt.date(2026, 10, 1), "info_reviewed_by": "Fiona Grant",
-            "significance_major_service": "No", "significance_senior_representation": "No",
-            "significance_significant_resource": "No", "significance_annual_grant": 0, "significance_high_risk": "No",
-            "significance_statutory_duty": "No",
-        }
-        for row in self.ws.spec.forms["agreement"].item("elements").rows:
-            typed[f"agreement_elements_{row.id}_status"] = "Covered by existing agreement"
-        return typed
+        return returns.proposal(self.ws.config).typed  # the same complete proposal as the consolidate tests
 
     @functools.cached_property
     def last_year(self) -> Path:
