@@ -15,7 +15,7 @@ from typing import Any
 from partxl.config import Config
 from partxl.returns.decisions import CHOICES, COLUMNS, SHEET, Choice, Decision, Question
 from partxl.returns.results import ConsolidateResult
-from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, write_value
+from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 from partxl.xlsx.sheets import FONT, HEADING, PAGE_OF, YELLOW, Column, header_text, print_setup, write_table
 
 WIDTHS = (14, 12, 40, 60, 12, 14, 14, 50, 19, 20)
@@ -49,7 +49,7 @@ def decisions_bytes(result: ConsolidateResult, config: Config, as_of: dt.date) -
     rows = _rows(result)
     write_table(sheet, 0, "Decisions", [Column(h, w) for h, w in zip(COLUMNS, WIDTHS, strict=True)], rows, len(rows),
                 header_format=formats["head"], style=lambda col, _value: formats["input" if 4 <= col <= 7 else "text"],
-                write=write_value)
+                write=write_value, height=lambda row: wrapped_height([(str(row[c] or ""), WIDTHS[c]) for c in (2, 3, 7, 9)], line=13))
     for c, width in enumerate(WIDTHS):  # below the table, every cell may be typed in: the MIO may add a row (a File to reject)
         sheet.set_column(c, c, width, formats["input"])
     every = sorted({str(c) for choices in CHOICES.values() for c in choices} | {str(Choice.REVOKE)})
