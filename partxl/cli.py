@@ -308,7 +308,7 @@ def chase(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path |
 @main.command()
 @click.argument("register", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/public"), show_default=True,
-              help="Folder for register.csv and index.html.")
+              help="Folder for register.csv, its datapackage.json and index.html.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the page says it is as at.")
 @_JSON
 @click.pass_context
@@ -317,7 +317,8 @@ def publish(ctx: click.Context, register: Path, out_dir: Path, as_of: dt.datetim
     result = _workspace(ctx).publish(register, out=out_dir, as_of=_day(as_of))
 
     def show() -> None:
-        click.echo(f"{result.rows} partnerships, {len(result.columns)} public fields: wrote {result.csv} and {result.html}")
+        click.echo(f"{result.rows} partnerships, {len(result.columns)} public fields: wrote {result.csv}, {result.datapackage} "
+                   f"and {result.html}")
         _print_findings(result.findings)
 
     _finish(result, as_json, show)

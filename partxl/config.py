@@ -71,6 +71,7 @@ class Config:
     officers: tuple[Officer, ...]
     smtp: Smtp
     public_fields: tuple[str, ...] = ()
+    public_licence: tuple[tuple[str, str], ...] = ()  # [publish] licence: the open-data licence's name, path and title
     source: Path | None = None  # the file read, or None for the defaults
 
     def officer(self, name: str) -> Officer | None:
@@ -161,8 +162,20 @@ def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Co
                   password_env=_typed(data, "smtp", "password_env", str, where),
                   cafile=str(base / c) if (c := _typed(data, "smtp", "cafile", str, where)) else ""),
         public_fields=tuple(str(x) for x in data["publish"]["fields"]),
+        public_licence=_licence(data["publish"].get("licence"), where),
         source=path,
     )
+
+
+def _licence(raw: Any, where: Path) -> tuple[tuple[str, str], ...]:
+    """[publish] licence: a table of name (an SPDX identifier), path (its web address) and title, all text."""
+    if raw is None:
+        return ()
+    if (not isinstance(raw, dict) or set(raw) - {"name", "path", "title"}
+            or not all(isinstance(v, str) for v in raw.values()) or not (raw.get("name") or raw.get("path"))):
+        raise ConfigError(f'{where}: [publish] licence should be a table such as {{name = "OGL-UK-3.0", path = "https://…", '
+                          f'title = "Open Government Licence v3.0"}} (a name or a path at least)')
+    return tuple((k, raw[k]) for k in ("name", "path", "title") if raw.get(k))
 
 
 def _date(value: Any, key: str, where: Path) -> dt.date:
