@@ -20,7 +20,7 @@ from .conftest import SAMPLE_REGISTER, run_cli
 
 AS_OF = "2026-11-23"
 CATEGORIES = ["Statutory partnership", "Community-based partnership", "Network group / forum"]
-COLOURS = {1: "E06666", 2: "F6B26B", 3: "B6D7A8", 4: "6AA84F"}
+COLOURS = {1: "D9534F", 2: "E38A3F", 3: "A8D08D", 4: "D9EAD3"}  # light to dark in lightness: readable in greyscale
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +209,6 @@ def test_pdf_for_committee_papers_has_a_page_per_sheet_at_least(outputs: Path):
 
 
 def test_pdf_without_libreoffice_is_a_clear_error(outputs: Path, monkeypatch):
-    monkeypatch.setattr("partxl.outputs.summary.shutil.which", lambda name: None)
+    monkeypatch.setattr("partxl.outputs.pdf.shutil.which", lambda name: None)
     code, _, err = run_cli("summary", str(outputs / "register.xlsx"), "--out", str(outputs / "x.xlsx"), "--pdf")
     assert code == 2 and "LibreOffice" in err and "Traceback" not in err

@@ -30,12 +30,26 @@ from partxl.issue.metadata import META_SHEET, Metadata, make_issue_id, sign
 from partxl.register.model import CEASED_SHEET, OWES_NOTHING, PROPOSED_SHEET, Record, stage
 from partxl.register.read import read_register
 from partxl.workers import ordered_map
-from partxl.xlsx import BOOK_OPTIONS, LockedWorkbook, write_value
-from partxl.xlsx.sheets import FONT, GREY, HEADING, NAVY, PAGE_OF, WHITE, YELLOW, header_text, print_setup
+from partxl.xlsx import BOOK_OPTIONS, LockedWorkbook, wrapped_height, write_value
+from partxl.xlsx.sheets import (
+    BOOK_FONT,
+    FONT,
+    GREY,
+    HEADING,
+    NAVY,
+    PAGE_OF,
+    SCORE_FILLS,
+    WHITE,
+    YELLOW,
+    across,
+    header_text,
+    print_setup,
+    with_language,
+)
 
 START_SHEET = "Start here"
 NEW_ID = "NEW"
-SCORE_COLOURS = {1: "#F4A6A6", 2: "#FFD8A8", 3: "#D9EAD3", 4: "#93C47D"}
+SCORE_COLOURS = SCORE_FILLS  # as the committee summary colours them: told apart in greyscale too
 PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True}
 
 
@@ -150,7 +164,7 @@ def metadata_for(config: Config, kind: WorkbookKind, record: Record) -> Metadata
 def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     """The workbook for one partnership, as bytes (the same inputs always give the same bytes)."""
     buffer = io.BytesIO()
-    book = LockedWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True}, structure_password=config.protection_password)
+    book = LockedWorkbook(buffer, {**BOOK_OPTIONS, **BOOK_FONT, "in_memory": True}, structure_password=config.protection_password)
     meta = metadata_for(config, kind, record)
     book.set_properties({
         "title": f"{kind.title}: {meta.partnership_name or 'new partnership'}",
@@ -174,7 +188,7 @@ def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     hidden.protect(config.protection_password)
     start.activate()
     book.close()
-    return buffer.getvalue()
+    return with_language(buffer.getvalue())
 
 
 def _thresholds(config: Config) -> dict[str, float]:
@@ -190,9 +204,11 @@ class _Styles:
         self.title = add({**base, "bold": True, "font_size": 15, "font_color": NAVY, "text_wrap": False})
         self.subtitle = add({**base, "italic": True, "font_color": "#404040", "text_wrap": False})
         self.text = add(base)
+        self.line = add({**base, "text_wrap": False})  # a line running on across its row (rows are never merged)
         self.small = add({**base, "font_size": 9, "italic": True, "font_color": "#595959"})
+        self.small_line = add({**base, "font_size": 9, "italic": True, "font_color": "#595959", "text_wrap": False})
         self.label = add({**base, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF"})
-        self.section = add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY, "valign": "vcenter"})
+        self.section = add({**base, "bold": True, "font_color": WHITE, "bg_color": NAVY, "valign": "vcenter", "text_wrap": False})
         self.colhead = add({**base, **HEADING})
         self.guidance = add({**base, "font_size": 9, "font_color": "#595959", "border": 1, "border_color": "#D9D9D9"})
         self.computed = add({**base, "bold": True, "bg_color": GREY, "border": 1, "border_color": "#BFBFBF"})
@@ -276,12 +292,10 @@ class _FormWriter:
 
     def _place(self, p: lay.Placed, last: int) -> None:
         sheet, s = self.sheet, self.s
-        wide = {"title": s.title, "subtitle": s.subtitle, "intro": s.text, "legend": s.small, "section": s.section,
-                "note": s.small}
-        if p.role in wide:
-            value = p.value if p.role != "subtitle" else self._subtitle()
-            sheet.merge_range(p.row, 0, p.row, last, "", wide[p.role])
-            sheet.write_string(p.row, 0, value, wide[p.role])
+        wide = {"title": s.title, "subtitle": s.subtitle, "intro": s.line, "legend": s.small_line, "section": s.section,
+                "note": s.small_line}
+        if p.role in wide:  # one line across the form's width: not merged (screen readers trip on merged cells)
+            across(sheet, p.row, 0, last, p.value if p.role != "subtitle" else self._subtitle(), wide[p.role])
             return
         if p.role == "threshold":
             sheet.write_number(p.row, p.col, _thresholds(self.config)[p.value], s.money_fixed)
@@ -340,7 +354,8 @@ class _FormWriter:
 
     def _print_setup(self) -> None:
         sheet, c = self.sheet, self.config
-        print_setup(sheet, repeat=(0, 1))
+        widths = [self.layout.widths.get(col, 8.43) for col in range(self.layout.last_col + 1)]
+        print_setup(sheet, repeat=(0, 1), widths=widths, repeat_columns=1)
         sheet.set_header(header_text(left=c.council, centre=self.form.title, right=f"Partnership return {c.cycle}"))
         sheet.set_footer(header_text(left=self.meta.partnership_name or "New partnership proposal", right=PAGE_OF))
         sheet.hide_gridlines(2)
@@ -381,15 +396,15 @@ def _write_start(sheet: Any, s: _Styles, config: Config, kind: WorkbookKind, met
     sheet.write_string(row + 1, 0, "Issued", s.key)
     sheet.write_datetime(row + 1, 1, _datetime(config.issue_date), s.date_long)
     row += 3
-    sheet.merge_range(row, 0, row, 2, "What to do", s.section)
+    across(sheet, row, 0, 2, "What to do", s.section)
     steps = _steps(config, kind)
     for number, step in enumerate(steps, start=1):
         row += 1
         sheet.write_string(row, 0, f"Step {number}", s.key)
-        sheet.merge_range(row, 1, row, 2, step, s.text)
-        sheet.set_row(row, 15 * (1 + len(step) // 100) + 3)
+        across(sheet, row, 1, 2, step, s.text)  # wrapped within column B: rows are never merged
+        sheet.set_row(row, wrapped_height([(step, 62)]) + 3)
     row += 2
-    sheet.merge_range(row, 0, row, 2, "The sheets of this workbook", s.section)
+    across(sheet, row, 0, 2, "The sheets of this workbook", s.section)
     row += 1
     sheet.write_row(row, 0, ["Sheet", "What it is", "Answers still needed"], s.colhead)
     for sheet_layout in layouts:
@@ -397,18 +412,19 @@ def _write_start(sheet: Any, s: _Styles, config: Config, kind: WorkbookKind, met
         form = sheet_layout.form
         sheet.write_string(row, 0, form.sheet, s.label)
         sheet.write_string(row, 1, f"{form.title} ({form.source})", s.label)
+        sheet.set_row(row, wrapped_height([(f"{form.title} ({form.source})", 62)]))  # a wrapped title shown whole
         sheet.write_formula(row, 2, lay.required_empty_formula(sheet_layout), s.count,
                             lay.required_empty_count(sheet_layout, values))
     row += 2
-    sheet.merge_range(row, 0, row, 2, f"Questions? Contact {config.mio_name}, {config.mio_email}.", s.text)
+    across(sheet, row, 0, 2, f"Questions? Contact {config.mio_name}, {config.mio_email}.", s.line)
     row += 1
     note = ("Please do not rename, add, move or delete sheets, rows or columns, and do not copy answers "
             "into another partnership's workbook: partxl checks that the workbook is the one issued.")
-    sheet.merge_range(row, 0, row, 2, note, s.small)
-    sheet.set_row(row, 30)
+    across(sheet, row, 0, 2, note[:note.index(", and") + 1], s.small_line)  # two lines, a row each
+    across(sheet, row + 1, 0, 2, note[note.index(", and") + 2:], s.small_line)
     sheet.conditional_format(row - 3 - len(layouts), 2, row - 3, 2,
                              {"type": "cell", "criteria": ">", "value": 0, "format": s.required})
-    print_setup(sheet, landscape=False, margins=False)
+    print_setup(sheet, landscape=False, widths=[28, 62, 22])
     sheet.set_header(header_text(left=config.council, right=f"Partnership return {config.cycle}"))
     sheet.set_footer(header_text(right=PAGE_OF, size=None))
     sheet.protect(config.protection_password, PROTECT_OPTIONS)

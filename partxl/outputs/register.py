@@ -38,7 +38,7 @@ from partxl.register.model import (
     table_fields,
 )
 from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
-from partxl.xlsx.sheets import A3, FONT, PAGE_OF, header_text, print_setup, write_table
+from partxl.xlsx.sheets import BOOK_FONT, FONT, HEADING, PAGE_OF, TABLE_STYLE, header_text, print_setup, with_language, write_table
 from partxl.xlsx.sheets import Column as TableColumn
 
 
@@ -50,7 +50,8 @@ def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.
     run to about twenty rows a partnership).
     """
     buffer = io.BytesIO()
-    book = StreamingWorkbook(buffer, BOOK_OPTIONS, stream=len(records) * 20 > STREAM_FROM_ROWS if stream is None else stream)
+    book = StreamingWorkbook(buffer, {**BOOK_OPTIONS, **BOOK_FONT},
+                             stream=len(records) * 20 > STREAM_FROM_ROWS if stream is None else stream)
     book.set_properties({"title": f"Partnership Register {config.cycle}", "author": config.council,
                          "company": config.council, "created": dt.datetime.combine(as_of, dt.time())})
     styles = _register_styles(book)
@@ -69,7 +70,7 @@ def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.
     _about_sheet(book, styles, config, as_of, len(records), returns_of)
     main.activate()
     book.close()
-    return buffer.getvalue()
+    return with_language(buffer.getvalue())
 
 
 
@@ -78,7 +79,7 @@ def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name:
     """One row per partnership: the register itself, and the same layout for ceased and closed ones."""
     sheet = book.add_worksheet(name)
     sheet.add_table(0, 0, max(len(records), 1), len(columns) - 1, {
-        "name": table_name, "style": "Table Style Medium 2",
+        "name": table_name, "style": TABLE_STYLE,
         "columns": [{"header": c.heading, "header_format": styles["head"]} for c in columns]})
     sheet.set_row(0, 45)
     grant_col = next(i for i, c in enumerate(columns) if c.heading == "Annual grant (£)")
@@ -94,8 +95,10 @@ def _partnership_sheet(book: Any, styles: dict[str, Any], name: str, table_name:
     for c, column in enumerate(columns):
         sheet.set_column(c, c, column.width)
     sheet.freeze_panes(1, 2)
-    print_setup(sheet, paper=A3, repeat=(0, 0), margins=False)  # A3: the reader's columns, up to Status, on one page width
     status_col = next(i for i, c in enumerate(columns) if c.heading == STATUS_COLUMN)
+    # A4: the reader's columns, up to Status, across as many pages as keep 10-point text at 8 points or more
+    # (on one A3 page it printed at 4.6), each page starting with the partnership's ID and name
+    print_setup(sheet, repeat=(0, 0), widths=[c.width for c in columns[:status_col + 1]], repeat_columns=2)
     sheet.print_area(0, 0, max(len(records), 1), status_col)
     title = {MAIN_SHEET: "Partnership Register", PROPOSED_SHEET: "Proposed partnerships (awaiting SMT's agreement)",
              CEASED_SHEET: "Ceased partnerships (evaluation due)",
@@ -111,7 +114,7 @@ def _register_styles(book: Any) -> dict[str, Any]:
     styles["text"] = book.add_format({**base, "text_wrap": False})
     styles["longtext"] = book.add_format({**base, "text_wrap": True})
     styles["number"] = book.add_format({**base, "num_format": "0.00"})
-    styles["head"] = book.add_format({**base, "bold": True, "text_wrap": True, "valign": "bottom"})
+    styles["head"] = book.add_format({**base, **HEADING, "valign": "bottom"})  # black on pale blue: 16:1
     styles["title"] = book.add_format({**base, "bold": True, "font_size": 14})
     return styles
 
@@ -127,6 +130,7 @@ def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tu
                 count, header_format=styles["head"], style=lambda _col, cell: styles.get(cell[1], styles["text"]),
                 write=lambda on, r, c, cell, fmt: write_value(on, r, c, cell[0], fmt), height=height)
     sheet.freeze_panes(1, 1)
+    print_setup(sheet, repeat=(0, 0), widths=[w for _, w in headings], repeat_columns=1)
     return sheet
 
 
@@ -176,6 +180,7 @@ def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.da
     sheet = book.add_worksheet("About")
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 90)
+    print_setup(sheet, widths=[28, 90])
     sheet.write_string(0, 0, f"{config.council}: Partnership Register {config.cycle}", styles["title"])
     facts = [
         ("As at", as_of), ("Partnerships", count), ("Grant threshold (£)", config.grant_threshold),

@@ -16,7 +16,7 @@ from partxl.register.model import ReturnState
 from partxl.returns.results import ConsolidateResult, Outcome
 from partxl.returns.status import officer_status
 from partxl.xlsx import BOOK_OPTIONS, STREAM_FROM_ROWS, StreamingWorkbook, wrapped_height, write_value
-from partxl.xlsx.sheets import FONT, PAGE_OF, Column, header_text, print_setup, write_table
+from partxl.xlsx.sheets import BOOK_FONT, FONT, HEADING, PAGE_OF, Column, header_text, print_setup, with_language, write_table
 
 FINDING_COLUMNS = [("Severity", 9), ("File", 36), ("Partnership", 12), ("Form", 24), ("Sheet", 13), ("Cell", 7),
                    ("Field", 34), ("Code", 24), ("What is wrong", 70), ("What would be right", 50), ("Value", 24)]
@@ -26,7 +26,7 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
     """The validation report; ``stream`` keeps finished rows on disk (by default when there are many findings)."""
     buffer = io.BytesIO()
     rows = len(result.findings) + len(result.files) + len(result.records)
-    book = StreamingWorkbook(buffer, BOOK_OPTIONS, stream=rows > STREAM_FROM_ROWS if stream is None else stream)
+    book = StreamingWorkbook(buffer, {**BOOK_OPTIONS, **BOOK_FONT}, stream=rows > STREAM_FROM_ROWS if stream is None else stream)
     book.set_properties({"title": f"Validation report {config.cycle}", "author": config.council,
                          "created": dt.datetime.combine(as_of, dt.time())})
     s = _styles(book)
@@ -60,14 +60,14 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
                                         ("Date SMT agreed", 12), ("Reason or what was waived", 60), ("Who", 16),
                                         ("Recorded", 19)], decided, wrap={5})
     book.close()
-    return buffer.getvalue()
+    return with_language(buffer.getvalue())
 
 
 def _styles(book: Any) -> dict[str, Any]:
     base = FONT
     return {
         "text": book.add_format(base), "wrap": book.add_format({**base, "text_wrap": True}),
-        "head": book.add_format({**base, "bold": True, "text_wrap": True}),
+        "head": book.add_format({**base, **HEADING}),  # black on pale blue: 16:1
         "title": book.add_format({**base, "bold": True, "font_size": 14}),
         "number": book.add_format({**base, "num_format": "#,##0"}),
         "error": book.add_format({"bg_color": "#F4CCCC", "font_color": "#990000"}),
@@ -92,7 +92,7 @@ def _table(book: Any, s: dict[str, Any], page: _Page, name: str, columns: list[t
     write_table(sheet, 0, name.replace(" ", ""), [Column(h, w) for h, w in columns], rows, count, header_format=s["head"],
                 style=style, write=write_value, height=height)
     sheet.freeze_panes(1, 0)
-    page.setup(sheet, name, repeat=(0, 0))
+    page.setup(sheet, name, repeat=(0, 0), widths=[w for _, w in columns])
     return sheet
 
 
@@ -104,8 +104,8 @@ class _Page:
     cycle: str
     as_of: dt.date
 
-    def setup(self, sheet: Any, name: str, repeat: tuple[int, int] | None = None) -> None:
-        print_setup(sheet, repeat=repeat)
+    def setup(self, sheet: Any, name: str, repeat: tuple[int, int] | None = None, widths: list[int] | None = None) -> None:
+        print_setup(sheet, repeat=repeat, widths=widths, repeat_columns=1)
         sheet.set_header(header_text(left=self.council, centre=f"Validation report: {name}", right=self.cycle))
         sheet.set_footer(header_text(left=f"As at {self.as_of:%d %B %Y}", right=PAGE_OF))
 
@@ -115,7 +115,7 @@ def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Co
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 1, 8)
     sheet.set_column(2, 2, 80)
-    _Page(config.council, config.cycle, as_of).setup(sheet, "Summary")
+    _Page(config.council, config.cycle, as_of).setup(sheet, "Summary", widths=[44, 8, 80])
     sheet.write_string(0, 0, f"{config.council}: validation report, {config.cycle}", s["title"])
     sheet.write_string(1, 0, f"As at {as_of:%d %B %Y}. Returns were due by {config.deadline:%d %B %Y}.", s["text"])
     counts = Counter(f.outcome for f in result.files)

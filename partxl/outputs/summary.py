@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
-import tempfile
+import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -34,31 +32,43 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from partxl.config import Config
-from partxl.errors import PartxlError
-from partxl.files import atomic_write, replace_keeping_copy
+from partxl.files import replace_keeping_copy
 from partxl.findings import Finding, errors
 from partxl.forms import contract
 from partxl.forms.definitions import Field, Form, Rule, Spec
 from partxl.forms.fieldtypes import pounds
 from partxl.forms.names import cell_name
 from partxl.forms.rules import breaks, unfilled_current_row
+from partxl.outputs.pdf import to_pdf
 from partxl.register.model import CLOSED_SHEET, PROPOSED_SHEET, Facts, Record, ReturnState, Status, facts, score_table, sort_key, stage
 from partxl.register.read import read_register
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
-from partxl.xlsx.sheets import FONT, HEADING, NAVY, PAGE_OF, WHITE, Column, header_text, print_setup, write_table
+from partxl.xlsx.sheets import (
+    BOOK_FONT,
+    FONT,
+    HEADING,
+    LANGUAGE,
+    NAVY,
+    PAGE_OF,
+    SCORE_FILLS,
+    TABLE_STYLE,
+    WHITE,
+    Column,
+    across,
+    header_text,
+    print_setup,
+    with_language,
+    write_table,
+)
 
 SCORE_MEANING = {1: "Not in place – priority for action", 2: "Partly in place – action needed",
                  3: "Action identified – being implemented", 4: "Standard met – no action needed"}
-SCORE_COLOURS = {1: "#E06666", 2: "#F6B26B", 3: "#B6D7A8", 4: "#6AA84F"}
+SCORE_COLOURS = SCORE_FILLS  # red to pale green, each a step lighter: told apart in greyscale too
 POLICY_RULES = ("flag", "overdue", "past", "current_row")
 OVERVIEW, PARTNERSHIPS, HEAT_MAP, FINANCE = "Overview", "Partnerships", "Heat map", "Finance"  # sheets others refer to
 
 Cell = str | int | float | dt.date | None
 """A value a sheet writes as it is: text as text, a number as a number, nothing as a blank cell."""
-
-
-class SummaryError(PartxlError):
-    """The summary could not be made (no register, or no LibreOffice for --pdf)."""
 
 
 # ---------------------------------------------------------------- what the summary is made from
@@ -528,7 +538,7 @@ def pen_for(book: Workbook, about: About) -> Pen:
         "mean": add({**base, "num_format": "0.0", "align": "center"}),
         "mean_total": add({**base, "num_format": "0.0", "align": "center", "bold": True, "top": 1}),
         "score": add({**base, "align": "center", "border": 1, "border_color": "#FFFFFF"}),
-        "note": add({**base, "italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True}),
+        "note": add({**base, "italic": True, "font_size": 9, "font_color": "#595959"}),  # one line, run on across the row
         "rotated": add({**base, **HEADING, "text_wrap": False, "rotation": 90, "align": "center", "valign": "bottom"}),
     }
     return Pen(book, formats, {n: add({"bg_color": colour}) for n, colour in SCORE_COLOURS.items()}, about)
@@ -550,16 +560,16 @@ def _sheet(pen: Pen, name: str, title: str, widths: list[int]) -> Worksheet:
     sheet.write_string(1, 0, f"{about.council} · Partnership Register {about.cycle} · as at {about.as_of:%d %B %Y}",
                        pen.formats["subtitle"])
     sheet.set_row(0, 24)
-    print_setup(sheet)
+    print_setup(sheet, widths=widths)
     sheet.set_header(header_text(left=about.council, centre=title, right=about.cycle))
     sheet.set_footer(header_text(left=f"As at {about.as_of:%d %B %Y}", right=PAGE_OF))
     sheet.hide_gridlines(2)
     return sheet
 
 
-def _note(pen: Pen, sheet: Worksheet, row: int, text: str, last_col: int, width: int) -> None:
-    sheet.merge_range(row, 0, row, last_col, text, pen.formats["note"])
-    sheet.set_row(row, wrapped_height([(text, width)], line=12))
+def _note(pen: Pen, sheet: Worksheet, row: int, text: str, last_col: int) -> None:
+    """A one-line note running across the row above a table (not merged: screen readers trip on merged cells)."""
+    across(sheet, row, 0, last_col, text, pen.formats["note"])
 
 
 def _table(pen: Pen, sheet: Worksheet, top: int, name: str, headings: Sequence[str], rows: Sequence[Sequence[Cell]],
@@ -575,12 +585,12 @@ def _table(pen: Pen, sheet: Worksheet, top: int, name: str, headings: Sequence[s
     return after
 
 
-_PARTNERSHIP_COLUMNS = (  # (field of Partnership, heading, width, format), in the sheet's order
-    ("id", "ID", 10, "text"), ("name", "Partnership", 44, "text"), ("category", "Category", 28, "text"),
-    ("status", "Status", 10, "text"), ("significant", "Significant", 11, "text"), ("returned", "This cycle's return", 18, "text"),
-    ("late", "Late", 9, "text"), ("annual_grant", "Annual grant (£)", 14, "money"),
-    ("council_funding", "Council funding (£)", 14, "money"), ("additional_funds", "Additional funds (£)", 14, "money"),
-    ("mean_score", "Mean score", 9, "mean"), ("lead_officer", "Lead officer", 16, "text"),
+_PARTNERSHIP_COLUMNS = (  # (field of Partnership, heading, width, format), in the sheet's order: one A4 page wide at 86 %
+    ("id", "ID", 10, "text"), ("name", "Partnership", 28, "wrap"), ("category", "Category", 18, "wrap"),
+    ("status", "Status", 9, "text"), ("significant", "Significant", 11, "text"), ("returned", "This cycle's return", 15, "wrap"),
+    ("late", "Late", 7, "text"), ("annual_grant", "Annual grant (£)", 13, "money"),
+    ("council_funding", "Council funding (£)", 13, "money"), ("additional_funds", "Additional funds (£)", 13, "money"),
+    ("mean_score", "Mean score", 8, "mean"), ("lead_officer", "Lead officer", 16, "text"),
 )
 
 
@@ -591,7 +601,8 @@ def partnerships_sheet(pen: Pen, part: Sequence[Partnership]) -> PartnershipRang
     top = 3
     rows = [[getattr(p, name) for name, _, _, _ in _PARTNERSHIP_COLUMNS] for p in part]
     _table(pen, sheet, top, PARTNERSHIPS, [heading for _, heading, _, _ in _PARTNERSHIP_COLUMNS], rows,
-           [kind for _, _, _, kind in _PARTNERSHIP_COLUMNS])
+           [kind for _, _, _, kind in _PARTNERSHIP_COLUMNS],
+           {col: width for col, (_, _, width, kind) in enumerate(_PARTNERSHIP_COLUMNS) if kind == "wrap"})
     last = top + max(len(rows), 1)
     where = {name: _absolute(PARTNERSHIPS, top + 1, col, last, col) for col, (name, _, _, _) in enumerate(_PARTNERSHIP_COLUMNS)}
     return PartnershipRanges(**{f.name: where[f.name] for f in fields(PartnershipRanges)})
@@ -603,10 +614,10 @@ def significant_sheet(pen: Pen, part: Significance) -> None:
     headings = ["ID", "Partnership", "Lead officer", *part.features, f"Grant ≥ {pounds(pen.about.grant_threshold)}", "Features"]
     sheet = _sheet(pen, "Significant", "Significant partnerships and what makes them so", [10, 40, 16] + [13] * (count + 1) + [9])
     _note(pen, sheet, 2, "A partnership showing any one of these features is significant "
-                         "(Identifying significant partnerships).", len(headings) - 1, 150)
+                         "(Identifying significant partnerships).", len(headings) - 1)
     rows: list[list[Cell]] = [[r.id, r.name, r.lead_officer, *r.answers, r.grant_over_threshold, r.features] for r in part.rows]
     kinds = ["text", "wrap", "text"] + ["text"] * (count + 1) + ["number"]
-    end = _table(pen, sheet, 3, "Significant", headings, rows, kinds)
+    end = _table(pen, sheet, 3, "Significant", headings, rows, kinds, {1: 40})
     sheet.conditional_format(4, 3, end - 1, 3 + count, {"type": "cell", "criteria": "==", "value": '"Yes"', "format": pen.scores[3]})
     sheet.set_row(3, 45)
 
@@ -616,8 +627,8 @@ def heat_map_sheet(pen: Pen, part: HeatMap) -> str:
     f = pen.formats
     features = len(part.features)
     sheet = _sheet(pen, HEAT_MAP, "Assessment heat map: weakest partnerships first", [10, 40] + [7] * features + [9])
-    legend = "   ".join(f"{n} {meaning}" for n, meaning in SCORE_MEANING.items())
-    _note(pen, sheet, 2, f"Scores (Partnership Policy, Appendix 3): {legend}. Blank: not scored.", features + 2, 130)
+    legend = "; ".join(f"{n} {meaning}" for n, meaning in SCORE_MEANING.items())
+    _note(pen, sheet, 2, f"Scores (Partnership Policy, Appendix 3): {legend}. Blank: not scored.", features + 2)
     top = 3
     sheet.write_string(top, 0, "ID", f["head"])
     sheet.write_string(top, 1, "Partnership", f["head"])
@@ -652,18 +663,18 @@ def _mean(sheet: Worksheet, row: int, col: int, start: str, end: str, fmt: Forma
 
 def priorities_sheet(pen: Pen, part: Sequence[Priority]) -> None:
     """Each feature scored 1 or 2, its score coloured as on the heat map, with the evidence given (or the lack of it)."""
-    sheet = _sheet(pen, "Priority for action", "Priority for action: features scored 1 or 2", [10, 36, 30, 7, 30, 44, 16])
+    sheet = _sheet(pen, "Priority for action", "Priority for action: features scored 1 or 2", [10, 30, 26, 7, 26, 40, 16])
     rows: list[list[Cell]] = [[p.id, p.name, p.feature, p.score, SCORE_MEANING[p.score], p.evidence or "(no evidence given)",
                                 p.lead_officer] for p in part]
     end = _table(pen, sheet, 3, "Priorities", ["ID", "Partnership", "Feature", "Score", "Meaning", "Evidence", "Lead officer"],
-                 rows, ["text", "wrap", "wrap", "score", "wrap", "wrap", "text"], {1: 36, 2: 30, 5: 44})
+                 rows, ["text", "wrap", "wrap", "score", "wrap", "wrap", "text"], {1: 30, 2: 26, 4: 26, 5: 40})
     for n in (1, 2):
         sheet.conditional_format(4, 3, end - 1, 3, {"type": "cell", "criteria": "==", "value": n, "format": pen.scores[n]})
 
 
 def compliance_sheet(pen: Pen, part: Compliance) -> None:
     """A count per issue (a COUNTIF over the issues listed below it), then every issue."""
-    sheet = _sheet(pen, "Compliance", "Compliance with the Partnership Policy", [10, 36, 34, 16, 70])
+    sheet = _sheet(pen, "Compliance", "Compliance with the Partnership Policy", [10, 32, 30, 16, 60])
     sheet.write_row(3, 1, ["Issue", "Partnerships"], pen.formats["head"])
     top = 5 + len(part.counts)
     first, last = top + 1, top + max(len(part.issues), 1)
@@ -673,7 +684,7 @@ def compliance_sheet(pen: Pen, part: Compliance) -> None:
         sheet.write_formula(i, 2, f'=COUNTIF({listed},"{title}")', pen.formats["number"], count)
     rows = [[i.id, i.name, i.issue, i.lead_officer, i.detail] for i in part.issues]
     _table(pen, sheet, top, "Compliance", ["ID", "Partnership", "Issue", "Lead officer", "What the policy asks"], rows,
-           ["text", "wrap", "text", "text", "wrap"], {1: 36, 4: 70})
+           ["text", "wrap", "wrap", "text", "wrap"], {1: 32, 2: 30, 4: 60})
 
 
 _FLAGS = 3  # the Finance sheet's column of grant flags ("Grant ≥ £…")
@@ -687,14 +698,14 @@ def finance_sheet(pen: Pen, part: Finance) -> FinanceRanges:
     threshold_cell = xl_rowcol_to_cell(threshold_row, 1, True, True)
     sheet = _sheet(pen, FINANCE, f"Finance: grants of {pounds(threshold)} or more and council resources", [10, 42, 16, 12, 18, 18, 24])
     _note(pen, sheet, 2, f"Grant ≥ threshold is a live formula against the threshold in cell {xl_rowcol_to_cell(threshold_row, 1)} "
-                         "(from the council's configuration). Filter it to see the grants finance must review.", 6, 140)
+                         "(from the council's configuration). Filter it to see the grants finance must review.", 6)
     headings = ["ID", "Partnership", "Annual grant (£)", f"Grant ≥ {pounds(threshold)}",
                 "Council funding (£ a year)", "Additional funds requested (£)", "Budget position"]
     for r, row in enumerate(part.rows, start=top + 1):
         _finance_row(pen, sheet, r, row, threshold_cell)
     last = top + max(len(part.rows), 1)
     sheet.add_table(top, 0, last, len(headings) - 1, {
-        "name": "Finance", "style": "Table Style Light 9",
+        "name": "Finance", "style": TABLE_STYLE,
         "columns": [{"header": h, "header_format": f["head"]} for h in headings]})
     sheet.write_string(last + 1, 1, "Total", f["total"])
     for col, total in ((2, part.annual_grants), (4, part.council_funding), (5, part.additional_funds)):
@@ -739,27 +750,38 @@ def overview_sheet(pen: Pen, sheet: Worksheet, part: Overview, partnerships: Par
     row = _headline_figures(pen, sheet, 3, part.headlines, partnerships, finance)
     category_first, category_last = _category_table(pen, sheet, row + 2, part.categories, partnerships)
     score_first, score_last = _score_table(pen, sheet, category_last + 2, part.scores, scores)
-    row = score_last + 2
-    sheet.merge_range(row, 0, row + 2, 4, "Source: every figure is a formula over the Partnerships sheet (or the Heat map "
-                      "and Finance sheets); select a cell to see it. Detail sheets: Significant, Heat map, Priority for "
-                      "action, Compliance, Finance" + (", Changes." if part.with_changes else "."), pen.formats["note"])
-    _chart(pen, sheet, "bar", "Partnerships by category", category_first, category_last, 3, "G4", NAVY)
-    _chart(pen, sheet, "column", "Assessment scores (count)", score_first, score_last, 1, "G22", None)
+    source = ("Source: every figure is a formula over the Partnerships sheet (or the Heat map and Finance sheets); select a "
+              "cell to see it. Detail sheets: Significant, Heat map, Priority for action, Compliance, Finance"
+              + (", Changes." if part.with_changes else "."))
+    for line, text in enumerate(textwrap.wrap(source, 100), start=score_last + 2):  # a line a row: not merged, not cut off
+        across(sheet, line, 0, 4, text, pen.formats["note"])
+    categories, scores_chart = chart_descriptions(part)
+    _chart(pen, sheet, "bar", "Partnerships by category", category_first, category_last, 3, "G4", NAVY, categories)
+    _chart(pen, sheet, "bar", "Assessment scores (count)", score_first, score_last, 1, "G22", None, scores_chart)
+
+
+def chart_descriptions(part: Overview) -> tuple[str, str]:
+    """What each of the overview's two charts shows, in words and figures: their alternative text, in the workbook
+    and in its PDF (for readers who cannot see a chart; WCAG 2.2 1.1.1)."""
+    categories = "; ".join(f"{c.category} {c.total}" for c in part.categories)
+    scores = "; ".join(f"{n} {meaning}: {part.scores[n]}" for n, meaning in SCORE_MEANING.items())
+    return (f"Bar chart: partnerships by category (active and ended) — {categories}.",
+            f"Bar chart: assessment scores across all partnerships and features, how many of each — {scores}.")
 
 
 def _overview_page(pen: Pen, sheet: Worksheet) -> None:
     """Column widths, title lines and page setup: one page, no margins to speak of."""
     about, f = pen.about, pen.formats
-    sheet.set_column(0, 0, 46)
-    sheet.set_column(1, 1, 15)
-    sheet.set_column(2, 4, 11)
+    sheet.set_column(0, 0, 56)
+    sheet.set_column(1, 1, 17)
+    sheet.set_column(2, 4, 10)
     sheet.set_column(5, 5, 2)
     sheet.set_column(6, 14, 9)
     sheet.write_string(0, 0, f"Partnerships {about.cycle}: summary for committee", f["title"])
     sheet.write_string(1, 0, f"{about.council} · as at {about.as_of:%d %B %Y} · returns were due by {about.deadline:%d %B %Y}",
                        f["subtitle"])
     sheet.set_row(0, 24)
-    print_setup(sheet, one_page=True, margins=False)
+    print_setup(sheet, one_page=True)
     sheet.hide_gridlines(2)
     sheet.set_header(header_text(left=about.council, centre="Partnership summary", right=about.cycle))
     sheet.set_footer(header_text(left=f"As at {about.as_of:%d %B %Y}", right=PAGE_OF))
@@ -785,7 +807,7 @@ def _headline_figures(pen: Pen, sheet: Worksheet, row: int, h: Headlines, p: Par
         ("Total annual grants (£)", f"=SUM({p.annual_grant})", h.annual_grants, "big_money"),
         ("Council funding committed (£ a year)", f"=SUM({p.council_funding})", h.council_funding, "big_money"),
     ]
-    sheet.merge_range(row, 0, row, 4, "Headline figures", f["section"])
+    across(sheet, row, 0, 4, "Headline figures", f["section"])
     for label, formula, value, style in figures:
         row += 1
         sheet.write_string(row, 0, label, f["text"])
@@ -804,7 +826,7 @@ def _headline_figures(pen: Pen, sheet: Worksheet, row: int, h: Headlines, p: Par
 def _category_table(pen: Pen, sheet: Worksheet, row: int, counts: Sequence[CategoryCount], p: PartnershipRanges) -> tuple[int, int]:
     """Partnerships by category and status from ``row``; returns the first and last rows of figures (for the chart)."""
     f = pen.formats
-    sheet.merge_range(row, 0, row, 4, "Partnerships by category and status", f["section"])
+    across(sheet, row, 0, 4, "Partnerships by category and status", f["section"])
     row += 1
     sheet.write_row(row, 0, ["Category", "Active", "Ended", "Total", "Significant"], f["head"])
     first = row + 1
@@ -823,7 +845,7 @@ def _category_table(pen: Pen, sheet: Worksheet, row: int, counts: Sequence[Categ
 def _score_table(pen: Pen, sheet: Worksheet, row: int, counts: Mapping[int, int], scores: str) -> tuple[int, int]:
     """How many of each score, counted over the heat map's ``scores``, from ``row``; returns its first and last rows."""
     f = pen.formats
-    sheet.merge_range(row, 0, row, 4, "Assessment scores across all partnerships and features", f["section"])
+    across(sheet, row, 0, 4, "Assessment scores across all partnerships and features", f["section"])
     row += 1
     sheet.write_row(row, 0, ["Score", "Count"], f["head"])
     first = row + 1
@@ -835,8 +857,9 @@ def _score_table(pen: Pen, sheet: Worksheet, row: int, counts: Mapping[int, int]
 
 
 def _chart(pen: Pen, sheet: Worksheet, kind: str, title: str, first: int, last: int, value_col: int, where: str,
-           colour: str | None) -> None:
-    """A native chart of the overview's rows ``first`` to ``last``: labels in column A, values in ``value_col``."""
+           colour: str | None, description: str) -> None:
+    """A native chart of the overview's rows ``first`` to ``last``: labels in column A, values in ``value_col``;
+    ``description`` its alternative text."""
     chart: Chart = pen.book.add_chart({"type": kind})
     series: dict[str, Any] = {
         "name": title,
@@ -846,15 +869,15 @@ def _chart(pen: Pen, sheet: Worksheet, kind: str, title: str, first: int, last: 
     }
     if colour:
         series["fill"] = {"color": colour}
-    else:
-        series["points"] = [{"fill": {"color": SCORE_COLOURS[n]}} for n in SCORE_MEANING]
+    else:  # outlined: the palettes' pale bars stand out from the white plot area (WCAG 2.2 1.4.11)
+        series["points"] = [{"fill": {"color": SCORE_COLOURS[n]}, "border": {"color": "#404040"}} for n in SCORE_MEANING]
     chart.add_series(series)
     chart.set_title({"name": title, "name_font": {"size": 11}})
     chart.set_legend({"none": True})
-    chart.set_size({"width": 560, "height": 270})
+    chart.set_size({"width": 380, "height": 250})  # beside the tables, on one A4 page at 85 % or more
     if kind == "bar":
         chart.set_y_axis({"reverse": True})
-    sheet.insert_chart(where, chart)
+    sheet.insert_chart(where, chart, {"description": description})
 
 
 # ---------------------------------------------------------------- the workbook
@@ -865,10 +888,10 @@ def summary_bytes(summary: Summary) -> bytes:
     return draw(summary_model(summary))
 
 
-def draw(model: SummaryModel) -> bytes:
+def draw(model: SummaryModel, language: str = LANGUAGE) -> bytes:
     """The workbook of ``model``: the overview's tab first, drawn last from the ranges the detail sheets return."""
     buffer = io.BytesIO()
-    book = FastWorkbook(buffer, {**BOOK_OPTIONS, "in_memory": True})
+    book = FastWorkbook(buffer, {**BOOK_OPTIONS, **BOOK_FONT, "in_memory": True})
     about = model.about
     book.set_properties({"title": f"Partnership summary {about.cycle}", "author": about.council, "company": about.council,
                          "created": dt.datetime.combine(about.as_of, dt.time())})
@@ -885,7 +908,7 @@ def draw(model: SummaryModel) -> bytes:
     overview_sheet(drawing, front, model.overview, partnerships, scores, money)
     front.activate()
     book.close()
-    return buffer.getvalue()
+    return with_language(buffer.getvalue(), language)
 
 
 # ---------------------------------------------------------------- from a register file
@@ -919,20 +942,3 @@ def write_summary(register: Path, out_file: Path, spec: Spec, config: Config, as
     outcome = replace_keeping_copy(out_file, summary_bytes(built))
     printed = to_pdf(out_file, out_file.with_suffix(".pdf")) if pdf else None
     return SummaryResult(out_file, outcome, len(built.rows), printed, current.findings + (before.findings if before else []))
-
-
-def to_pdf(workbook: Path, pdf: Path) -> Path:
-    """Print ``workbook`` to PDF with LibreOffice headless (the committee papers)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise SummaryError("LibreOffice is needed for --pdf and was not found: install it "
-                           "(Debian/Ubuntu: apt-get install libreoffice-calc-nogui)")
-    with tempfile.TemporaryDirectory(prefix="partxl-pdf-") as tmp:
-        done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
-                               "--convert-to", "pdf", "--outdir", tmp, str(workbook)],
-                              capture_output=True, text=True, timeout=600)
-        made = Path(tmp) / (workbook.stem + ".pdf")
-        if done.returncode != 0 or not made.exists():
-            raise SummaryError(f"LibreOffice could not print {workbook.name} to PDF: {done.stderr.strip() or done.stdout.strip()}")
-        atomic_write(pdf, lambda target: shutil.copyfile(made, target))
-    return pdf
