@@ -8,6 +8,7 @@ gives is checked, so a typo is an error naming the file and the key, not a silen
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class Config:
     smtp: Smtp
     public_fields: tuple[str, ...] = ()
     public_licence: tuple[tuple[str, str], ...] = ()  # [publish] licence: the open-data licence's name, path and title
+    language: str = "en-GB"  # [council] language: what every document declares, for screen readers
     source: Path | None = None  # the file read, or None for the defaults
 
     def officer(self, name: str) -> Officer | None:
@@ -163,8 +165,16 @@ def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Co
                   cafile=str(base / c) if (c := _typed(data, "smtp", "cafile", str, where)) else ""),
         public_fields=tuple(str(x) for x in data["publish"]["fields"]),
         public_licence=_licence(data["publish"].get("licence"), where),
+        language=_language(_typed(data, "council", "language", str, where), where),
         source=path,
     )
+
+
+def _language(tag: str, where: Path) -> str:
+    """[council] language: a BCP 47 tag such as en-GB or cy-GB."""
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag):
+        raise ConfigError(f"{where}: [council] language should be a language tag such as en-GB or cy-GB, found {tag!r}")
+    return tag
 
 
 def _licence(raw: Any, where: Path) -> tuple[tuple[str, str], ...]:

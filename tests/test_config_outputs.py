@@ -74,3 +74,23 @@ def test_changing_a_setting_changes_what_the_output_shows(tmp_path: Path, return
     config.write_text(BASE + toml)
     changed = partxl.Workspace.load(config=config).consolidate(returns, **kwargs)
     assert changed.outputs[out / output] == "superseded" and _values(out / output) != before
+
+
+def test_the_configured_language_is_declared_by_every_document(tmp_path: Path, returns: Path):
+    import zipfile
+
+    config = tmp_path / "partxl.toml"
+    config.write_text(BASE + '[council]\nlanguage = "cy-GB"\n')
+    ws = partxl.Workspace.load(config=config)
+    out = tmp_path / "out"
+    ws.consolidate(returns, out=out, previous=REPO / "samples" / "register.xlsx", as_of=AS_OF)
+    ws.generate(tmp_path / "wb", register=REPO / "samples" / "register.xlsx", only=("P001",))
+    ws.publish(out / "register.xlsx", out=tmp_path / "public", as_of=AS_OF)
+    books = [out / n for n in ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx", "decisions.xlsx")]
+    for path in [*books, *(tmp_path / "wb").glob("*.xlsx")]:
+        with zipfile.ZipFile(path) as archive:
+            assert b"<dc:language>cy-GB</dc:language>" in archive.read("docProps/core.xml"), path.name
+    assert '<html lang="cy-GB">' in (tmp_path / "public" / "index.html").read_text()
+    config.write_text(BASE + '[council]\nlanguage = "English"\n')
+    with pytest.raises(partxl.ConfigError, match="language tag"):
+        partxl.Workspace.load(config=config)

@@ -188,7 +188,7 @@ def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     hidden.protect(config.protection_password)
     start.activate()
     book.close()
-    return with_language(buffer.getvalue())
+    return with_language(buffer.getvalue(), config.language)
 
 
 def _thresholds(config: Config) -> dict[str, float]:

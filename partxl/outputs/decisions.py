@@ -16,7 +16,7 @@ from partxl.config import Config
 from partxl.returns.decisions import CHOICES, COLUMNS, SHEET, Choice, Decision, Question
 from partxl.returns.results import ConsolidateResult
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
-from partxl.xlsx.sheets import FONT, HEADING, PAGE_OF, YELLOW, Column, header_text, print_setup, write_table
+from partxl.xlsx.sheets import FONT, HEADING, PAGE_OF, YELLOW, Column, header_text, print_setup, with_language, write_table
 
 WIDTHS = (14, 12, 40, 60, 12, 14, 14, 50, 19, 20)
 ADDED_ROWS = 50  # rows below the table with the decision's dropdown, for rows the MIO adds
@@ -71,7 +71,7 @@ def decisions_bytes(result: ConsolidateResult, config: Config, as_of: dt.date) -
     _how_to(book, formats["text"], config)
     sheet.activate()
     book.close()
-    return buffer.getvalue()
+    return with_language(buffer.getvalue(), config.language)
 
 
 def _rows(result: ConsolidateResult) -> list[list[Any]]:

@@ -351,7 +351,7 @@ SCRIPT = """
       Array.prototype.forEach.call(headings, function (other) { other.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
       rows.sort(function (a, b) {
-        return key(a, index).localeCompare(key(b, index), "en-GB", {numeric: true}) * (ascending ? 1 : -1);
+        return key(a, index).localeCompare(key(b, index), document.documentElement.lang, {numeric: true}) * (ascending ? 1 : -1);
       });
       rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
     });
@@ -373,7 +373,7 @@ def page_html(headings: list[str], rows: list[list[Any]], config: Config, as_of:
     csv_size = f", {_size(csv_bytes)}" if csv_bytes is not None else ""
     package_size = f", {_size(package_bytes)}" if package_bytes is not None else ""
     return f"""<!doctype html>
-<html lang="en-GB">
+<html lang="{e(config.language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

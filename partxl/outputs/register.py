@@ -70,7 +70,7 @@ def register_bytes(records: list[Record], spec: Spec, config: Config, as_of: dt.
     _about_sheet(book, styles, config, as_of, len(records), returns_of)
     main.activate()
     book.close()
-    return with_language(buffer.getvalue())
+    return with_language(buffer.getvalue(), config.language)
 
 
 

@@ -60,7 +60,7 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
                                         ("Date SMT agreed", 12), ("Reason or what was waived", 60), ("Who", 16),
                                         ("Recorded", 19)], decided, wrap={5})
     book.close()
-    return with_language(buffer.getvalue())
+    return with_language(buffer.getvalue(), config.language)
 
 
 def _styles(book: Any) -> dict[str, Any]:

@@ -885,7 +885,7 @@ def _chart(pen: Pen, sheet: Worksheet, kind: str, title: str, first: int, last: 
 
 def summary_bytes(summary: Summary) -> bytes:
     """The committee summary workbook of ``summary``."""
-    return draw(summary_model(summary))
+    return draw(summary_model(summary), summary.config.language)
 
 
 def draw(model: SummaryModel, language: str = LANGUAGE) -> bytes:
@@ -940,5 +940,5 @@ def write_summary(register: Path, out_file: Path, spec: Spec, config: Config, as
     before = read_register(previous, spec, config) if previous else None
     built = build_summary(current.records, spec, config, as_of, before.records if before else None)
     outcome = replace_keeping_copy(out_file, summary_bytes(built))
-    printed = to_pdf(out_file, out_file.with_suffix(".pdf")) if pdf else None
+    printed = to_pdf(out_file, out_file.with_suffix(".pdf"), language=config.language) if pdf else None
     return SummaryResult(out_file, outcome, len(built.rows), printed, current.findings + (before.findings if before else []))
