@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from partxl.forms.names import cell_name
     from partxl.issue.generate import GenerateResult
     from partxl.outputs.chase import ChaseResult
+    from partxl.outputs.evaluation import EvaluationReport, EvaluationsResult
+    from partxl.outputs.partnership import PartnershipResult, UnknownPartnership
     from partxl.outputs.publish import PublishResult
     from partxl.outputs.summary import SummaryResult
     from partxl.register.model import Record
@@ -48,6 +50,8 @@ _WHERE = {
     "partxl.outputs.summary": ["SummaryResult"],
     "partxl.outputs.publish": ["PublishResult"],
     "partxl.outputs.chase": ["ChaseResult"],
+    "partxl.outputs.partnership": ["PartnershipResult", "UnknownPartnership"],
+    "partxl.outputs.evaluation": ["EvaluationsResult", "EvaluationReport"],
     "partxl.findings": ["Finding", "Code", "Severity"],
     "partxl.errors": ["PartxlError"],
     "partxl.config": ["Config", "ConfigError"],
@@ -62,9 +66,10 @@ _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names
 __all__ = [
     # the workspace and what its jobs return
     "Workspace", "GenerateResult", "CheckResult", "ConsolidateResult", "FileResult", "Outcome", "StatusResult",
-    "OfficerStatus", "PartnershipStatus", "State", "SummaryResult", "PublishResult", "ChaseResult",
+    "OfficerStatus", "PartnershipStatus", "State", "SummaryResult", "PublishResult", "ChaseResult", "PartnershipResult",
+    "EvaluationsResult", "EvaluationReport",
     # findings and errors
-    "Finding", "Code", "Severity", "PartxlError", "ConfigError", "DefinitionError", "RegisterError",
+    "Finding", "Code", "Severity", "PartxlError", "ConfigError", "DefinitionError", "RegisterError", "UnknownPartnership",
     # the data: configuration, form definitions, a partnership's record and the names of its answer cells
     "Config", "Spec", "Form", "Field", "Table", "SheetLayout", "InputCell", "layout_form", "Record", "cell_name",
     "__version__",

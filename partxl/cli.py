@@ -322,3 +322,63 @@ def publish(ctx: click.Context, register: Path, out_dir: Path, as_of: dt.datetim
         _print_findings(result.findings)
 
     _finish(result, as_json, show)
+
+
+_REGISTER = click.option("--register", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         default=Path("out/register.xlsx"), show_default=True, help="The register partxl consolidate wrote.")
+_PDF = click.option("--pdf", is_flag=True, help="Also print it to a tagged PDF (same name, .pdf) with LibreOffice.")
+_LEDGER = click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+                       help="The SQLite ledger of every return (default: ledger.sqlite beside the register); only read.")
+
+
+@main.command()
+@click.argument("partnership_id", metavar="ID")
+@_REGISTER
+@_LEDGER
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The report to write (default: out/partnerships/ID.xlsx).")
+@_PDF
+@_AS_OF
+@_JSON
+@click.pass_context
+def partnership(ctx: click.Context, partnership_id: str, register: Path, ledger_path: Path | None, out_file: Path | None,
+                pdf: bool, as_of: dt.datetime | None, as_json: bool) -> None:
+    """Write one partnership's own report, for a scrutiny panel: its register entry, its scores over the years, its
+    findings, its history from the ledger and every answer. Exit 1 when its returns have errors still to correct."""
+    result = _workspace(ctx).partnership(partnership_id, register=register, ledger=ledger_path, out=out_file, as_of=_day(as_of),
+                                         pdf=pdf)
+
+    def show() -> None:
+        cycles = len(result.model.scores.cycles)
+        click.echo(f"{result.path} ({_WRITTEN.get(result.outcome, result.outcome)}): {result.id} {result.name}; scores of "
+                   f"{cycles} cycle(s), {len(result.model.history)} event(s) in its history, {len(result.findings)} finding(s)")
+        if result.pdf:
+            click.echo(str(result.pdf))
+        _print_findings(result.findings)
+
+    _finish(result, as_json, show)
+
+
+@main.command()
+@_REGISTER
+@_LEDGER
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/evaluations"),
+              show_default=True, help="Folder for the reports, one per evaluated partnership.")
+@_PDF
+@_AS_OF
+@_JSON
+@click.pass_context
+def evaluations(ctx: click.Context, register: Path, ledger_path: Path | None, out_dir: Path, pdf: bool, as_of: dt.datetime | None,
+                as_json: bool) -> None:
+    """Write the evaluation report (Appendix 4) of every partnership whose newest accepted return answers the
+    evaluation, for SMT and the intranet."""
+    result = _workspace(ctx).evaluations(register=register, ledger=ledger_path, out=out_dir, as_of=_day(as_of), pdf=pdf)
+
+    def show() -> None:
+        for report in result.reports:
+            click.echo(f"{report.path} ({_WRITTEN.get(report.outcome, report.outcome)})" + (f" and {report.pdf}" if report.pdf else ""))
+        if not result.reports:
+            click.echo(f"no partnership of {register} has an evaluation in its newest accepted return: nothing to write")
+        _print_findings(result.findings)
+
+    _finish(result, as_json, show)

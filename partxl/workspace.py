@@ -28,6 +28,8 @@ from partxl.forms.definitions import Spec, load_spec
 if TYPE_CHECKING:  # each job imports its stage when it runs: a command pays only for what it does
     from partxl.issue.generate import GenerateResult
     from partxl.outputs.chase import ChaseResult
+    from partxl.outputs.evaluation import EvaluationsResult
+    from partxl.outputs.partnership import PartnershipResult
     from partxl.outputs.publish import PublishResult
     from partxl.outputs.summary import SummaryResult
     from partxl.register.model import Record
@@ -160,6 +162,31 @@ class Workspace:
         from partxl.outputs.publish import publish
 
         return publish(Path(register), Path(out), self.spec, self.config, as_of or dt.date.today())
+
+    def partnership(self, partnership_id: str, *, register: str | Path = "out/register.xlsx", ledger: str | Path | None = None,
+                    out: str | Path | None = None, as_of: dt.date | None = None, pdf: bool = False) -> PartnershipResult:
+        """One partnership's own report, for a scrutiny panel: its register entry, its scores in every cycle of the ledger
+        (default: ``ledger.sqlite`` beside ``register``), its findings, its history and every answer; written to ``out``
+        (default: ``out/partnerships/ID.xlsx``), and its PDF with ``pdf``. An ID the register does not hold raises
+        :class:`partxl.PartxlError` saying what it does hold."""
+        from partxl.outputs.partnership import write_partnership
+        from partxl.returns.collect import LEDGER_NAME
+
+        register = Path(register)
+        return write_partnership(partnership_id, register, _path(ledger) or register.parent / LEDGER_NAME, _path(out), self.spec,
+                                 self.config, as_of or dt.date.today(), pdf=pdf)
+
+    def evaluations(self, *, register: str | Path = "out/register.xlsx", ledger: str | Path | None = None,
+                    out: str | Path = "out/evaluations", as_of: dt.date | None = None, pdf: bool = False) -> EvaluationsResult:
+        """The evaluation report (Appendix 4) of every partnership of ``register`` whose newest accepted return in the
+        ledger (default: ``ledger.sqlite`` beside ``register``) answers the evaluation, one workbook each in ``out`` (and
+        its PDF, for SMT and the intranet, with ``pdf``)."""
+        from partxl.outputs.evaluation import write_evaluations
+        from partxl.returns.collect import LEDGER_NAME
+
+        register = Path(register)
+        return write_evaluations(register, _path(ledger) or register.parent / LEDGER_NAME, Path(out), self.spec, self.config,
+                                 as_of or dt.date.today(), pdf=pdf)
 
     # ------------------------------------------------------------ the analyst's way in
 
