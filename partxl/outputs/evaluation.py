@@ -90,7 +90,7 @@ def evaluation_model(record: Record, returned: Received, spec: Spec, config: Con
     values = answers_of(record, returned)
     return EvaluationModel(record.id, str(values.get(contract.NAME.cell) or record.id), about,
                            str(values.get(contract.EVALUATION_REASON.cell) or ""), tuple(entry),
-                           form_answers(evaluation_form(spec), values, config))
+                           form_answers(evaluation_form(spec), values))
 
 
 def evaluation_bytes(model: EvaluationModel, language: str) -> bytes:

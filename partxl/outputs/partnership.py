@@ -33,7 +33,6 @@ from partxl.findings import WARNING, Code, Finding, errors
 from partxl.forms import contract
 from partxl.forms.definitions import Field, Form, Spec, Table
 from partxl.forms.fieldtypes import pounds
-from partxl.forms.layout import evaluate_all
 from partxl.forms.names import cell_name
 from partxl.outputs.pdf import to_pdf
 from partxl.outputs.summary import SCORE_MEANING, About, Pen, pen_for
@@ -94,15 +93,11 @@ class FormAnswers:
         return any(a.value not in (None, "") for s in self.sections for a in s.answers)
 
 
-def form_answers(form: Form, values: Mapping[str, Any], config: Config) -> FormAnswers:
-    """``form``'s questions with the answers in ``values`` (keyed by cell name), labelled as the form labels them;
-    what the form works out (whether a partnership is significant, say) as a section of its own."""
+def form_answers(form: Form, values: Mapping[str, Any]) -> FormAnswers:
+    """``form``'s questions with the answers in ``values`` (keyed by cell name), labelled as the form labels them. (What
+    a form works out, whether a partnership is significant say, is on the register entry, as the register works it out.)"""
     sections = [SectionAnswers(s.title, tuple(a for item in s.items for a in _item_answers(form, item, values)))
                 for s in form.sections]
-    if form.computed:
-        worked = evaluate_all(form, dict(values), {"grant_threshold": config.grant_threshold})
-        sections.append(SectionAnswers("Worked out from the answers", tuple(
-            Answer(c.label, worked.get(cell_name(form.id, c.id)) or None, "text") for c in form.computed)))
     return FormAnswers(form.id, form.title, form.source, tuple(sections))
 
 
@@ -352,7 +347,7 @@ def partnership_model(record: Record, read: RegisterFile, ledger: Ledger, return
         scores=_score_history(spec, mine, facts(record, spec, config, as_of).scores, record.current),
         findings=_findings(record, read, ledger, returns.get(cycle, []), decisions_in_force(ledger), config),
         history=_history(record.id, returns, _decision_log(ledger), {r.code: r.title for f in spec.forms.values() for r in f.rules}),
-        forms=tuple(form_answers(form, answers_of(record, accepted), config) for form in spec.ordered_forms()))
+        forms=tuple(form_answers(form, answers_of(record, accepted)) for form in spec.ordered_forms()))
 
 
 def answers_from(record: Record, accepted: Received | None, cycle: str) -> str:
