@@ -31,6 +31,7 @@ def _shipped_templates() -> Path:
 TEMPLATES_DIR = _shipped_templates()
 
 OPTIONAL_KEYS = {"cycle": {"issue_date"}, "paths": {"templates"}}
+LISTS = {"officers", "members"}  # lists of [[tables]]: a council's file replaces the shipped list
 
 
 class ConfigError(PartxlError):
@@ -74,17 +75,33 @@ class Config:
     public_fields: tuple[str, ...] = ()
     public_licence: tuple[tuple[str, str], ...] = ()  # [publish] licence: the open-data licence's name, path and title
     language: str = "en-GB"  # [council] language: what every document declares, for screen readers
+    members: tuple[Officer, ...] = ()  # [[members]]: Members who may lead a partnership, as officers do
+    agreement_types: tuple[tuple[str, tuple[str, ...]], ...] = ()  # [policy] agreement_types: category -> accepted types
+    significant_if: tuple[str, ...] = ()  # [policy] significant_if: the Significance answers that make a partnership significant
     source: Path | None = None  # the file read, or None for the defaults
 
     def officer(self, name: str) -> Officer | None:
+        """The officer or Member of that name (spacing and case aside): whom a partnership's workbook goes to."""
         key = " ".join(name.split()).casefold()
-        return next((o for o in self.officers if o.name.casefold() == key), None)
+        return next((o for o in self.officers + self.members if o.name.casefold() == key), None)
 
     def choice_list(self, source: str) -> tuple[str, ...]:
         """The values behind a ``choices_from`` in a form definition."""
         if source == "officers":
             return tuple(o.name for o in self.officers)
+        if source == "leads":  # the policy lets "the lead officer or Member" lead
+            return tuple(o.name for o in self.officers + self.members)
         return self.strategic_objectives
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """The settings a form's worked-out values compare with, by name (``threshold:`` in a form file)."""
+        return {"grant_threshold": self.grant_threshold}
+
+    def accepted(self, setting: str, answer: str) -> tuple[str, ...] | None:
+        """The answers a setting such as ``agreement_types`` accepts for ``answer`` (a category); None: any."""
+        lists = dict(getattr(self, setting))
+        return lists.get(answer)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -99,9 +116,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _merge(defaults: dict[str, Any], user: dict[str, Any], path: Path) -> dict[str, Any]:
     merged = {k: dict(v) if isinstance(v, dict) else v for k, v in defaults.items()}
     for section, values in user.items():
-        if section not in defaults:
-            raise ConfigError(f"{path}: unknown section [{section}]; known: {', '.join(sorted(defaults))}")
-        if isinstance(defaults[section], dict):
+        if section not in defaults and section not in LISTS:
+            raise ConfigError(f"{path}: unknown section [{section}]; known: {', '.join(sorted(set(defaults) | LISTS))}")
+        if isinstance(defaults.get(section), dict):
             if not isinstance(values, dict):
                 raise ConfigError(f"{path}: [{section}] should be a table of keys")
             allowed = set(defaults[section]) | OPTIONAL_KEYS.get(section, set())
@@ -133,14 +150,16 @@ def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Co
         if not path.is_file():
             raise ConfigError(f"{path}: no such configuration file (create one with `partxl init DIR`)")
         data["cycle"].pop("issue_date")  # the samples' fixed date; a council's own file means "today"
+        data.pop("members", None)  # the samples' Members are not a council's: a file written before [[members]] has none
         data = _merge(data, _read_toml(path), path)
         where, base = path, path.resolve().parent
     issue = data["cycle"].get("issue_date") or today or dt.date.today()
     templates_raw = data["paths"].get("templates")
     officers = tuple(_officer(o, where) for o in data.get("officers", []))
-    names = [o.name.casefold() for o in officers]
+    members = tuple(_officer(o, where, "members") for o in data.get("members", []))
+    names = [o.name.casefold() for o in officers + members]
     if len(set(names)) != len(names):
-        raise ConfigError(f"{where}: two officers have the same name")
+        raise ConfigError(f"{where}: two officers or Members have the same name")
     threshold = _typed(data, "policy", "grant_threshold", float, where)
     if threshold <= 0:
         raise ConfigError(f"{where}: [policy] grant_threshold should be more than 0")
@@ -166,6 +185,9 @@ def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Co
         public_fields=tuple(str(x) for x in data["publish"]["fields"]),
         public_licence=_licence(data["publish"].get("licence"), where),
         language=_language(_typed(data, "council", "language", str, where), where),
+        members=members,
+        agreement_types=_lists(data["policy"].get("agreement_types"), "agreement_types", where),
+        significant_if=_names(data["policy"].get("significant_if"), "significant_if", where),
         source=path,
     )
 
@@ -188,15 +210,31 @@ def _licence(raw: Any, where: Path) -> tuple[tuple[str, str], ...]:
     return tuple((k, raw[k]) for k in ("name", "path", "title") if raw.get(k))
 
 
+def _lists(raw: Any, key: str, where: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A [policy] table of lists, such as agreement_types: each key (a category) names a list of answers."""
+    if not isinstance(raw, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in raw.values()):
+        raise ConfigError(f'{where}: [policy] {key} should be a table of lists, such as "Network group / forum" = '
+                          f'["Terms of reference"], found {raw!r}')
+    return tuple((str(k), tuple(v)) for k, v in raw.items())
+
+
+def _names(raw: Any, key: str, where: Path) -> tuple[str, ...]:
+    """A [policy] list of field ids, such as significant_if (checked against the forms when the workspace loads)."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+        raise ConfigError(f'{where}: [policy] {key} should be a list of answers of the Significance sheet, such as '
+                          f'["key_to_priorities", "national_influence"], found {raw!r}')
+    return tuple(raw)
+
+
 def _date(value: Any, key: str, where: Path) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     raise ConfigError(f"{where}: {key} should be a date written YYYY-MM-DD, found {value!r}")
 
 
-def _officer(raw: Any, where: Path) -> Officer:
+def _officer(raw: Any, where: Path, section: str = "officers") -> Officer:
     if not isinstance(raw, dict) or not {"name", "email"} <= set(raw) or set(raw) - {"name", "email", "service"}:
-        raise ConfigError(f"{where}: each [[officers]] entry needs name and email (and may have service), found {raw!r}")
+        raise ConfigError(f"{where}: each [[{section}]] entry needs name and email (and may have service), found {raw!r}")
     if "@" not in str(raw["email"]):
         raise ConfigError(f"{where}: officer {raw['name']!r} has e-mail {raw['email']!r}, which is not an address")
     return Officer(name=" ".join(str(raw["name"]).split()), email=str(raw["email"]).strip(), service=str(raw.get("service", "")))

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from partxl.config import CONFIG_NAME, Config, ConfigError, load_config
-from partxl.forms.definitions import Spec, load_spec
+from partxl.forms.definitions import Spec, check_settings, load_spec
 
 if TYPE_CHECKING:  # each job imports its stage when it runs: a command pays only for what it does
     from partxl.issue.generate import GenerateResult
@@ -64,7 +64,9 @@ class Workspace:
             if not path.is_file():
                 raise ConfigError(f"{path}: no such configuration file (create one with `partxl init {folder}`)")
         loaded = load_config(path)
-        return cls(loaded, load_spec(loaded.templates))
+        spec = load_spec(loaded.templates)
+        check_settings(spec, loaded)
+        return cls(loaded, spec)
 
     # ------------------------------------------------------------ issuing
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from partxl import Record, Spec, Table, Workspace, cell_name, layout_form
@@ -25,9 +26,10 @@ from partxl import Record, Spec, Table, Workspace, cell_name, layout_form
 HERE = Path(__file__).resolve().parent
 TODAY = dt.date(2026, 11, 23)
 
-STAT, COMM, NET, CONTRACT, SHARED = (
-    "Statutory partnership", "Community-based partnership", "Network group / forum",
-    "Contractual arrangement", "Shared service")
+STAT, COMM, NET, OTHER, CONTRACT, SHARED, JOINT, GRANT, COMMISSIONED = (
+    "Statutory partnership", "Community-based partnership", "Network group / forum", "Other non-statutory partnership",
+    "Contractual arrangement", "Shared service", "Joint working / collaborative working arrangement", "Grant recipient",
+    "Commissioned service")
 
 # name, category, accountable body, purpose, grant (£), council funding (£)
 PARTNERSHIPS = [
@@ -79,12 +81,12 @@ PARTNERSHIPS = [
      "Support victims of domestic abuse and hold perpetrators to account.", 140_000, 11_000),
     ("Wexbridge Digital Inclusion Partnership", COMM, "Wexbridge Libraries Trust",
      "Help residents get online and use digital services safely.", 0, 3_000),
-    ("Wexbridge Market Towns Regeneration Partnership", COMM, "Wexbridge District Council",
+    ("Wexbridge Market Towns Regeneration Partnership", OTHER, "Wexbridge District Council",
      "Regenerate the district's three market towns.", 500_000, 60_000),
     ("Northshire Chief Executives' Group", NET, "Northshire County Council",
      "Chief executives discuss shared issues across Northshire.", 0, 0),
-    ("Northshire Housing Officers' Forum", NET, "Northshire Housing Consortium",
-     "Share good practice on housing and homelessness.", 0, 0),
+    ("Northshire Housing Officers' Forum", JOINT, "Northshire Housing Consortium",
+     "Officers meet to share good practice on housing and homelessness; no formal agreement.", 0, 0),
     ("Environmental Health Managers' Forum", NET, "Northshire County Council",
      "Share practice on food safety, pollution and licensing.", 0, 0),
     ("Wexbridge Voluntary Sector Forum", NET, "Wexbridge Council for Voluntary Service",
@@ -99,10 +101,10 @@ PARTNERSHIPS = [
      "Share practice on equality duties across public bodies.", 0, 0),
     ("Grounds Maintenance Contract (ServeGreen Ltd)", CONTRACT, "ServeGreen Ltd",
      "Grass cutting and grounds maintenance under a tendered contract.", 0, 410_000),
-    ("Refuse and Recycling Collection Contract", CONTRACT, "CleanStreets Services Ltd",
-     "Household waste and recycling collection under a tendered contract.", 0, 1_900_000),
-    ("Leisure Centre Management Contract", CONTRACT, "Fusion Leisure Ltd",
-     "Running the district's leisure centres under a tendered contract.", 0, 350_000),
+    ("Wexbridge Carers' Support Service", COMMISSIONED, "Northshire Carers Trust",
+     "Support for unpaid carers, commissioned by the Council.", 0, 60_000),
+    ("Citizens Advice Wexbridge (core grant)", GRANT, "Citizens Advice Wexbridge",
+     "Free, independent advice for residents, funded by an annual Council grant.", 0, 85_000),
     ("Revenues and Benefits Shared Service", SHARED, "Southvale District Council",
      "Council tax, business rates and benefits administration shared with Southvale.", 0, 780_000),
     ("Northshire Internal Audit Consortium", SHARED, "Northshire County Council",
@@ -119,6 +121,13 @@ NO_EXIT = {"Wexbridge Arts and Culture Partnership", "Wex Canal Restoration Part
 REVIEW_OVERDUE = {"Wexbridge Green Spaces Partnership", "Rural Wexbridge Communities Partnership",
                   "Northshire Joint Waste Partnership", "Wexbridge Employment and Skills Partnership"}
 NOT_ASSESSED = {"Northshire Integrated Care Partnership", "Wexbridge Market Towns Regeneration Partnership"}
+NOT_ON_SCORECARD = {"Wexbridge Tourism Partnership", "Wexbridge Youth Partnership", "Northshire Climate Change Network"}
+NOT_KEY = {"Domestic Abuse Support Partnership"}  # shows features of a significant partnership, but called not significant
+INFLUENCE = {"Northshire Chief Executives' Group", "Northshire Climate Change Network"}
+RISK_GAPS = {"Wexbridge Tourism Partnership": "tor_agreed", "Rural Wexbridge Communities Partnership": "insured",
+             "Northshire Chief Executives' Group": "reporting_frequency", "Wexbridge Youth Partnership": "liabilities_defined"}
+FUNDS_NOT_AGREED = {"Wexbridge Market Towns Regeneration Partnership"}
+MEMBER_LED = {"Wexbridge Voluntary Sector Forum": "Cllr Margaret Ellis"}
 
 OFFICER_BY_SERVICE = {
     "Community Safety": "Alan Whitfield", "Housing": "Bethan Morgan", "Economic Development": "Chidi Okafor",
@@ -164,7 +173,7 @@ def make_records() -> list[Record]:
         statutory = category == STAT
         put("info", "name", name)
         put("info", "category", category)
-        put("info", "lead_officer", officer_for(name, category))
+        put("info", "lead_officer", MEMBER_LED.get(name) or officer_for(name, category))
         put("info", "accountable_body", body)
         put("info", "purpose", purpose)
         put("info", "members", "\n".join(rnd.sample(
@@ -177,11 +186,14 @@ def make_records() -> list[Record]:
         put("info", "resources_time", f"{rnd.choice(['Head of Service', 'Service manager', 'Cabinet Member'])} at "
             f"{rnd.choice([4, 6, 10, 12])} meetings a year; officer support about {rnd.choice([2, 5, 10, 20])} days a year.")
         put("info", "council_funding", float(funding))
-        additional = number % 9 == 4
+        put("info", "council_funding_next", float(0 if name in ENDED else funding))
+        put("info", "council_funding_after", float(0 if name in ENDED else round(funding * rnd.choice([0.9, 1, 1, 1.05]), -2)))
+        additional = number % 9 == 4 or name in FUNDS_NOT_AGREED
         put("info", "budget_position", "Additional funds required" if additional else
             ("Within existing budgets" if funding else "No financial commitment"))
         if additional:
             put("info", "additional_funds", float(rnd.choice([5_000, 12_500, 30_000])))
+            put("info", "smt_agreed_funds", "No" if name in FUNDS_NOT_AGREED else "Yes")
         put("info", "meetings", f"{rnd.choice(['Civic Offices, Wexbridge', 'County Hall', 'Online', 'Wexbridge Library'])}, "
             f"{rnd.choice(['monthly', 'every two months', 'quarterly', 'twice a year'])}")
         put("info", "risks", rnd.choice([
@@ -190,26 +202,36 @@ def make_records() -> list[Record]:
             "Financial risk if partners withdraw their contributions.",
             "Risk that statutory duties are not met if partners do not attend.",
         ]))
-        put("info", "risk_scorecard", "Yes" if statutory or grant >= 100_000 or rnd.random() < 0.5 else "No")
+        put("info", "risk_scorecard_details", rnd.choice([
+            "Partner withdrawal: likelihood 2, impact 3; owner the lead officer.",
+            "Loss of external funding: likelihood 3, impact 3; owner the Head of Service.",
+            "Reputational damage if outcomes are missed: likelihood 2, impact 2; owner the lead officer.",
+        ]))
+        put("info", "risk_scorecard", "No" if name in NOT_ON_SCORECARD else "Yes")
         put("info", "date_formed", formed)
         if name in ENDED:
             put("info", "end_date", dt.date(2026, rnd.randint(1, 9), rnd.randint(1, 28)))
         elif number % 7 == 3:
             put("info", "end_date", dt.date(rnd.randint(2027, 2030), 3, 31))
         put("info", "statutory", "Yes" if statutory else "No")
-        has_agreement = category not in (NET,) and name not in NO_AGREEMENT
+        has_agreement = category != JOINT and name not in NO_AGREEMENT  # a forum on the register has terms of reference
         put("info", "has_agreement", "Yes" if has_agreement else "No")
         if has_agreement:
-            put("info", "agreement_type", rnd.choice(["Terms of reference", "Constitution", "Partnership agreement",
-                                                      "Memorandum of understanding"]))
-        put("info", "exit_strategy", "No" if name in NO_EXIT or category == NET else "Yes")
+            put("info", "agreement_type", "Terms of reference" if category == NET else rnd.choice(
+                ["Terms of reference", "Constitution", "Partnership agreement", "Memorandum of understanding"]))
+        put("info", "exit_strategy", "No" if name in NO_EXIT else "Yes")
         reps = rnd.sample(REPRESENTATIVES, 2)
         started = dt.date(max(formed.year, 2019), rnd.randint(1, 12), 1)
         put("info", "reps_1_name", reps[0])
         put("info", "reps_1_role", "Cabinet Member" if rnd.random() < 0.6 else "Ward Member")
         put("info", "reps_1_started", started)
-        if number % 6 == 1:  # a change of representative with a successor
+        put("info", "reps_1_trustee_director", "Company director" if "BID" in body else "No")
+        if number % 6 == 1:  # a change of representative with a successor, and the handover the policy asks for
             put("info", "reps_1_finished", dt.date(2025, 5, 20))
+            put("info", "reps_1_handover_brief", dt.date(2025, 5, 6))
+            put("info", "reps_1_handover_documents", dt.date(2025, 5, 6))
+            put("info", "reps_1_handover_meeting", dt.date(2025, 5, 14))
+            put("info", "reps_2_trustee_director", "No")
             put("info", "reps_2_name", reps[1])
             put("info", "reps_2_role", "Cabinet Member")
             put("info", "reps_2_started", dt.date(2025, 5, 21))
@@ -218,6 +240,9 @@ def make_records() -> list[Record]:
         review = TODAY - dt.timedelta(days=rnd.randint(430, 800) if name in REVIEW_OVERDUE else rnd.randint(30, 330))
         put("info", "review_date", max(review, formed))
         put("info", "reviewed_by", "Fiona Grant, Head of Corporate Services")
+        key = (statutory or grant >= 100_000 or funding >= 25_000) and name not in NOT_KEY
+        put("significance", "key_to_priorities", "Yes" if key else "No")
+        put("significance", "national_influence", "Yes" if name in INFLUENCE else "No")
         put("significance", "major_service", "Yes" if statutory or grant >= 100_000 else "No")
         put("significance", "senior_representation", "Yes" if statutory and rnd.random() < 0.7 else "No")
         put("significance", "significant_resource", "Yes" if funding >= 25_000 else "No")
@@ -226,20 +251,41 @@ def make_records() -> list[Record]:
         put("significance", "statutory_duty", "Yes" if statutory else "No")
         if grant or funding:
             put("significance", "partnership_budget", float((grant + funding) * rnd.choice([2, 3, 5])))
-        if name not in NOT_ASSESSED and category in (STAT, COMM, NET):
+        if name not in NOT_ASSESSED and category in (STAT, COMM, NET, OTHER):
             base = rnd.choice([2, 3, 3, 4])
             for row in _table(spec, "assessment", "features").rows:  # type: ignore[union-attr]
                 score = max(1, min(4, base + rnd.choice([-1, 0, 0, 1])))
                 put("assessment", f"features_{row.id}_score", score)
                 if score > 1 or rnd.random() < 0.5:
                     put("assessment", f"features_{row.id}_evidence", f"{rnd.choice(EVIDENCE)} {rnd.randint(2024, 2026)}")
+        put_risk_checklist(name, body, grant, funding, lambda field, value: put("risk", field, value))
         if has_agreement:
             for row in _table(spec, "agreement", "elements").rows:  # type: ignore[union-attr]
                 put("agreement", f"elements_{row.id}_status", "Covered by existing agreement")
+        put("agreement", "signed_by_partners", "Signed by each partner" if has_agreement else "No agreement yet")
         if name in ENDED:
             put("evaluation", "reason", "Partnership concluded")
         records.append(Record(pid, status="Ended" if name in ENDED else "Active", values=v))
     return records
+
+
+def put_risk_checklist(name: str, body: str, grant: int, funding: int, put: Callable[[str, object], None]) -> None:
+    """The risk checklist as the partnership's officer answered it last year: sound, but for the planted gaps."""
+    lead = body == "Wexbridge District Council"
+    answers: dict[str, object] = {
+        "tor_agreed": "Yes", "responsibilities_defined": "Yes", "responsibilities_agreed": "Yes",
+        "transfers": "Yes" if grant or funding else "No", "accounts": "Yes" if grant or funding else "No",
+        "own_audit": "Yes" if grant else "No", "council_audit": "Yes" if funding >= 25_000 else "No",
+        "lead_authority": "Yes" if lead else "No", "monitoring_frequency": "Quarterly, by the partnership board",
+        "liabilities_defined": "Yes", "insured": "Yes", "reporting_frequency": "Yes", "reporting_to": "Yes",
+    }
+    if grant or funding:
+        answers["accounts_reported"] = "Yes"
+    answers.update({"council_assessed": "Yes"} if lead else {"partnership_assessed": "Yes", "council_agrees": "Yes"})
+    if name in RISK_GAPS:
+        answers[RISK_GAPS[name]] = "No"
+    for field, value in answers.items():
+        put(field, value)
 
 
 def _table(spec: Spec, form_id: str, table_id: str) -> Table:
@@ -259,6 +305,7 @@ def completed(record: Record, spec: Spec, rnd: random.Random) -> dict[str, objec
 
     if record.status == "Ended":  # issued the evaluation only
         return {"evaluation_reason": "Partnership concluded", "evaluation_outcomes": "Delivered its action plan.",
+                "evaluation_reason_details": "The partnership concluded when its funding ended.",
                 "evaluation_lessons": "Agree an exit strategy at the start."}
     typed: dict[str, object] = {} if record.id in STILL_OVERDUE else dict(FRESH_REVIEW)
     for form in spec.workbooks["annual"].forms:

@@ -264,42 +264,46 @@ class Register:
 
 NEW_QUESTION = ("      - id: website\n        label: Partnership website\n        type: text\n        required: true\n"
                 "        help: Its web address.\n      - id: comments\n")
-NEW_FORM = """id: risk
+NEW_FORM = """id: audit
 version: 1
-title: Risk review
-sheet: Risks
-source: Risk Management Strategy
-intro: Say how the partnership's risks are managed.
+title: Audit follow-up
+sheet: Audit
+source: Internal Audit
+intro: Say how the last audit's recommendations were dealt with.
 sections:
-  - title: Risks
+  - title: Recommendations
     fields:
       - id: owner
-        label: Who owns the partnership's risk register?
+        label: Who follows up the partnership's audit recommendations?
         type: text
         help: Name and role.
 """
 
 
-def next_years_templates(folder: Path) -> Path:
+def next_years_templates(folder: Path, info_version: int) -> Path:
     """The definitions as the council will have them next cycle: a question added to the information form
-    (so its version goes up to 2), and a new Risk review form in the annual workbook."""
+    (so its version goes up by one from ``info_version``), and a new Audit follow-up form in the annual workbook."""
     shutil.copytree(TEMPLATES, folder)
     info = folder / "info.yaml"
     text = info.read_text()
-    assert "version: 1\n" in text and "      - id: comments\n" in text
-    info.write_text(text.replace("version: 1\n", "version: 2\n", 1).replace("      - id: comments\n", NEW_QUESTION, 1))
-    (folder / "risk.yaml").write_text(NEW_FORM)
+    assert f"version: {info_version}\n" in text and "      - id: comments\n" in text
+    info.write_text(text.replace(f"version: {info_version}\n", f"version: {info_version + 1}\n", 1)
+                    .replace("      - id: comments\n", NEW_QUESTION, 1))
+    (folder / "audit.yaml").write_text(NEW_FORM)
     books = folder / "workbook.yaml"
-    old = "forms: [info, significance, assessment, agreement, evaluation]"
+    old = "forms: [info, significance, risk, assessment, agreement, evaluation]"
     assert old in books.read_text()
-    books.write_text(books.read_text().replace(old, "forms: [info, significance, assessment, agreement, evaluation, risk]"))
+    books.write_text(books.read_text().replace(old, "forms: [info, significance, risk, assessment, agreement, evaluation, audit]"))
     return folder
 
 
 def config_file(path: Path, integrity_key: str, *, templates: Path | None = None,
-                cycle: tuple[str, dt.date, dt.date] | None = None) -> Path:
-    """A partxl.toml that differs from the defaults only where asked (the same signing key as the samples')."""
+                cycle: tuple[str, dt.date, dt.date] | None = None, policy: str = "") -> Path:
+    """A partxl.toml that differs from the defaults only where asked (the same signing key as the samples');
+    ``policy`` is more of its [policy] section, as TOML lines."""
     lines = [f'[integrity]\nkey = "{integrity_key}"']
+    if policy:
+        lines.append(f"[policy]\n{policy}")
     if templates is not None:
         lines.append(f'[paths]\ntemplates = "{templates}"')
     if cycle is not None:

@@ -52,7 +52,12 @@ def plan() -> list[Return]:
         Return("P001", "P001 annual return", {**FRESH_REVIEW, "info_meetings": "Civic Offices, every six weeks",
                                               "assessment_features_trust_score": 4,
                                               "assessment_features_trust_evidence": "Board minutes, 12/09/2026",
-                                              "info_comments": "=HYPERLINK(\"http://example.invalid\") is text, not a formula"}),
+                                              "info_comments": "=HYPERLINK(\"http://example.invalid\") is text, not a formula",
+                                              # the questions the policy review added, typed like any other
+                                              "info_council_funding_next": 45000, "significance_national_influence": "Yes",
+                                              "info_reps_2_trustee_director": "Charity trustee",
+                                              "risk_monitoring_frequency": "Monthly, by the board",
+                                              "agreement_signed_by_partners": "Signed by some partners"}),
         Return("P002", "P002 return", {**FRESH_REVIEW, "info_council_funding": "about five thousand"},
                {("INVALID", "info_council_funding")}),
         Return("P003", "P003 return", {**FRESH_REVIEW, "info_end_date": dt.date(2001, 1, 1)},
@@ -68,10 +73,10 @@ def plan() -> list[Return]:
         Return("P012", "P012 return", dict(FRESH_REVIEW), {("METADATA_EDITED", "")}, edit_metadata={"partnership_id": "P013"}),
         Return("P015", "P015 first go", {**FRESH_REVIEW, "info_reviewed_by": "Old Reviewer"}, {("DUPLICATE_RETURN", "")}),
         Return("P015", "P015 corrected", {**FRESH_REVIEW, "info_reviewed_by": "New Reviewer"}, pause=1.2),
-        Return("P019", "P019 return", {**FRESH_REVIEW, "info_reps_1_finished": dt.date(2026, 9, 30),
-                                       "info_reps_2_name": "Cllr New Person", "info_reps_2_role": "Cabinet Member",
-                                       "info_reps_2_started": dt.date(2026, 10, 1)},
-               {("REPRESENTATIVE_CHANGED", "info_reps_1_finished")}),  # the handover reminder
+        Return("P019", "P019 return", {**FRESH_REVIEW, "info_reps_2_finished": dt.date(2026, 9, 30),
+                                       "info_reps_3_name": "Cllr New Person", "info_reps_3_role": "Cabinet Member",
+                                       "info_reps_3_started": dt.date(2026, 10, 1), "info_reps_3_trustee_director": "No"},
+               {("HANDOVER_NOT_RECORDED", "info_reps_2_finished")}),  # left this year, and no handover recorded
     ]
 
 
@@ -83,19 +88,29 @@ def proposal(config: Any) -> Return:
         "info_purpose": "Give young people a say in council decisions.", "info_members": "Wexbridge College\nYouth clubs",
         "info_strategic_objective": config.strategic_objectives[1], "info_objective_links": "Youth engagement.",
         "info_resources_time": "Officer support, 5 days a year.", "info_council_funding": 2500,
+        "info_council_funding_next": 2500, "info_council_funding_after": 0,
         "info_budget_position": "Within existing budgets", "info_meetings": "Wexbridge Library, termly",
-        "info_risks": "Low: reputational only.", "info_risk_scorecard": "No", "info_date_formed": dt.date(2026, 9, 1),
+        "info_risks": "Low: reputational only.", "info_risk_scorecard_details": "Reputation: likelihood 1, impact 2.",
+        "info_risk_scorecard": "Yes", "info_date_formed": dt.date(2026, 9, 1),
         "info_statutory": "No", "info_has_agreement": "Yes", "info_agreement_type": "Terms of reference",
-        "info_exit_strategy": "Yes", "info_reps_1_name": "Cllr Aisha Rahman", "info_reps_1_started": dt.date(2026, 9, 1),
-        "info_review_date": dt.date(2026, 10, 1), "info_reviewed_by": "Fiona Grant",
+        "info_exit_strategy": "Yes", "info_reps_1_name": "Cllr Aisha Rahman", "info_reps_1_trustee_director": "No",
+        "significance_key_to_priorities": "No", "significance_national_influence": "No",
         "significance_major_service": "No", "significance_senior_representation": "No",
         "significance_significant_resource": "No", "significance_annual_grant": 0, "significance_high_risk": "No",
-        "significance_statutory_duty": "No",
+        "significance_statutory_duty": "No", "agreement_signed_by_partners": "Signed by each partner",
+        "proposal_can_contribute": "Yes", "proposal_eia": "Yes",
+        "proposal_eia_details": "By the Equalities Officer before the first meeting.",
     }
     from partxl.forms.definitions import load_spec
 
-    for row in load_spec().form("agreement").item("elements").rows:  # type: ignore[union-attr]
+    spec = load_spec()
+    for row in spec.form("agreement").item("elements").rows:  # type: ignore[union-attr]
         typed[f"agreement_elements_{row.id}_status"] = "Covered by existing agreement"
+    for row in spec.form("proposal").item("appropriate").rows:  # type: ignore[union-attr]
+        typed[f"proposal_appropriate_{row.id}_answer"] = "No" if row.id == "statutory_duty" else "Yes"
+    for row in spec.form("proposal").item("criteria").rows:  # type: ignore[union-attr]
+        typed[f"proposal_criteria_{row.id}_met"] = "Yes"
+        typed[f"proposal_criteria_{row.id}_evidence"] = "See the draft terms of reference."
     return Return("NEW", "Youth voice proposal", typed, {("NEW_PROPOSAL", "")})
 
 

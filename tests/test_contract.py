@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from partxl import DefinitionError
+from partxl.config import load_config
 from partxl.forms import contract
 from partxl.forms.definitions import load_spec
 from partxl.forms.layout import evaluate_all, formula
@@ -37,7 +38,7 @@ def test_the_shipped_forms_meet_the_contract(spec):
 
 
 CHANGES = [  # (file, old text, new text, field named, words of the problem)
-    ("info.yaml", "          - Network group / forum\n", "          - Network group or forum\n", "category",
+    ("info.yaml", "          - label: Network group / forum\n", "          - label: Network group or forum\n", "category",
      "'Network group / forum'"),
     ("info.yaml", "      - id: review_date\n", "      - id: last_review\n", "review_date", "missing"),
     ("significance.yaml", "      - id: annual_grant\n        label: Annual grant the partnership receives (£)\n        type: money",
@@ -65,8 +66,8 @@ def test_renaming_what_the_code_relies_on_is_an_error_naming_the_file_and_field(
 def test_rewording_a_label_or_adding_a_choice_is_fine(tmp_path):
     folder = _templates(tmp_path)
     _edit(folder / "info.yaml", "        label: Type of arrangement\n", "        label: What kind of arrangement is this?\n")
-    _edit(folder / "info.yaml", "          - Shared service\n", "          - Shared service\n          - Joint working arrangement\n")
-    assert "Joint working arrangement" in load_spec(folder).form("info").item("category").choices
+    _edit(folder / "info.yaml", "          - label: Shared service\n", "          - Informal network\n          - label: Shared service\n")
+    assert "Informal network" in load_spec(folder).form("info").item("category").choices
 
 
 def test_a_computed_value_can_read_another_forms_answer(tmp_path):
@@ -74,10 +75,11 @@ def test_a_computed_value_can_read_another_forms_answer(tmp_path):
     _edit(folder / "significance.yaml", "fields: [major_service, senior_representation,",
           'fields: ["info:statutory", major_service, senior_representation,')
     form = load_spec(folder).form("significance")
-    significant = next(c for c in form.computed if c.id == "significant")
-    assert 'info_statutory="Yes"' in formula(significant, form)  # the Excel formula names the other form's cell
+    shows = next(c for c in form.computed if c.id == contract.SHOWS_FEATURES.id)
+    config = load_config(None)
+    assert 'info_statutory="Yes"' in formula(shows, form, config)  # the Excel formula names the other form's cell
     nothing = {f"significance_{f}": "No" for f in ("major_service", "senior_representation", "significant_resource",
                                                     "high_risk", "statutory_duty")}
-    values = evaluate_all(form, {**nothing, "info_statutory": "Yes"}, {"grant_threshold": 100_000})
-    assert values[contract.SIGNIFICANT.cell] == "Yes"  # and Python's twin reads the same cell
-    assert evaluate_all(form, {**nothing, "info_statutory": "No"}, {"grant_threshold": 100_000})[contract.SIGNIFICANT.cell] == "No"
+    values = evaluate_all(form, {**nothing, "info_statutory": "Yes"}, config)
+    assert values[contract.SHOWS_FEATURES.cell] == "Yes"  # and Python's twin reads the same cell
+    assert evaluate_all(form, {**nothing, "info_statutory": "No"}, config)[contract.SHOWS_FEATURES.cell] == "No"

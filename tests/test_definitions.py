@@ -41,7 +41,7 @@ MISTAKES = [
      "        required: yes please\n        max_length: 200\n        register: Partnership name", "name",
      "'required' should be true or false"),
     ("info.yaml", "sheet: Information", "sheet: Info:rmation", "the form", "sheet name"),
-    ("workbook.yaml", "forms: [info, significance, agreement]", "forms: [info, signifcance]", "proposal", "no definition file"),
+    ("workbook.yaml", "forms: [info, proposal, significance, agreement]", "forms: [info, signifcance]", "proposal", "no definition file"),
     ("evaluation.yaml", "  - title: Summary\n", "  - title: Summary\n   bad: [indent\n", "line", "not valid YAML"),
 ]
 
@@ -67,7 +67,7 @@ def test_a_council_adds_a_question_and_a_choice_by_editing_the_file(tmp_path: Pa
     edit(info, "          - No financial commitment\n", "          - No financial commitment\n          - Funded by a grant\n")
     edit(info, "      - id: comments\n", "      - id: website\n        label: Partnership website\n        type: text\n"
          "        help: The partnership's own web address.\n      - id: comments\n")
-    edit(info, "version: 1", "version: 2")
+    edit(info, "version: 2", "version: 3")
     code, _, err = run_cli("--config", str(ws / "partxl.toml"), "generate", "--register", str(SAMPLE_REGISTER),
                            "--out", str(tmp_path / "out"), "--only", "P001")
     assert code == 0, err
@@ -79,12 +79,12 @@ def test_a_council_adds_a_question_and_a_choice_by_editing_the_file(tmp_path: Pa
     (sheet, ref), = book.defined_names[dv.formula1].destinations
     assert "Funded by a grant" in [c.value for row in book[sheet][ref.replace("$", "")] for c in row]
     meta = {r[0].value: r[1].value for r in book["_partxl"].iter_rows(min_row=2, max_col=2)}
-    assert meta["forms"].startswith("info@2,")
+    assert meta["forms"].startswith("info@3,")
 
 
 def test_the_shipped_definitions_cover_the_policy_forms():
     spec = load_spec(TEMPLATES)
-    assert {"info", "significance", "assessment", "agreement", "evaluation"} <= set(spec.forms)
+    assert {"info", "significance", "risk", "assessment", "agreement", "evaluation", "proposal"} <= set(spec.forms)
     features = spec.form("assessment").item("features")
     assert len(features.rows) == 10 and all(r.text for r in features.rows)
     assert [c.type for c in features.columns] == ["score", "longtext"]

@@ -150,8 +150,9 @@ class Env:
 
     @functools.cached_property
     def next_year(self) -> partxl.Workspace:
-        """The definitions as they will be next cycle: a question added to the information form (version 2) and a new form."""
-        templates = fc.next_years_templates(self.root / "next-year-templates")
+        """The definitions as they will be next cycle: a question added to the information form (its version up by one)
+        and a new form."""
+        templates = fc.next_years_templates(self.root / "next-year-templates", self.ws.spec.form("info").version)
         return partxl.Workspace.load(config=fc.config_file(self.root / "next-year.toml", self.ws.config.integrity_key,
                                                            templates=templates))
 
@@ -350,13 +351,14 @@ def _(env: Env) -> Made:
 
 @case("FORM_UNKNOWN", "error")
 def _(env: Env) -> Made:
-    return env.check(env.next_years_workbook), where(env.next_years_workbook.name, partnership="P001", form="risk")
+    return env.check(env.next_years_workbook), where(env.next_years_workbook.name, partnership="P001", form="audit")
 
 
 @case("FORM_VERSION_NEWER", "error")
 def _(env: Env) -> Made:
+    now = env.ws.spec.form("info").version
     return env.check(env.next_years_workbook), where(env.next_years_workbook.name, "Information", partnership="P001", form=INFO,
-                                                     says=("version 2", "(1)"))
+                                                     says=(f"version {now + 1}", f"({now})"))
 
 
 @case("FORM_VERSION_OLD", "warning")
@@ -364,7 +366,9 @@ def _(env: Env) -> Made:
     path = env.source("P001")  # this cycle's workbook, checked after the definitions were updated
     findings = env.check(path, env.next_year)
     assert ("MISSING", "Partnership website") in {(f.code, f.field) for f in findings}  # the question added since
-    return findings, where(path.name, "Information", partnership="P001", form=INFO, says=("version 1", "current version is 2"))
+    now = env.ws.spec.form("info").version
+    return findings, where(path.name, "Information", partnership="P001", form=INFO,
+                           says=(f"version {now}", f"current version is {now + 1}"))
 
 
 @case("SHEET_MISSING", "error")
@@ -400,7 +404,7 @@ def _(env: Env) -> Made:
 @case("ANSWER_CELL_DELETED", "error")
 def _(env: Env) -> Made:
     path = env.fill("P001 return (row deleted).xlsx", None, fc.delete_row_of("info_lead_officer"))
-    return env.check(path), where(path.name, "Information", field="Lead officer (Responsible Officer)", partnership="P001")
+    return env.check(path), where(path.name, "Information", field="Lead officer or Member (Responsible Officer)", partnership="P001")
 
 
 @case("IDENTITY_MISMATCH", "warning")
@@ -414,7 +418,7 @@ def _(env: Env) -> Made:
     issued_to = env.ws.check(env.source("P001")).metadata["issued_to"]
     other = next(o.name for o in env.ws.config.officers if o.name != issued_to)
     path = env.fill("P001 return (new officer).xlsx", {"info_lead_officer": other})
-    return env.check(path), where(path.name, **env.at("info_lead_officer"), field="Lead officer (Responsible Officer)",
+    return env.check(path), where(path.name, **env.at("info_lead_officer"), field="Lead officer or Member (Responsible Officer)",
                                   partnership="P001", value=other, says=(issued_to,))
 
 
@@ -442,13 +446,13 @@ def _answer(env: Env, code_name: str, typed: dict[str, Any], cell_name: str, lab
 @case("MISSING", "error")
 def _(env: Env) -> Made:
     return _answer(env, "missing", {"info_accountable_body": None}, "info_accountable_body",
-                   "Organisation the partnership is responsible to (accountable body)", form=INFO)
+                   "Organisation that the partnership is responsible to (accountable body)", form=INFO)
 
 
 @case("INVALID", "error")
 def _(env: Env) -> Made:
     return _answer(env, "invalid", {"info_council_funding": "about five thousand"}, "info_council_funding",
-                   "Council resources required year on year – funding (£ a year)", value="about five thousand")
+                   _label(env, "info", "council_funding"), value="about five thousand")
 
 
 @case("NOT_A_CHOICE", "error")
@@ -471,13 +475,14 @@ def _(env: Env) -> Made:
 
 @case("TOO_FEW_ROWS", "error")
 def _(env: Env) -> Made:
-    cleared = {f"info_reps_{row}_{column}": None for row in (1, 2) for column in ("name", "role", "started", "finished")}
+    reps = env.ws.spec.form("info").item("reps")
+    cleared = {f"info_reps_{row}_{column.id}": None for row in (1, 2) for column in reps.columns}  # type: ignore[union-attr]
     return _answer(env, "no representatives", cleared, "info_reps_1_name", "Council representative(s)", says=("at least 1 row",))
 
 
 @case("ERROR_VALUE", "error")
 def _(env: Env) -> Made:
-    return _answer(env, "error value", None, "info_council_funding", "Council resources required year on year – funding (£ a year)",
+    return _answer(env, "error value", None, "info_council_funding", _label(env, "info", "council_funding"),
                    fc.error_value("info_council_funding", "#DIV/0!"), value="#DIV/0!")
 
 
@@ -510,7 +515,7 @@ def _(env: Env) -> Made:
 @case("AGREEMENT_MISSING", "warning")
 def _(env: Env) -> Made:
     return _answer(env, "no agreement", {"info_has_agreement": "No", "info_agreement_type": None}, "info_has_agreement",
-                   "Does the partnership have a partnership agreement (e.g. constitution / terms of reference)?", value="No")
+                   _label(env, "info", "has_agreement"), value="No")
 
 
 @case("EXIT_STRATEGY_MISSING", "warning")
@@ -537,11 +542,100 @@ def _(env: Env) -> Made:
                    "Council representative(s)")
 
 
-@case("REPRESENTATIVE_CHANGED", "warning")
+@case("HANDOVER_NOT_RECORDED", "warning")
 def _(env: Env) -> Made:
     handover = {"info_reps_2_finished": dt.datetime(2026, 9, 30), "info_reps_3_name": "Cllr New Person",
-                "info_reps_3_role": "Cabinet Member", "info_reps_3_started": dt.datetime(2026, 10, 1)}
+                "info_reps_3_role": "Cabinet Member", "info_reps_3_started": dt.datetime(2026, 10, 1),
+                "info_reps_3_trustee_director": "No"}
     return _answer(env, "handover", handover, "info_reps_2_finished", "Council representative 2: Date finished", value="30/09/2026")
+
+
+@case("CATEGORY_STATUTORY_MISMATCH", "error")
+def _(env: Env) -> Made:  # P001 is statutory, filed under a non-statutory heading
+    return _answer(env, "category", {"info_category": "Community-based partnership"}, "info_category", "Type of arrangement",
+                   value="Community-based partnership", form=INFO)
+
+
+@case("FUNDS_NOT_AGREED", "warning")
+def _(env: Env) -> Made:
+    typed = {"info_budget_position": "Additional funds required", "info_additional_funds": 5000, "info_smt_agreed_funds": "No"}
+    return _answer(env, "funds not agreed", typed, "info_smt_agreed_funds", _label(env, "info", "smt_agreed_funds"), value="No")
+
+
+@case("RISKS_NOT_ON_SCORECARD", "warning")
+def _(env: Env) -> Made:
+    return _answer(env, "risks not on the scorecard", {"info_risk_scorecard": "No"}, "info_risk_scorecard",
+                   _label(env, "info", "risk_scorecard"), value="No")
+
+
+@case("AGREEMENT_TYPE_NOT_ACCEPTED", "warning")
+def _(env: Env) -> Made:  # this council asks a constitution of its statutory partnerships
+    ws = partxl.Workspace.load(config=fc.config_file(env.root / "agreements.toml", env.ws.config.integrity_key,
+                                                     policy='agreement_types = { "Statutory partnership" = ["Constitution"] }'))
+    path = env.fill("P001 return (agreement type).xlsx", {"info_agreement_type": "Terms of reference"})
+    return env.check(path, ws), where(path.name, **env.at("info_agreement_type"), field="Type of agreement", partnership="P001",
+                                      value="Terms of reference")
+
+
+@case("SIGNIFICANCE_EVIDENCE", "warning")
+def _(env: Env) -> Made:  # P001 shows features (a statutory duty, a grant over £100,000) but is called not significant
+    typed = {"significance_key_to_priorities": "No", "significance_national_influence": "No"}
+    return _answer(env, "not significant", typed, "significance_significant", "Significant partnership", value="No",
+                   form=_title(env, "significance"))
+
+
+RISK_GAPS = {  # code: (cell name, what is typed on the Risk checklist)
+    "RISK_TOR_NOT_AGREED": ("risk_tor_agreed", {}),
+    "RISK_RESPONSIBILITIES_UNDEFINED": ("risk_responsibilities_defined", {}),
+    "RISK_RESPONSIBILITIES_NOT_AGREED": ("risk_responsibilities_agreed", {}),
+    "RISK_ACCOUNTS_NOT_REPORTED": ("risk_accounts_reported", {}),
+    "RISK_NOT_ASSESSED": ("risk_council_assessed", {}),  # the Council leads P001
+    "RISK_ASSESSMENT_DISPUTED": ("risk_council_agrees", {"risk_lead_authority": "No", "risk_partnership_assessed": "Yes"}),
+    "RISK_LIABILITIES_UNDEFINED": ("risk_liabilities_defined", {}),
+    "RISK_NOT_INSURED": ("risk_insured", {}),
+    "RISK_REPORTING_FREQUENCY_UNSET": ("risk_reporting_frequency", {}),
+    "RISK_REPORTING_LINE_UNSET": ("risk_reporting_to", {}),
+}
+
+
+def _risk_gap(code: str) -> Callable[[Env], Made]:
+    cell, context = RISK_GAPS[code]
+
+    def make(env: Env) -> Made:
+        field = cell.removeprefix("risk_")
+        return _answer(env, code.lower(), {**context, cell: "No"}, cell, _label(env, "risk", field), value="No",
+                       form=_title(env, "risk"))
+    return make
+
+
+for _code in RISK_GAPS:
+    case(_code, "warning")(_risk_gap(_code))
+
+
+def _proposal_answer(env: Env, name: str, typed: dict[str, Any], cell: str, label: str, **more: Any) -> Made:
+    """The complete proposal of the consolidate tests with ``typed`` changed, checked as the officer would."""
+    blank = env.issued / "New partnership proposal.xlsx"
+    path = fc.edit(blank, env.folder / f"Youth voice proposal ({name}).xlsx", {**env._proposal(), **typed})
+    sheet, address = returns.names(blank)[cell]
+    return env.check(path), where(path.name, sheet, address, field=label, partnership="NEW", form=_title(env, "proposal"), **more)
+
+
+@case("CRITERION_NOT_MET", "warning")
+def _(env: Env) -> Made:
+    return _proposal_answer(env, "criterion", {"proposal_criteria_benefits_met": "No"}, "proposal_criteria_benefits_met",
+                            "Benefits to the district: Met?", value="No")
+
+
+@case("CANNOT_CONTRIBUTE", "warning")
+def _(env: Env) -> Made:
+    return _proposal_answer(env, "cannot contribute", {"proposal_can_contribute": "No"}, "proposal_can_contribute",
+                            _label(env, "proposal", "can_contribute"), value="No")
+
+
+@case("EIA_NOT_PLANNED", "warning")
+def _(env: Env) -> Made:
+    typed = {"proposal_eia": "No", "proposal_eia_details": "The partnership's actions affect no group differently."}
+    return _proposal_answer(env, "no EIA", typed, "proposal_eia", _label(env, "proposal", "eia"), value="No")
 
 
 def _label(env: Env, form: str, field: str) -> str:

@@ -94,9 +94,11 @@ def test_the_schema_names_what_definitions_py_knows():
     assert set(defs["section"]["properties"]) == {"title", "fields"}
     assert set(defs["fixed_row"]["properties"]) == {"id", "label", "text"}
     assert set(defs["condition"]["properties"]) == {"field", "equals"}
-    assert set(defs["computed"]["properties"]) == {"id", "label", "kind", "field", "fields", "threshold"}
+    assert set(defs["computed"]["properties"]) == {"id", "label", "kind", "field", "fields", "threshold", "fields_from"}
+    assert set(defs["computed"]["properties"]["fields_from"]["enum"]) == d.FIELDS_FROM
     assert set(defs["rule"]["properties"]) == {"kind", "field", "other", "when", "equals", "message", "severity", "code",
-                                              "months", "months_from", "unless", "title"}
+                                              "months", "months_from", "unless", "title", "by", "setting"}
+    assert set(defs["rule"]["properties"]["setting"]["enum"]) == d.SETTINGS
     assert set(workbook["$defs"]["workbook"]["properties"]) == {"title", "forms", "steps"}
 
 
@@ -159,18 +161,18 @@ BROKEN = [
     ("info.yaml", "        label: Name of partnership\n", "        label:\n", "'label' is empty", "$.sections[0].fields[0].label"),
     # choices
     ("info.yaml", "        choices:\n          - Within existing budgets\n          - Additional funds required\n"
-     "          - No financial commitment\n", "", "a choice field needs 'choices'", "$.sections[1].fields[2]"),
+     "          - No financial commitment\n", "", "a choice field needs 'choices'", "$.sections[1].fields[4]"),
     ("info.yaml", "        choices:\n          - Within existing budgets\n          - Additional funds required\n"
-     "          - No financial commitment\n", "        choices: []\n", "'choices' is an empty list", "$.sections[1].fields[2].choices"),
+     "          - No financial commitment\n", "        choices: []\n", "'choices' is an empty list", "$.sections[1].fields[4].choices"),
     ("info.yaml", "          - No financial commitment\n", "          - No financial commitment\n          -\n",
-     "choice 4 is empty", "$.sections[1].fields[2].choices[3]"),
+     "choice 4 is empty", "$.sections[1].fields[4].choices[3]"),
     ("info.yaml", "          - No financial commitment\n", "          - No financial commitment\n          - true\n",
-     "choice 4 should be text, found True", "$.sections[1].fields[2].choices[3]"),
+     "choice 4 should be text, found True", "$.sections[1].fields[4].choices[3]"),
     ("info.yaml", "          - No financial commitment\n", "          - No financial commitment\n          - Within existing budgets\n",
-     "the same choice is listed twice", "$.sections[1].fields[2].choices"),
-    ("info.yaml", "        choices_from: officers\n", "        choices_from: staff\n",
+     "the same choice is listed twice", "$.sections[1].fields[4].choices"),
+    ("info.yaml", "        choices_from: leads\n", "        choices_from: staff\n",
      "choices_from 'staff' is not known", "$.sections[0].fields[2].choices_from"),
-    ("info.yaml", "        choices_from: officers\n", "        choices_from: officers\n        choices: [Me, You]\n",
+    ("info.yaml", "        choices_from: leads\n", "        choices_from: leads\n        choices: [Me, You]\n",
      "not both", "$.sections[0].fields[2]"),
     ("info.yaml", "        max_length: 200\n        register: Partnership name\n",
      "        max_length: 200\n        choices: [A, B]\n        register: Partnership name\n",
@@ -191,36 +193,37 @@ BROKEN = [
     # the form, sections, rules, computed values
     ("significance.yaml", "id: significance\n", "id: meta\n", "reserved", "$.id"),
     ("significance.yaml", "id: significance\n", "id: significance_form\n", "should start with a lower-case letter", "$.id"),
-    ("significance.yaml", "version: 1\n", "version: 0\n", "version should be 1 or more", "$.version"),
-    ("significance.yaml", "version: 1\n", 'version: "1"\n', "'version' should be a whole number", "$.version"),
+    ("significance.yaml", "version: 2\n", "version: 0\n", "version should be 1 or more", "$.version"),
+    ("significance.yaml", "version: 2\n", 'version: "1"\n', "'version' should be a whole number", "$.version"),
     ("significance.yaml", "sheet: Significance\n", "sheet: 'Significance: the scorecard'\n", "sheet name", "$.sheet"),
     ("significance.yaml", "  - title: Resources at the disposal of the partnership\n",
-     "  - title: Resources at the disposal of the partnership\n    intro: More\n", "unknown key(s) intro", "$.sections[1]"),
+     "  - title: Resources at the disposal of the partnership\n    intro: More\n", "unknown key(s) intro", "$.sections[2]"),
     ("significance.yaml", "    threshold: grant_threshold\n", "    threshold: grant_treshold\n",
      "threshold 'grant_treshold' is not a setting", "$.computed[0].threshold"),
     ("significance.yaml", "    kind: any_yes\n    fields: [major_service,", "    kind: any_yes\n    feilds: [major_service,",
      "unknown key(s) feilds", "$.computed[1]"),
-    ("significance.yaml", "    equals: \"Yes\"\n    severity: warning\n", "    severity: warning\n",
-     "an implies rule needs 'equals'", "$.rules[0]"),
-    ("significance.yaml", "    severity: warning\n", "    severity: warn\n", "severity should be error or warning", "$.rules[0].severity"),
-    ("info.yaml", "    code: REVIEW_OVERDUE\n", "    code: review_overdue\n", "should be capitals", "$.rules[7].code"),
+    ("significance.yaml", "    equals: \"Yes\"\n    severity: warning\n    message: The Information",
+     "    severity: warning\n    message: The Information", "an implies rule needs 'equals'", "$.rules[0]"),
+    ("significance.yaml", "    severity: warning\n    message: The Information", "    severity: warn\n    message: The Information",
+     "severity should be error or warning", "$.rules[0].severity"),
+    ("info.yaml", "    code: REVIEW_OVERDUE\n", "    code: review_overdue\n", "should be capitals", "$.rules[13].code"),
     ("info.yaml", "    months_from: review_interval_months\n    code: REVIEW_OVERDUE\n", "    code: REVIEW_OVERDUE\n",
-     "an overdue rule needs 'months_from'", "$.rules[7]"),
+     "an overdue rule needs 'months_from'", "$.rules[13]"),
     ("info.yaml", "    months_from: review_interval_months\n    code: REVIEW_OVERDUE\n",
      "    months_from: review_months\n    code: REVIEW_OVERDUE\n",
-     "months_from 'review_months' is not a setting", "$.rules[7].months_from"),
+     "months_from 'review_months' is not a setting", "$.rules[13].months_from"),
     ("info.yaml", "    months_from: review_interval_months\n    code: REVIEW_OVERDUE\n", "    months: 0\n    code: REVIEW_OVERDUE\n",
-     "months should be 1 or more", "$.rules[7].months"),
+     "months should be 1 or more", "$.rules[13].months"),
     ("info.yaml", '    when: {field: has_agreement, equals: "Yes"}\n', "    when: {field: has_agreement, is: \"Yes\"}\n",
      "unknown key(s) is", "$.rules[3].when"),
     # workbook.yaml
     ("workbook.yaml", "  annual:\n    title: Annual partnership return\n",
      "  annual:\n    title: Annual partnership return\n    colour: red\n", "unknown key(s) colour", "$.workbooks.annual"),
     ("workbook.yaml", "    title: Evaluation of an ended partnership\n", "", "'title' is missing", "$.workbooks.ended"),
-    ("workbook.yaml", "forms: [info, significance, agreement]", "forms: [info, significance, info]",
+    ("workbook.yaml", "forms: [info, proposal, significance, agreement]", "forms: [info, proposal, significance, info]",
      "duplicate form 'info'", "$.workbooks.proposal.forms"),
-    ("workbook.yaml", "forms: [info, significance, agreement]", "forms: [info, significance, agreement_form]",
-     "no definition file", "$.workbooks.proposal.forms[2]"),
+    ("workbook.yaml", "forms: [info, proposal, significance, agreement]", "forms: [info, proposal, significance, agreement_form]",
+     "no definition file", "$.workbooks.proposal.forms[3]"),
     ("workbook.yaml", "      - Answer the questions on the Evaluation sheet; the outcomes and the lessons learnt are needed.\n",
      "      - Answer the questions on the Evaluation sheet: the outcomes and the lessons learnt are needed.\n",
      "step 2 should be text, found {", "$.workbooks.ended.steps[1]"),

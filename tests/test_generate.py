@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from partxl.forms.definitions import Table
+from partxl.forms.definitions import Table, load_spec
 from partxl.issue.metadata import Metadata, sign, verify
 
 from .conftest import SAMPLE_REGISTER, run_cli
@@ -145,7 +145,8 @@ def test_metadata_is_hidden_complete_and_signed(issued, config):
     assert meta["partnership_id"] == "P001"
     assert meta["cycle"] == config.cycle and meta["deadline"] == config.deadline.isoformat()
     assert meta["issued_to"] == "Alan Whitfield" and meta["issued_to_email"].endswith("@wexbridge-dc.example")
-    assert meta["forms"] == "info@1,significance@1,assessment@1,agreement@1,evaluation@1"
+    assert meta["forms"] == ",".join(f"{f.id}@{f.version}" for f in load_spec().workbooks["annual"].forms)
+    assert meta["forms"].startswith("info@2,significance@2,risk@1,assessment@1,")
     signature = meta.pop("signature")
     data = Metadata(**meta)
     assert verify(data, signature, config.integrity_key)

@@ -17,6 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from partxl.forms.definitions import load_spec
+from partxl.forms.layout import layout_form
+
 from . import finding_cases as fc
 from .conftest import SAMPLE_REGISTER, run_cli
 
@@ -112,7 +115,8 @@ def test_a_resend_with_an_error_keeps_the_last_good_answers_and_is_chased(cycle,
     assert files["P003 return.xlsx"] == "Accepted" and files["P003 resend.xlsx"] == "Not accepted: has errors"
     assert status["P003"] == "with errors"
     body = _mail_to(mail, generated, "P003")
-    assert "P003 resend.xlsx" in body and "Information!B16" in body  # the resend's problem, to the cell
+    funding = layout_form(load_spec().form("info")).by_name["info_council_funding"].a1
+    assert "P003 resend.xlsx" in body and f"Information!{funding}" in body  # the resend's problem, to the cell
 
 
 def test_a_corrected_return_supersedes_the_one_with_errors(cycle, status):

@@ -21,8 +21,8 @@ def _start_here(path: Path) -> dict[str, tuple[str, object]]:
 def test_the_evaluation_workbook_counts_what_the_concluded_reason_requires(generated: Path):
     ceased = next(p for p in generated.glob("*.xlsx") if openpyxl.load_workbook(p).sheetnames[2:] == ["Evaluation"])
     formula, count = _start_here(ceased)["Evaluation"]
-    assert "evaluation_lessons" in formula and "evaluation_outcomes" in formula
-    assert count == 2  # the reason is pre-filled "Partnership concluded": the outcomes and the lessons are needed
+    assert "evaluation_lessons" in formula and "evaluation_outcomes" in formula and "evaluation_reason_details" in formula
+    assert count == 3  # the reason is pre-filled "Partnership concluded": the outcomes, the lessons and why are needed
 
 
 def test_a_used_row_and_a_yes_make_answers_required_in_the_count(spec):

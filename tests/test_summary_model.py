@@ -35,7 +35,8 @@ AFTER_DEADLINE = dt.date(2027, 2, 15)
 
 def record(pid: str, name: str, category: str, *, status: str = "Active", grant: float | None = None,
            funding: float | None = None, features: tuple[str, ...] = (), scores: dict[str, int] | None = None,
-           evidence: dict[str, str] | None = None, returned: dt.date | None = None, **answers: Any) -> partxl.Record:
+           evidence: dict[str, str] | None = None, returned: dt.date | None = None, key: bool = False,
+           **answers: Any) -> partxl.Record:
     """A partnership as the register holds it: answers keyed by cell name (``info_name``, ``assessment_features_trust_score``…)."""
     values: dict[str, Any] = {"info_name": name, "info_category": category, "info_lead_officer": f"Officer {pid}",
                               "info_risks": "Stated", "info_has_agreement": "Yes", "info_exit_strategy": "Yes"}
@@ -45,6 +46,8 @@ def record(pid: str, name: str, category: str, *, status: str = "Active", grant:
         values[contract.COUNCIL_FUNDING.cell] = funding
     for feature in ("major_service", "senior_representation", "significant_resource", "high_risk", "statutory_duty"):
         values[f"significance_{feature}"] = "Yes" if feature in features else "No"
+    values["significance_key_to_priorities"] = "Yes" if key else "No"  # a defining question: what makes it significant
+    values["significance_national_influence"] = "No"
     for key, score in (scores or {}).items():
         values[contract.SCORES.column(key, "score")] = score
     for key, text in (evidence or {}).items():
@@ -63,11 +66,11 @@ def register() -> list[partxl.Record]:
     return [
         record("P1", "Alpha Board", contract.STATUTORY, grant=100_000, funding=5_000, features=("major_service",),
                scores={"trust": 1, "well_governed": 2, "leadership": 4}, evidence={"trust": "Minutes 2026"},
-               returned=dt.date(2026, 10, 1)),
+               returned=dt.date(2026, 10, 1), key=True),
         record("P2", "Beta Forum", contract.NETWORK, status="Ended", grant=99_999.99, funding=1_000.5,
                scores={"trust": 2, "inclusive": 3}, returned=dt.date(2027, 2, 1), info_has_agreement="No"),
         record("P3", "Gamma Group", contract.COMMUNITY, info_risks=None),
-        record("P4", "Delta Trust", contract.COMMUNITY, grant=250_000, scores=ALL_FOURS, returned=dt.date(2027, 1, 29)),
+        record("P4", "Delta Trust", contract.COMMUNITY, grant=250_000, scores=ALL_FOURS, returned=dt.date(2027, 1, 29), key=True),
     ]
 
 
@@ -106,6 +109,7 @@ def test_counts_per_category_and_status(model: s.SummaryModel):
         (contract.STATUTORY, 1, 0, 1, 1),
         (contract.COMMUNITY, 2, 0, 2, 1),
         (contract.NETWORK, 0, 1, 1, 0),
+        (contract.OTHER_NON_STATUTORY, 0, 0, 0, 0),  # every heading of the policy's register, even an empty one
     ]
 
 
@@ -119,10 +123,13 @@ def test_grants_at_or_above_the_threshold_and_the_totals(model: s.SummaryModel):
 
 
 def test_significant_partnerships_and_their_features(model: s.SummaryModel):
-    assert model.significant.features[0] == "Delivers a major service" and len(model.significant.features) == 5
+    assert model.significant.features[:3] == ("Key to Community Strategy / Corporate Plan",
+                                              "Influences national or regional thinking", "Delivers a major service")
+    assert len(model.significant.features) == 7  # the two defining questions, then the five yes/no features
+    assert model.significant.test == "Key to Community Strategy / Corporate Plan; Influences national or regional thinking"
     alpha, delta = model.significant.rows
-    assert alpha.answers == ("Yes", "No", "No", "No", "No") and alpha.features == 2  # the service and the grant
-    assert delta.answers == ("No",) * 5 and delta.features == 1
+    assert alpha.answers == ("Yes", "No", "Yes", "No", "No", "No", "No") and alpha.features == 2  # the service and the grant
+    assert delta.answers == ("Yes", "No") + ("No",) * 5 and delta.features == 1
 
 
 def test_score_distribution_and_heat_map(model: s.SummaryModel):
@@ -136,8 +143,8 @@ def test_score_distribution_and_heat_map(model: s.SummaryModel):
     assert sorted(given) == sorted(v for n, count in model.overview.scores.items() for v in [n] * count)
 
 
-def test_priorities_are_exactly_the_ones_and_twos(model: s.SummaryModel):
-    assert [(p.id, p.feature, p.score, p.evidence) for p in model.priorities] == [
+def test_low_scores_are_exactly_the_ones_and_twos(model: s.SummaryModel):
+    assert [(p.id, p.feature, p.score, p.evidence) for p in model.low_scores] == [
         ("P1", "9. Trust", 1, "Minutes 2026"),
         ("P1", "2. Well governed", 2, ""),
         ("P2", "9. Trust", 2, ""),
@@ -209,7 +216,7 @@ def _backwards(pen: s.Pen, model: s.SummaryModel, front: Any) -> None:
     scores = s.heat_map_sheet(pen, model.heat_map)
     s.overview_sheet(pen, front, model.overview, partnerships, scores, money)
     s.compliance_sheet(pen, model.compliance)
-    s.priorities_sheet(pen, model.priorities)
+    s.low_scores_sheet(pen, model.low_scores)
     s.significant_sheet(pen, model.significant)
 
 
@@ -222,7 +229,7 @@ def test_drawing_the_sheets_in_another_order_gives_the_same_overview_formulas(sp
     other = _draw(model, _backwards)
     assert other.sheetnames[:2] == ["Overview", "Partnerships"]  # the tab order did change
     assert _formulas(other["Overview"]) == _formulas(usual["Overview"])
-    assert len(_formulas(usual["Overview"])) == 7 + 4 + 3 * 4 + 4  # headlines, one per return state, categories, scores
+    assert len(_formulas(usual["Overview"])) == 7 + 4 + 4 * len(contract.CATEGORY_ORDER) + 4  # headlines, states, 4 a category, scores
 
 
 def test_every_overview_formula_points_at_the_column_it_counts(model: s.SummaryModel):
@@ -276,7 +283,7 @@ def test_the_overview_uses_only_the_ranges_it_is_given(model: s.SummaryModel):
     assert formulas["B5"] == "=COUNTA(Elsewhere!id)"
     assert formulas["B13"] == '=COUNTIF(Flags!Z:Z,"Yes")'
     assert formulas["B19"] == f'=COUNTIFS(Elsewhere!category,"{contract.STATUTORY}",Elsewhere!status,"Active")'
-    assert formulas["B25"] == "=COUNTIF(Scores!X1:Y2,1)"
+    assert formulas[f"B{22 + len(contract.CATEGORY_ORDER)}"] == "=COUNTIF(Scores!X1:Y2,1)"  # under the table of categories
     referred = {m for f in formulas.values() for m in re.findall(r"(\w+)!", f)}
     assert referred == {"Elsewhere", "Flags", "Scores"}
 

@@ -86,7 +86,8 @@ def test_the_grant_threshold_is_at_or_above(spec, config, grant, over):
     values = {contract.ANNUAL_GRANT.cell: grant} if grant is not None else {}
     known = facts(_record(**values), spec, config, AS_OF)
     assert known.grant_over_threshold == over
-    assert (known.significant == "Yes") == (over == "Yes")  # nothing else makes this one significant
+    assert ("Grant of £100,000 or more" in known.features) == (over == "Yes")  # the grant: a feature of a significant one
+    assert known.significant == "No"  # a feature is evidence: the defining questions make a partnership significant
 
 
 def test_facts_of_scores_reviews_and_representatives(spec, config):

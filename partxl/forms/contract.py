@@ -17,10 +17,18 @@ from partxl.forms.names import cell_name
 STATUTORY = "Statutory partnership"
 COMMUNITY = "Community-based partnership"
 NETWORK = "Network group / forum"
+OTHER_NON_STATUTORY = "Other non-statutory partnership"
 CONTRACTUAL = "Contractual arrangement"
 SHARED_SERVICE = "Shared service"
-CATEGORY_ORDER = (STATUTORY, COMMUNITY, NETWORK)  # the register's order (Partnership Policy)
-EXCLUDED_CATEGORIES = (CONTRACTUAL, SHARED_SERVICE)  # not partnerships under the policy: left off the register
+JOINT_WORKING = "Joint working / collaborative working arrangement"
+GRANT_RECIPIENT = "Grant recipient"
+COMMISSIONED = "Commissioned service"
+# The register's order (Partnership Policy, "The Partnership Register"): Statutory Partnerships, then Non-Statutory
+# Partnerships: community based partnerships and network groups / forums, then any other non-statutory partnership.
+CATEGORY_ORDER = (STATUTORY, COMMUNITY, NETWORK, OTHER_NON_STATUTORY)
+NON_STATUTORY = (COMMUNITY, NETWORK, OTHER_NON_STATUTORY)
+# Not partnerships under the policy (its Definitions, and the significance guidance): left off the register.
+EXCLUDED_CATEGORIES = (CONTRACTUAL, SHARED_SERVICE, JOINT_WORKING, GRANT_RECIPIENT, COMMISSIONED)
 CONCLUDED = "Partnership concluded"  # the evaluation's reason once a partnership has ended
 
 
@@ -69,6 +77,8 @@ REPRESENTATIVES = Needed("info", "reps", ("table",), "current representatives an
 ANNUAL_GRANT = Needed("significance", "annual_grant", ("money",), "the grant threshold flag for finance")
 GRANT_OVER_THRESHOLD = Needed("significance", "grant_over_threshold", ("computed",), "the grant threshold flag")
 SIGNIFICANT = Needed("significance", "significant", ("computed",), "which partnerships are significant")
+SHOWS_FEATURES = Needed("significance", "shows_features", ("computed",),
+                        "the features of a significant partnership each shows (the evidence of significance)")
 SCORES = Needed("assessment", "features", ("table",), "the assessment scores, heat map and priorities for action",
                 columns={"score": ("score",), "evidence": _TEXT}, fixed=True)
 EVALUATION_REASON = Needed("evaluation", "reason", ("choice",), "whether an ended partnership has been evaluated",
@@ -77,4 +87,4 @@ LESSONS = Needed("evaluation", "lessons", _TEXT, "whether an ended partnership h
 
 NEEDED = (NAME, CATEGORY, LEAD_OFFICER, ACCOUNTABLE_BODY, COUNCIL_FUNDING, ADDITIONAL_FUNDS, BUDGET_POSITION, HAS_AGREEMENT,
           AGREEMENT_TYPE, EXIT_STRATEGY, REVIEW_DATE, DATE_FORMED, END_DATE, RISKS, REPRESENTATIVES, ANNUAL_GRANT,
-          GRANT_OVER_THRESHOLD, SIGNIFICANT, SCORES, EVALUATION_REASON, LESSONS)
+          GRANT_OVER_THRESHOLD, SIGNIFICANT, SHOWS_FEATURES, SCORES, EVALUATION_REASON, LESSONS)

@@ -9,14 +9,14 @@ field, before any workbook is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from partxl.config import TEMPLATES_DIR
+from partxl.config import DEFAULTS_PATH, TEMPLATES_DIR, Config, ConfigError
 from partxl.errors import PartxlError
 from partxl.forms import contract
 from partxl.forms.fieldtypes import TABLE, TYPES
@@ -29,15 +29,18 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FORM_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 RESERVED_FORM_IDS = {"meta", "list", "cfg"}
-CHOICE_SOURCES = {"strategic_objectives", "officers"}
-RULE_KINDS = {"not_before", "required_if", "implies", "flag", "overdue", "past", "current_row", "recent"}
+CHOICE_SOURCES = {"strategic_objectives", "officers", "leads"}
+RULE_KINDS = {"not_before", "required_if", "implies", "flag", "overdue", "past", "current_row", "recent", "accepted"}
 RULE_DEFAULTS = {  # kind: (finding code, severity) unless the rule says otherwise
     "not_before": ("DATE_ORDER", "error"), "required_if": ("MISSING_CONDITIONAL", "error"),
     "implies": ("INCONSISTENT", "warning"), "flag": ("FLAGGED", "warning"), "overdue": ("OVERDUE", "warning"),
     "past": ("PAST_DATE", "warning"), "current_row": ("NO_CURRENT_ROW", "warning"), "recent": ("RECENT_DATE", "warning"),
+    "accepted": ("NOT_ACCEPTED", "warning"),
 }
 MONTHS_FROM = {"review_interval_months"}
+SETTINGS = {"agreement_types"}  # the settings ([policy] in partxl.toml) an accepted rule reads its lists from
 THRESHOLDS = {"grant_threshold"}  # the settings ([policy] in partxl.toml) an at_least value compares with
+FIELDS_FROM = {"significant_if"}  # the settings ([policy]) an any_yes value may take its answers from
 COMPUTED_KINDS = {"at_least", "any_yes"}
 SEVERITIES = {"error", "warning"}
 
@@ -65,6 +68,8 @@ class Field:
     max: float | None = None
     max_length: int | None = None
     register: str | None = None
+    choice_help: tuple[tuple[str, str], ...] = ()  # (choice, what it means): printed under the question, a row each
+    only_in: tuple[str, ...] = ()  # the kinds of workbook that ask it (workbook.yaml); empty: every kind
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class Table:
     row_header: str = ""
     text_header: str = ""
     type: str = TABLE
+    only_in: tuple[str, ...] = ()
 
     @property
     def fixed(self) -> bool:
@@ -124,9 +130,13 @@ class Rule:
     not_before: ``field`` is not before ``other``.   required_if: ``field`` is needed ``when``.
     implies: ``when`` holds, so ``field`` should equal ``equals``.   flag: ``field`` equals ``equals``.
     overdue: the date ``field`` is more than ``months`` (or the configured ``months_from``) ago.
-    past: the date ``field`` has passed, ``unless`` another answer says it was dealt with.
+    past: the date ``field`` has passed, ``unless`` another answer says it was dealt with (or, without ``equals``, is
+    given at all).
     current_row: a repeating table has rows but none with ``field`` (a column) empty.
-    recent: the date ``field`` falls within the last ``months`` (or ``months_from``): a reminder.
+    recent: the date ``field`` falls within the last ``months`` (or ``months_from``), ``unless`` as for past.
+    accepted: ``field`` is one of the answers the setting ``setting`` accepts for the answer in ``by`` (a category's
+    agreement types, say); answers it lists nothing for accept anything.
+    A reference may also name one of the form's worked-out values (``significant``).
     """
 
     kind: str
@@ -143,9 +153,11 @@ class Rule:
     unless_field: str | None = None
     unless_equals: str | None = None
     title: str = ""  # a short name for summaries, e.g. "Review overdue"
+    by: str | None = None
+    setting: str | None = None
 
     def refs(self) -> list[str]:
-        return [r for r in (self.field, self.other, self.when_field, self.unless_field) if r]
+        return [r for r in (self.field, self.other, self.when_field, self.unless_field, self.by) if r]
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,7 @@ class Computed:
     field: str | None = None
     fields: tuple[str, ...] = ()
     threshold: str | None = None
+    fields_from: str | None = None  # instead of fields: a setting that lists them ([policy] significant_if)
 
 
 @dataclass(frozen=True)
@@ -180,6 +193,42 @@ class Form:
     def item(self, item_id: str) -> Item:
         return next(i for i in self.items() if i.id == item_id)
 
+    def label_of(self, item_id: str) -> str:
+        """The label of a question or of a worked-out value, as findings name it."""
+        found = next((i for i in self.items() if i.id == item_id), None) or next(c for c in self.computed if c.id == item_id)
+        return found.label
+
+    def asked_in(self, workbook: str) -> Form:
+        """This form as the kind of workbook ``workbook`` asks it: without the questions (or table columns) that only
+        other kinds ask (``only_in``), such as the annual review's in a proposal, nor the rules and worked-out values
+        that use them."""
+        def asked(item: Field | Table) -> bool:
+            return not item.only_in or workbook in item.only_in
+
+        gone = {i.id for i in self.items() if not asked(i)}
+        gone |= {f"{t.id}.{c.id}" for t in self.items() if isinstance(t, Table) for c in t.columns if not asked(c)}
+        if not gone:
+            return self
+
+        def uses_gone(refs: Iterable[str | None]) -> bool:
+            return any(ref and ":" not in ref and (ref in gone or ref.partition(".")[0] in gone) for ref in refs)
+
+        def kept(item: Item) -> Item:
+            if isinstance(item, Table):
+                return replace(item, columns=tuple(c for c in item.columns if f"{item.id}.{c.id}" not in gone))
+            return item
+
+        computed = []
+        for comp in self.computed:
+            if uses_gone((comp.field, *comp.fields)):
+                gone.add(comp.id)
+            else:
+                computed.append(comp)
+        sections = tuple(Section(s.title, items) for s in self.sections
+                         if (items := tuple(kept(i) for i in s.items if i.id not in gone)))
+        rules = tuple(r for r in self.rules if not uses_gone(r.refs()))
+        return replace(self, sections=sections, rules=rules, computed=tuple(computed))
+
 
 @dataclass(frozen=True)
 class WorkbookKind:
@@ -201,8 +250,8 @@ class Spec:
         return self.forms[form_id]
 
     def ordered_forms(self) -> list[Form]:
-        """Forms in the order of the annual workbook, then any others: the order a reader expects."""
-        first = list(self.workbooks["annual"].forms)
+        """Every form, whole, in the order of the annual workbook, then any others: the order a reader expects."""
+        first = [self.forms[f.id] for f in self.workbooks["annual"].forms]
         return first + [f for f in self.forms.values() if f not in first]
 
 
@@ -268,9 +317,9 @@ def _wrong_kind(what: str, kind: type | tuple[type, ...], value: Any) -> str:
 
 
 _FIELD_KEYS = {"id", "label", "type", "help", "required", "choices", "choices_from", "min", "max",
-               "max_length", "register"}
+               "max_length", "register", "only_in"}
 _TABLE_KEYS = {"id", "label", "type", "help", "rows", "min_rows", "columns", "register",
-               "row_header", "text_header"}
+               "row_header", "text_header", "only_in"}
 
 
 def _field(path: Path, where: str, data: Any) -> Field:
@@ -281,7 +330,7 @@ def _field(path: Path, where: str, data: Any) -> Field:
     ftype = r.get("type", str)
     if ftype not in TYPES:
         raise r.fail(f"unknown type {ftype!r}; the types are {', '.join(sorted(TYPES))}")
-    choices = _choices(r)
+    choices, choice_help = _choices(r)
     source = r.get("choices_from", str, None)
     if ftype == "choice":
         if not choices and not source:
@@ -301,23 +350,44 @@ def _field(path: Path, where: str, data: Any) -> Field:
     return Field(
         id=fid, label=r.get("label", str), type=ftype, help=r.get("help", str, ""),
         required=r.get("required", bool, False), choices=choices, choices_from=source,
-        min=lo, max=hi, max_length=max_length, register=r.get("register", str, None),
+        min=lo, max=hi, max_length=max_length, register=r.get("register", str, None), choice_help=choice_help,
+        only_in=_only_in(r),
     )
 
 
-def _choices(r: _Reader) -> tuple[str, ...]:
-    """A choice list, each answer the text written (the loader keeps ``10`` or ``1.50`` as text)."""
+def _only_in(r: _Reader) -> tuple[str, ...]:
+    """The kinds of workbook that ask a question (checked against workbook.yaml once it is read)."""
+    kinds = r.get("only_in", list, [])
+    if "only_in" in r.data and not kinds:
+        raise r.fail("'only_in' is an empty list: leave it out for a question every workbook asks")
+    for i, kind in enumerate(kinds):
+        if not isinstance(kind, str):
+            raise r.fail(_wrong_kind(f"item {i + 1} of 'only_in'", str, kind))
+    return tuple(kinds)
+
+
+def _choices(r: _Reader) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A choice list, each answer the text written (the loader keeps ``10`` or ``1.50`` as text), and what the
+    choices given as ``{label: …, help: …}`` mean."""
     raw = r.get("choices", list, [])
     if "choices" in r.data and not raw:
         raise r.fail("'choices' is an empty list")
+    labels: list[str] = []
+    meanings: list[tuple[str, str]] = []
     for i, choice in enumerate(raw):
+        if isinstance(choice, dict):
+            c = _Reader(r.path, f"{r.where} choice {i + 1}", choice)
+            c.only({"label", "help"})
+            choice = c.get("label", str)
+            meanings.append((choice, c.get("help", str)))
         if not isinstance(choice, str):
             raise r.fail(_wrong_kind(f"choice {i + 1}", str, choice))
         if not choice.strip():
             raise r.fail(f"choice {i + 1} is empty")
-    if len({c.casefold() for c in raw}) != len(raw):
+        labels.append(choice)
+    if len({c.casefold() for c in labels}) != len(labels):
         raise r.fail("the same choice is listed twice")
-    return tuple(raw)
+    return tuple(labels), tuple(meanings)
 
 
 def _table(path: Path, where: str, data: dict[str, Any]) -> Table:
@@ -347,7 +417,7 @@ def _table(path: Path, where: str, data: dict[str, Any]) -> Table:
     return Table(
         id=tid, label=r.get("label", str), columns=columns, rows=rows, help=r.get("help", str, ""),
         min_rows=min_rows, register=r.get("register", str, None),
-        row_header=r.get("row_header", str, ""), text_header=r.get("text_header", str, ""),
+        row_header=r.get("row_header", str, ""), text_header=r.get("text_header", str, ""), only_in=_only_in(r),
     )
 
 
@@ -371,23 +441,27 @@ def _item(path: Path, where: str, data: Any) -> Item:
     return _field(path, where, data)
 
 
-def _condition(path: Path, where: str, raw: Any) -> tuple[str | None, str | None]:
+def _condition(path: Path, where: str, raw: Any, *, answered: bool = False) -> tuple[str | None, str | None]:
+    """``{field: …, equals: …}``; with ``answered``, ``equals`` may be left out: the condition is then that the
+    field is answered at all (None)."""
     if raw is None:
         return None, None
     w = _Reader(path, where, raw)
     w.only({"field", "equals"})
+    if answered and "equals" not in w.data:
+        return w.get("field", str), None
     return w.get("field", str), str(w.get("equals", (str, int, float)))
 
 
 def _rule(path: Path, where: str, data: Any) -> Rule:
     r = _Reader(path, where, data)
     r.only({"kind", "field", "other", "when", "equals", "message", "severity", "code", "months", "months_from", "unless",
-            "title"})
+            "title", "by", "setting"})
     kind = r.get("kind", str)
     if kind not in RULE_KINDS:
         raise r.fail(f"unknown rule kind {kind!r}; the kinds are {', '.join(sorted(RULE_KINDS))}")
     when_field, when_equals = _condition(path, f"{where} 'when'", r.get("when", dict, None))
-    unless_field, unless_equals = _condition(path, f"{where} 'unless'", r.get("unless", dict, None))
+    unless_field, unless_equals = _condition(path, f"{where} 'unless'", r.get("unless", dict, None), answered=True)
     code, severity = RULE_DEFAULTS[kind]
     rule = Rule(
         kind=kind, field=r.get("field", str), message=r.get("message", str), code=r.get("code", str, code),
@@ -396,6 +470,7 @@ def _rule(path: Path, where: str, data: Any) -> Rule:
         months=r.get("months", int, None), months_from=r.get("months_from", str, None),
         unless_field=unless_field, unless_equals=unless_equals,
         title=r.get("title", str, "") or r.get("code", str, code).replace("_", " ").capitalize(),
+        by=r.get("by", str, None), setting=r.get("setting", str, None),
     )
     if rule.severity not in SEVERITIES:
         raise r.fail(f"severity should be error or warning, found {rule.severity!r}")
@@ -405,9 +480,11 @@ def _rule(path: Path, where: str, data: Any) -> Rule:
         raise r.fail(f"months should be 1 or more, found {rule.months}")
     if rule.months_from and rule.months_from not in MONTHS_FROM:
         raise r.fail(f"months_from {rule.months_from!r} is not a setting; use {', '.join(sorted(MONTHS_FROM))}")
+    if rule.setting and rule.setting not in SETTINGS:
+        raise r.fail(f"setting {rule.setting!r} is not a setting; use {', '.join(sorted(SETTINGS))}")
     needs = {"not_before": ("other",), "required_if": ("when_field",), "implies": ("when_field", "equals"),
              "flag": ("equals",), "overdue": ("months_from" if rule.months is None else "months",),
-             "recent": ("months_from" if rule.months is None else "months",)}
+             "recent": ("months_from" if rule.months is None else "months",), "accepted": ("by", "setting")}
     for attr in needs.get(kind, ()):
         if getattr(rule, attr) is None:
             article = "an" if kind[0] in "aeiou" else "a"
@@ -417,7 +494,7 @@ def _rule(path: Path, where: str, data: Any) -> Rule:
 
 def _computed(path: Path, where: str, data: Any) -> Computed:
     r = _Reader(path, where, data)
-    r.only({"id", "label", "kind", "field", "fields", "threshold"})
+    r.only({"id", "label", "kind", "field", "fields", "threshold", "fields_from"})
     cid = r.ident()
     kind = r.get("kind", str)
     if kind not in COMPUTED_KINDS:
@@ -428,14 +505,16 @@ def _computed(path: Path, where: str, data: Any) -> Computed:
             raise r.fail(_wrong_kind(f"item {i + 1} of 'fields'", str, ref))
     computed = Computed(
         id=cid, label=r.get("label", str), kind=kind, field=r.get("field", str, None),
-        fields=tuple(fields), threshold=r.get("threshold", str, None),
+        fields=tuple(fields), threshold=r.get("threshold", str, None), fields_from=r.get("fields_from", str, None),
     )
     if kind == "at_least" and not (computed.field and computed.threshold):
         raise r.fail("an at_least value needs 'field' and 'threshold'")
     if computed.threshold is not None and computed.threshold not in THRESHOLDS:
         raise r.fail(f"threshold {computed.threshold!r} is not a setting; use {', '.join(sorted(THRESHOLDS))}")
-    if kind == "any_yes" and not computed.fields:
-        raise r.fail("an any_yes value needs 'fields'")
+    if kind == "any_yes" and bool(computed.fields) == bool(computed.fields_from):
+        raise r.fail("an any_yes value needs 'fields' or 'fields_from' (one of them)")
+    if computed.fields_from is not None and computed.fields_from not in FIELDS_FROM:
+        raise r.fail(f"fields_from {computed.fields_from!r} is not a setting; use {', '.join(sorted(FIELDS_FROM))}")
     return computed
 
 
@@ -635,9 +714,18 @@ def resolve(form: Form, forms: dict[str, Form], ref: str) -> tuple[Form, Field |
     return target, item, None
 
 
+def _worked_out(form: Form, forms: dict[str, Form], ref: str) -> bool:
+    """Whether ``ref`` names a worked-out value (``significant``, or ``significance:significant``) a rule may use."""
+    form_id, _, name = ref.rpartition(":")
+    target = forms.get(form_id) if form_id else form
+    return target is not None and any(c.id == name for c in target.computed)
+
+
 def _check_references(form: Form, forms: dict[str, Form]) -> None:
     for i, rule in enumerate(form.rules):
         for ref in rule.refs():
+            if _worked_out(form, forms, ref):
+                continue
             try:
                 resolve(form, forms, ref)
             except KeyError as exc:
@@ -678,9 +766,50 @@ def _load_workbooks(path: Path, forms: dict[str, Form]) -> dict[str, WorkbookKin
             except (KeyError, IndexError, ValueError) as exc:
                 raise k.fail(f"step {step[:40]!r}… uses an unknown placeholder ({exc}); "
                              "use {mio_name}, {mio_email} or {deadline}") from None
-        kinds[kind_id] = WorkbookKind(id=kind_id, title=k.get("title", str), forms=tuple(forms[f] for f in ids),
+        kinds[kind_id] = WorkbookKind(id=kind_id, title=k.get("title", str), forms=tuple(forms[f].asked_in(kind_id) for f in ids),
                                       steps=tuple(steps))
     for needed in ("annual", "proposal", "ended"):
         if needed not in kinds:
             raise r.fail(f"needs a workbook '{needed}'")
+    _check_only_in(forms, kinds)
     return kinds
+
+
+def _check_only_in(forms: dict[str, Form], kinds: dict[str, WorkbookKind]) -> None:
+    """Every ``only_in`` names a kind of workbook that workbook.yaml has."""
+    for form in forms.values():
+        asked = [(i, i.id) for i in form.items()]
+        asked += [(c, f"{t.id}.{c.id}") for t in form.items() if isinstance(t, Table) for c in t.columns]
+        for item, where in asked:
+            unknown = [k for k in item.only_in if k not in kinds]
+            if unknown:
+                raise DefinitionError(form.path, f"field '{where}'", f"only_in names {', '.join(map(repr, unknown))}, which "
+                                      f"workbook.yaml does not have; the kinds are {', '.join(sorted(kinds))}")
+
+
+def check_settings(spec: Spec, config: Config) -> None:
+    """The settings that name answers of the forms ([policy] significant_if and agreement_types) name answers that are
+    there: a typo is a ConfigError naming the key, before a workbook is written or read, never a silent mismatch."""
+    where = config.source or DEFAULTS_PATH
+    significance = spec.form(contract.SIGNIFICANT.form)
+    earlier = [c.id for c in significance.computed[:[c.id for c in significance.computed].index(contract.SIGNIFICANT.id)]]
+    answers = [i.id for i in significance.items() if isinstance(i, Field) and i.type == "yesno"] + earlier
+    for name in config.significant_if:
+        if name not in answers:
+            raise ConfigError(f"{where}: [policy] significant_if names {name!r}, which is not a Yes/No answer of the "
+                              f"Significance sheet; the answers are {', '.join(answers)}")
+    categories = _choices_of(spec, contract.CATEGORY)
+    types = _choices_of(spec, contract.AGREEMENT_TYPE)
+    for category, accepted in config.agreement_types:
+        if category not in categories:
+            raise ConfigError(f"{where}: [policy] agreement_types names the category {category!r}, which is not one of "
+                              f"the Information sheet's: {', '.join(categories)}")
+        unknown = [t for t in accepted if t not in types]
+        if unknown:
+            raise ConfigError(f"{where}: [policy] agreement_types lists {', '.join(map(repr, unknown))} for {category!r}, "
+                              f"not a type of agreement the Information sheet offers: {', '.join(types)}")
+
+
+def _choices_of(spec: Spec, need: contract.Needed) -> tuple[str, ...]:
+    item = spec.form(need.form).item(need.id)
+    return item.choices if isinstance(item, Field) else ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -19,6 +19,9 @@ from partxl.forms.fieldtypes import TYPES
 from partxl.forms.names import cell_name, ref_name
 from partxl.forms.rules import as_text
 from partxl.xlsx import wrapped_height
+
+if TYPE_CHECKING:
+    from partxl.config import Config
 
 LABEL_COL, ANSWER_COL, GUIDANCE_COL = 0, 1, 2
 LABEL_WIDTH, ANSWER_WIDTH, GUIDANCE_WIDTH = 44, 60, 46
@@ -67,6 +70,10 @@ class Placed:
     value: Any = None
     name: str | None = None
     computed: Computed | None = None
+
+    @property
+    def a1(self) -> str:
+        return xl_rowcol_to_cell(self.row, self.col)
 
 
 @dataclass
@@ -138,6 +145,11 @@ def _place_field(sheet: SheetLayout, fld: Field, row: int) -> int:
     sheet.place(row, GUIDANCE_COL, "guidance", fld.help)
     sheet.fit(row, (fld.label, LABEL_WIDTH), (fld.help, GUIDANCE_WIDTH * 1.2),
               minimum=60 if TYPES[fld.type].tall else 20)
+    for choice, meaning in fld.choice_help:  # what each answer means, a row each: read in order, and printable
+        row += 1
+        sheet.place(row, LABEL_COL, "rowlabel", choice)
+        sheet.place(row, ANSWER_COL, "rowtext", meaning)
+        sheet.fit(row, (choice, LABEL_WIDTH), (meaning, ANSWER_WIDTH))
     return row + 1
 
 
@@ -187,8 +199,8 @@ def _place_computed(sheet: SheetLayout, row: int) -> int:
     for comp in form.computed:
         sheet.place(row, LABEL_COL, "label", comp.label)
         sheet.place(row, ANSWER_COL, "computed", comp, name=cell_name(form.id, comp.id), computed=comp)
-        sheet.place(row, GUIDANCE_COL, "guidance", explain(comp, form))
-        sheet.fit(row, (explain(comp, form), GUIDANCE_WIDTH))
+        sheet.place(row, GUIDANCE_COL, "explain", comp, computed=comp)  # its text depends on the configuration
+        sheet.fit(row, (comp.label, LABEL_WIDTH), ("x" * 160, GUIDANCE_WIDTH))
         row += 1
     return row
 
@@ -201,38 +213,46 @@ def _ref(form: Form, ref: str) -> str:
     return ref_name(form.id, ref)
 
 
-def formula(comp: Computed, form: Form) -> str:
+def fields_of(comp: Computed, settings: Config) -> tuple[str, ...]:
+    """The answers an any_yes value looks at: listed in the form, or named by a setting ([policy] significant_if)."""
+    return comp.fields or tuple(getattr(settings, comp.fields_from or ""))
+
+
+def formula(comp: Computed, form: Form, settings: Config) -> str:
     """The Excel formula of a computed value; :func:`evaluate` is its twin in Python."""
     if comp.kind == "at_least":
         f, t = _ref(form, comp.field or ""), f"cfg_{comp.threshold}"
         return f'=IF(ISNUMBER({f}),IF({f}>={t},"Yes","No"),"")'
-    terms = ",".join(f'{_ref(form, f)}="Yes"' for f in comp.fields)
+    terms = ",".join(f'{_ref(form, f)}="Yes"' for f in fields_of(comp, settings))
     return f'=IF(OR({terms}),"Yes","No")'
 
 
-def evaluate(comp: Computed, form: Form, values: dict[str, Any], thresholds: dict[str, float]) -> str:
+def evaluate(comp: Computed, form: Form, values: dict[str, Any], settings: Config) -> str:
     """What :func:`formula` gives for ``values`` (keyed by cell name), for cached values and the register."""
     if comp.kind == "at_least":
         value = values.get(_ref(form, comp.field or ""))
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return ""
-        return "Yes" if value >= thresholds[comp.threshold or ""] else "No"
-    return "Yes" if any(values.get(_ref(form, f)) == "Yes" for f in comp.fields) else "No"
+        return "Yes" if value >= settings.thresholds[comp.threshold or ""] else "No"
+    return "Yes" if any(values.get(_ref(form, f)) == "Yes" for f in fields_of(comp, settings)) else "No"
 
 
-def evaluate_all(form: Form, values: dict[str, Any], thresholds: dict[str, float]) -> dict[str, str]:
+def evaluate_all(form: Form, values: dict[str, Any], settings: Config) -> dict[str, str]:
     """Every computed value of ``form`` in order, later ones seeing earlier ones."""
     seen = dict(values)
     for comp in form.computed:
-        seen[cell_name(form.id, comp.id)] = evaluate(comp, form, seen, thresholds)
+        seen[cell_name(form.id, comp.id)] = evaluate(comp, form, seen, settings)
     return {cell_name(form.id, c.id): seen[cell_name(form.id, c.id)] for c in form.computed}
 
 
-def explain(comp: Computed, form: Form) -> str:
+def explain(comp: Computed, form: Form, settings: Config) -> str:
+    """How a worked-out value is worked out, in the words of the sheet (the Guidance column beside it)."""
     if comp.kind == "at_least":
-        label = form.item(comp.field or "").label
+        label = form.label_of(comp.field or "")
         return f"Yes when '{label}' is at or above the threshold."
-    return "Yes when any feature above is Yes: the partnership is then significant."
+    names = [form.label_of(f) if ":" not in f else f for f in fields_of(comp, settings)]
+    source = " (set in the Council's partxl configuration)" if comp.fields_from else ""
+    return f"Yes when any of these is Yes{source}: " + "; ".join(names)
 
 
 # ---------------------------------------------------------------- what is required, and when

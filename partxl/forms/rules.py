@@ -14,6 +14,10 @@ from partxl.config import Config
 from partxl.forms.definitions import Form, Rule, Table
 from partxl.forms.names import cell_name, ref_name
 
+POLICY_KINDS = ("flag", "overdue", "past", "current_row", "accepted")
+"""The kinds of rule that check the policy itself (not an answer's consistency with another): the breaches a committee
+reads on the Compliance sheet, and those the MIO may waive with a reason."""
+
 
 def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_of: dt.date, config: Config) -> bool:
     """Whether ``values`` (answers by cell name) break ``rule`` on table row ``key``; used for returns and registers alike."""
@@ -32,13 +36,27 @@ def breaks(rule: Rule, form: Form, key: str | None, values: dict[str, Any], as_o
         months = rule.months if rule.months is not None else getattr(config, rule.months_from or "")
         if not isinstance(value, dt.date):
             return False
-        return add_months(value, months) < as_of if rule.kind == "overdue" else value <= as_of <= add_months(value, months)
+        if rule.kind == "overdue":
+            return add_months(value, months) < as_of
+        return value <= as_of <= add_months(value, months) and not _dealt_with(rule, other(rule.unless_field))
     if rule.kind == "past":
-        dealt_with = rule.unless_field and as_text(other(rule.unless_field)) == rule.unless_equals
-        return isinstance(value, dt.date) and value < as_of and not dealt_with
+        return isinstance(value, dt.date) and value < as_of and not _dealt_with(rule, other(rule.unless_field))
     if rule.kind == "current_row":
         return unfilled_current_row(rule, form, values) is not None
+    if rule.kind == "accepted":
+        accepted = config.accepted(rule.setting or "", as_text(other(rule.by)) or "")
+        return value is not None and accepted is not None and as_text(value) not in accepted
     return False
+
+
+def _dealt_with(rule: Rule, answer: Any) -> bool:
+    """Whether the ``unless`` answer says a past or recent date has been dealt with: it equals the rule's ``equals``,
+    or (with none given) it is answered at all."""
+    if not rule.unless_field:
+        return False
+    if rule.unless_equals is None:
+        return answer is not None and answer != ""
+    return as_text(answer) == rule.unless_equals
 
 
 def as_text(value: Any) -> str | None:

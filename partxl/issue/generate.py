@@ -177,7 +177,7 @@ def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     layouts = [lay.layout_form(form) for form in kind.forms]  # cached: the same for every partnership
     values = dict(record.values)
     for sheet_layout in layouts:
-        values.update(lay.evaluate_all(sheet_layout.form, values, _thresholds(config)))
+        values.update(lay.evaluate_all(sheet_layout.form, values, config))
     hidden = book.add_worksheet(META_SHEET)
     lists = _write_lists(book, hidden, kind, config)
     for sheet_layout in layouts:
@@ -189,10 +189,6 @@ def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
     start.activate()
     book.close()
     return with_language(buffer.getvalue(), config.language)
-
-
-def _thresholds(config: Config) -> dict[str, float]:
-    return {"grant_threshold": config.grant_threshold}
 
 
 class _Styles:
@@ -298,10 +294,12 @@ class _FormWriter:
             across(sheet, p.row, 0, last, p.value if p.role != "subtitle" else self._subtitle(), wide[p.role])
             return
         if p.role == "threshold":
-            sheet.write_number(p.row, p.col, _thresholds(self.config)[p.value], s.money_fixed)
+            sheet.write_number(p.row, p.col, self.config.thresholds[p.value], s.money_fixed)
+        elif p.role == "explain" and p.computed is not None:
+            sheet.write_string(p.row, p.col, lay.explain(p.computed, self.form, self.config), s.guidance)
         elif p.role == "computed" and p.computed is not None:
             cached = self.values.get(p.name or "", "")
-            sheet.write_formula(p.row, p.col, lay.formula(p.computed, self.form), s.computed, cached)
+            sheet.write_formula(p.row, p.col, lay.formula(p.computed, self.form, self.config), s.computed, cached)
         else:
             style = {"label": s.label, "rowlabel": s.label, "rowtext": s.label, "colhead": s.colhead,
                      "guidance": s.guidance}[p.role]

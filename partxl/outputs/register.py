@@ -12,6 +12,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from partxl.config import Config
 from partxl.files import atomic_write_bytes
+from partxl.forms import contract
 from partxl.forms.definitions import Form, Spec, Table
 from partxl.forms.fieldtypes import TYPES
 from partxl.forms.layout import layout_form
@@ -184,8 +185,9 @@ def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.da
     sheet.write_string(0, 0, f"{config.council}: Partnership Register {config.cycle}", styles["title"])
     facts = [
         ("As at", as_of), ("Partnerships", count), ("Grant threshold (£)", config.grant_threshold),
-        ("Order", "Statutory partnerships, then community-based partnerships, then network groups / forums. "
-                  "Contractual arrangements and shared services are not partnerships and are left out (see the validation report)."),
+        ("Order", "The policy's: statutory partnerships, then the non-statutory ones (" + ", ".join(
+            c.casefold() for c in contract.NON_STATUTORY) + "). Not partnerships under the policy, and left out (see the "
+            "validation report): " + ", ".join(c.casefold() for c in contract.EXCLUDED_CATEGORIES) + "."),
         ("Grant column", "A live formula: Yes when the annual grant is at or above the threshold above (named GrantThreshold)."),
         ("Ceased and Closed", "An ended partnership moves from the Register to Ceased, and stays there until its "
                               "evaluation (Partnership Policy, Appendix 4) comes back; then it moves to Closed."),

@@ -37,10 +37,23 @@ from partxl.findings import Finding, errors
 from partxl.forms import contract
 from partxl.forms.definitions import Field, Form, Rule, Spec
 from partxl.forms.fieldtypes import pounds
+from partxl.forms.layout import fields_of
 from partxl.forms.names import cell_name
-from partxl.forms.rules import breaks, unfilled_current_row
+from partxl.forms.rules import POLICY_KINDS, breaks, unfilled_current_row
 from partxl.outputs.pdf import to_pdf
-from partxl.register.model import CLOSED_SHEET, PROPOSED_SHEET, Facts, Record, ReturnState, Status, facts, score_table, sort_key, stage
+from partxl.register.model import (
+    CLOSED_SHEET,
+    PROPOSED_SHEET,
+    Facts,
+    Record,
+    ReturnState,
+    Status,
+    facts,
+    heading,
+    score_table,
+    sort_key,
+    stage,
+)
 from partxl.register.read import read_register
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 from partxl.xlsx.sheets import (
@@ -61,11 +74,11 @@ from partxl.xlsx.sheets import (
     write_table,
 )
 
-SCORE_MEANING = {1: "Not in place – priority for action", 2: "Partly in place – action needed",
-                 3: "Action identified – being implemented", 4: "Standard met – no action needed"}
+SCORE_MEANING = {1: "Not in place – Priority for action", 2: "Partly in place – Action needed",  # the policy's own labels
+                 3: "Action identified – Being implemented", 4: "Standard met – No action needed"}
 SCORE_COLOURS = SCORE_FILLS  # red to pale green, each a step lighter: told apart in greyscale too
-POLICY_RULES = ("flag", "overdue", "past", "current_row")
 OVERVIEW, PARTNERSHIPS, HEAT_MAP, FINANCE = "Overview", "Partnerships", "Heat map", "Finance"  # sheets others refer to
+LOW_SCORES = "Scores of 1 and 2"
 
 Cell = str | int | float | dt.date | None
 """A value a sheet writes as it is: text as text, a number as a number, nothing as a blank cell."""
@@ -179,8 +192,9 @@ class SignificantRow:
 
 @dataclass(frozen=True)
 class Significance:
-    features: tuple[str, ...]  # the scorecard's yes/no features, by register heading
+    features: tuple[str, ...]  # the scorecard's yes/no answers (the defining questions, then the features), by register heading
     rows: tuple[SignificantRow, ...]  # significant partnerships only, in the register's order
+    test: str = ""  # what makes a partnership significant, as the Council's configuration says ([policy] significant_if)
 
 
 @dataclass(frozen=True)
@@ -199,8 +213,8 @@ class HeatMap:
 
 
 @dataclass(frozen=True)
-class Priority:
-    """A feature scored 1 or 2: action the committee should see."""
+class LowScore:
+    """A feature scored 1 (not in place – priority for action) or 2 (partly in place – action needed)."""
 
     id: str
     name: str
@@ -299,7 +313,7 @@ class SummaryModel:
     partnerships: tuple[Partnership, ...]
     significant: Significance
     heat_map: HeatMap
-    priorities: tuple[Priority, ...]
+    low_scores: tuple[LowScore, ...]
     compliance: Compliance
     finance: Finance
     changes: tuple[Change, ...] | None  # None without last year's register
@@ -315,7 +329,7 @@ def summary_model(summary: Summary) -> SummaryModel:
         overview=Overview(_headlines(partnerships, money, summary.counts, summary.proposals), _category_counts(partnerships),
                           _score_counts(summary.rows), summary.previous is not None),
         partnerships=partnerships, significant=_significance(summary), heat_map=_heat_map(summary),
-        priorities=_priorities(summary), compliance=_compliance(summary), finance=money,
+        low_scores=_low_scores(summary), compliance=_compliance(summary), finance=money,
         changes=_changes(summary.rows, summary.previous) if summary.previous is not None else None)
 
 
@@ -372,14 +386,17 @@ def _score_counts(rows: Sequence[Row]) -> dict[int, int]:
 
 
 def _significance(summary: Summary) -> Significance:
-    """Each significant partnership's answer to every yes/no feature of the scorecard, whatever the council's form asks."""
+    """Each significant partnership's answer to every yes/no question of the scorecard (the defining questions and the
+    features they may show), whatever the council's form asks, and the test that made it significant."""
     form = summary.spec.form(contract.SIGNIFICANT.form)
     features = [f for f in form.items() if isinstance(f, Field) and f.type == "yesno"]
     rows = tuple(SignificantRow(row.record.id, row.shown, row.officer,
                                 tuple(row.get(cell_name(form.id, f.id)) or "" for f in features),
                                 row.facts.grant_over_threshold, len(row.facts.features))
                  for row in summary.rows if row.facts.significant == "Yes")
-    return Significance(tuple(f.register or f.label for f in features), rows)
+    significant = next(c for c in form.computed if c.id == contract.SIGNIFICANT.id)
+    test = "; ".join(heading(form, ref) for ref in fields_of(significant, summary.config))
+    return Significance(tuple(f.register or f.label for f in features), rows, test)
 
 
 def _heat_map(summary: Summary) -> HeatMap:
@@ -396,10 +413,10 @@ def _heat_map(summary: Summary) -> HeatMap:
     return HeatMap(tuple(table.row_label(k) for k in keys), rows, tuple(means))
 
 
-def _priorities(summary: Summary) -> tuple[Priority, ...]:
+def _low_scores(summary: Summary) -> tuple[LowScore, ...]:
     """Every feature scored 1 or 2: 1s first, then by partnership and feature."""
     table = score_table(summary.spec)
-    found = [Priority(row.record.id, row.shown, table.row_label(k), score,
+    found = [LowScore(row.record.id, row.shown, table.row_label(k), score,
                       str(row.get(contract.SCORES.column(k, "evidence")) or ""), row.officer)
              for row in summary.rows for k, score in row.facts.scores.items() if score <= 2]
     return tuple(sorted(found, key=lambda p: (p.score, p.name.casefold(), p.feature)))
@@ -413,15 +430,16 @@ def _compliance(summary: Summary) -> Compliance:
 
 
 def _issues(summary: Summary) -> Iterator[Issue]:
-    """Every breach of the policy the register shows, partnership by partnership."""
-    info = summary.spec.form(contract.NAME.form)
+    """Every breach of the policy the register shows, partnership by partnership: the policy rules of every form
+    (the Information form's, the risk checklist's gaps, …), then what the register itself lacks."""
+    policy = [(form, rule) for form in summary.spec.ordered_forms() for rule in form.rules if rule.kind in POLICY_KINDS]
     table = score_table(summary.spec)
     for row in summary.rows:
         if stage(row.record) == CLOSED_SHEET:
             continue  # ended and evaluated: the policy asks nothing more of it
-        for rule in info.rules:
-            if rule.kind in POLICY_RULES and (row.record.id, rule.code) not in summary.waived \
-                    and _breaks(rule, info, row.record.values, summary.as_of, summary.config):
+        for form, rule in policy:
+            if (row.record.id, rule.code) not in summary.waived \
+                    and _breaks(rule, form, row.record.values, summary.as_of, summary.config):
                 yield _issue(row, rule.title, rule.message)
         if not row.get(contract.RISKS.cell):
             yield _issue(row, "Risks not stated", "The register has no details of the risks for the Authority.")
@@ -613,8 +631,8 @@ def significant_sheet(pen: Pen, part: Significance) -> None:
     count = len(part.features)
     headings = ["ID", "Partnership", "Lead officer", *part.features, f"Grant ≥ {pounds(pen.about.grant_threshold)}", "Features"]
     sheet = _sheet(pen, "Significant", "Significant partnerships and what makes them so", [10, 40, 16] + [13] * (count + 1) + [9])
-    _note(pen, sheet, 2, "A partnership showing any one of these features is significant "
-                         "(Identifying significant partnerships).", len(headings) - 1)
+    _note(pen, sheet, 2, f"Significant: Yes to any of {part.test} (the Council's test). The other answers are the features a "
+                         "significant partnership may show, as evidence (Identifying significant partnerships).", len(headings) - 1)
     rows: list[list[Cell]] = [[r.id, r.name, r.lead_officer, *r.answers, r.grant_over_threshold, r.features] for r in part.rows]
     kinds = ["text", "wrap", "text"] + ["text"] * (count + 1) + ["number"]
     end = _table(pen, sheet, 3, "Significant", headings, rows, kinds, {1: 40})
@@ -661,12 +679,14 @@ def _mean(sheet: Worksheet, row: int, col: int, start: str, end: str, fmt: Forma
     sheet.write_formula(row, col, f"=IF(COUNT({span})=0,\"\",AVERAGE({span}))", fmt, value if value is not None else "")
 
 
-def priorities_sheet(pen: Pen, part: Sequence[Priority]) -> None:
-    """Each feature scored 1 or 2, its score coloured as on the heat map, with the evidence given (or the lack of it)."""
-    sheet = _sheet(pen, "Priority for action", "Priority for action: features scored 1 or 2", [10, 30, 26, 7, 26, 40, 16])
+def low_scores_sheet(pen: Pen, part: Sequence[LowScore]) -> None:
+    """Each feature scored 1 or 2, labelled as the policy's scale labels it (1 is the priority for action, 2 needs action),
+    its score coloured as on the heat map, with the evidence given (or the lack of it)."""
+    sheet = _sheet(pen, LOW_SCORES, "Features scored 1 (not in place – priority for action) or 2 (partly in place – action needed)",
+                   [10, 30, 26, 7, 26, 40, 16])
     rows: list[list[Cell]] = [[p.id, p.name, p.feature, p.score, SCORE_MEANING[p.score], p.evidence or "(no evidence given)",
                                 p.lead_officer] for p in part]
-    end = _table(pen, sheet, 3, "Priorities", ["ID", "Partnership", "Feature", "Score", "Meaning", "Evidence", "Lead officer"],
+    end = _table(pen, sheet, 3, "LowScores", ["ID", "Partnership", "Feature", "Score", "Meaning", "Evidence", "Lead officer"],
                  rows, ["text", "wrap", "wrap", "score", "wrap", "wrap", "text"], {1: 30, 2: 26, 4: 26, 5: 40})
     for n in (1, 2):
         sheet.conditional_format(4, 3, end - 1, 3, {"type": "cell", "criteria": "==", "value": n, "format": pen.scores[n]})
@@ -751,7 +771,7 @@ def overview_sheet(pen: Pen, sheet: Worksheet, part: Overview, partnerships: Par
     category_first, category_last = _category_table(pen, sheet, row + 2, part.categories, partnerships)
     score_first, score_last = _score_table(pen, sheet, category_last + 2, part.scores, scores)
     source = ("Source: every figure is a formula over the Partnerships sheet (or the Heat map and Finance sheets); select a "
-              "cell to see it. Detail sheets: Significant, Heat map, Priority for action, Compliance, Finance"
+              "cell to see it. Detail sheets: Significant, Heat map, Scores of 1 and 2, Compliance, Finance"
               + (", Changes." if part.with_changes else "."))
     for line, text in enumerate(textwrap.wrap(source, 100), start=score_last + 2):  # a line a row: not merged, not cut off
         across(sheet, line, 0, 4, text, pen.formats["note"])
@@ -899,7 +919,7 @@ def draw(model: SummaryModel, language: str = LANGUAGE) -> bytes:
     front = book.add_worksheet(OVERVIEW)  # the first tab; the others' tabs follow in the order they are drawn
     significant_sheet(drawing, model.significant)
     scores = heat_map_sheet(drawing, model.heat_map)
-    priorities_sheet(drawing, model.priorities)
+    low_scores_sheet(drawing, model.low_scores)
     compliance_sheet(drawing, model.compliance)
     money = finance_sheet(drawing, model.finance)
     if model.changes is not None:

@@ -17,8 +17,8 @@ from partxl.config import Config
 from partxl.forms import contract
 from partxl.forms.definitions import Field, Form, Spec, Table
 from partxl.forms.fieldtypes import TYPES, pounds
-from partxl.forms.layout import evaluate_all
-from partxl.forms.names import cell_name
+from partxl.forms.layout import evaluate_all, fields_of
+from partxl.forms.names import cell_name, ref_name
 from partxl.forms.rules import add_months
 
 MAIN_SHEET = "Register"
@@ -154,12 +154,10 @@ class Facts:
 def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
     """What the register works out for a partnership; a closed one has no review due (the policy asks nothing more of it)."""
     significance = spec.form(contract.SIGNIFICANT.form)
-    computed = evaluate_all(significance, record.values, {"grant_threshold": config.grant_threshold})
+    computed = evaluate_all(significance, record.values, config)
     values = {**record.values, **computed}
-    held = [f.register or f.label for f in significance.items() if isinstance(f, Field) and f.type == "yesno"
-            and values.get(cell_name(significance.id, f.id)) == "Yes"]
-    if computed[contract.GRANT_OVER_THRESHOLD.cell] == "Yes":
-        held.insert(3, f"Grant of {pounds(config.grant_threshold)} or more")
+    held = [_feature(significance, ref, config) for ref in _features(significance, config)
+            if values.get(ref_name(significance.id, ref)) == "Yes"]
     last = record.get(contract.REVIEW_DATE.cell)
     owes_review = isinstance(last, dt.date) and record.status != Status.CLOSED
     due = add_months(last, config.review_interval_months) if owes_review else None
@@ -174,6 +172,25 @@ def facts(record: Record, spec: Spec, config: Config, as_of: dt.date) -> Facts:
         ones=sum(1 for v in scores.values() if v == 1) if scores else None,
         representatives=current, representative_changes=changes,
     )
+
+
+def _features(significance: Form, config: Config) -> tuple[str, ...]:
+    """The features of a significant partnership the form asks about: the answers its evidence value looks at."""
+    shows = next(c for c in significance.computed if c.id == contract.SHOWS_FEATURES.id)
+    return fields_of(shows, config)
+
+
+def _feature(significance: Form, ref: str, config: Config) -> str:
+    """A feature as the register names it: its register heading, or the grant threshold said in pounds."""
+    if ref == contract.GRANT_OVER_THRESHOLD.id:
+        return f"Grant of {pounds(config.grant_threshold)} or more"
+    return heading(significance, ref)
+
+
+def heading(form: Form, ref: str) -> str:
+    """An answer of ``form`` as the register heads it (its register heading, else its label; a worked-out value's label)."""
+    item = next((i for i in form.items() if i.id == ref), None)
+    return (item.register or item.label) if isinstance(item, Field) else form.label_of(ref)
 
 
 def _representatives(record: Record, spec: Spec, since: dt.date, as_of: dt.date) -> tuple[str, str]:

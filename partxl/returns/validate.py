@@ -27,7 +27,7 @@ from partxl.forms import contract
 from partxl.forms import layout as lay
 from partxl.forms.definitions import Form, Rule, Spec, Table
 from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
-from partxl.forms.names import ref_name
+from partxl.forms.names import cell_name, ref_name
 from partxl.forms.rules import add_months, breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, verify
 from partxl.returns.read import Opened, Rejected, open_return
@@ -151,8 +151,10 @@ def identify(meta: dict[str, str], spec: Spec, config: Config, found: _Findings)
         found.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=config.cycle)
         return []
     forms = []
+    kind = spec.workbooks.get(data.workbook)
+    asked = {f.id: f for f in kind.forms} if kind else {}  # each form as that kind of workbook asks it
     for form_id, version in data.form_versions().items():
-        form = spec.forms.get(form_id)
+        form = asked.get(form_id) or spec.forms.get(form_id)
         if form is None:
             found.add(Code.FORM_UNKNOWN, form=form_id)
         elif version > form.version:
@@ -309,18 +311,22 @@ def _used_rows(layout: lay.SheetLayout, raw: dict[str, Any]) -> dict[str, set[st
 
 def apply_rules(form: Form, answers: _Answers, as_of: dt.date, config: Config, found: _Findings) -> None:
     """Each of ``form``'s rules, on every row it applies to (judged by partxl.forms.rules, as the register is)."""
+    values = {**answers.values, **lay.evaluate_all(form, answers.values, config)}  # rules may use worked-out values
+    worked_out = {cell_name(form.id, p.computed.id): (form.sheet, p.a1)
+                  for p in lay.layout_form(form).placed if p.role == "computed" and p.computed is not None}
     for rule in form.rules:
-        item = form.item(rule.field.partition(".")[0])
+        item = next((i for i in form.items() if i.id == rule.field.partition(".")[0]), None)  # None: a worked-out value
         if rule.kind == "current_row":
-            last = unfilled_current_row(rule, form, answers.values)
+            last = unfilled_current_row(rule, form, values)
             if last is not None:
-                found.rule(rule, form, answers.where.get(last, (form.sheet, "")), item.label)
+                found.rule(rule, form, answers.where.get(last, (form.sheet, "")), item.label if item else rule.field)
             continue
         for key in list(item.row_keys()) if isinstance(item, Table) else [None]:
-            if breaks(rule, form, key, answers.values, as_of, config):
+            if breaks(rule, form, key, values, as_of, config):
                 target = ref_name(form.id, rule.field, key)
-                found.rule(rule, form, answers.where.get(target, (form.sheet, "")), _field_label(form, rule.field, key),
-                           answers.values.get(target, ""), _dates(rule, form, key, answers.values, config))
+                where = answers.where.get(target) or worked_out.get(target, (form.sheet, ""))
+                found.rule(rule, form, where, _field_label(form, rule.field, key), values.get(target, ""),
+                           _dates(rule, form, key, values, config))
 
 
 def _dates(rule: Rule, form: Form, key: str | None, values: dict[str, Any], config: Config) -> str:
@@ -370,10 +376,11 @@ def _key(text: Any) -> str:
 
 def _field_label(form: Form, ref: str, key: str | None) -> str:
     item_id, _, column = ref.partition(".")
-    item = form.item(item_id)
-    if isinstance(item, Table):
-        return f"{item.row_label(key or '')}: {item.column(column).label}"
-    return item.label
+    if column:
+        table = form.item(item_id)
+        assert isinstance(table, Table)
+        return f"{table.row_label(key or '')}: {table.column(column).label}"
+    return form.label_of(item_id)
 
 
 def _empty(value: Any) -> bool:
