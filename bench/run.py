@@ -36,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-AS_OF = "2026-11-23"
+AS_OF = "2027-04-19"
 
 
 def make_register(n: int, target: Path) -> None:

@@ -253,7 +253,7 @@ def init_workspace(folder: Path) -> list[Path]:
     if not config_path.exists():
         text = DEFAULTS_PATH.read_text(encoding="utf-8")
         text = text.replace('key = "partxl-sample-key-not-secret"', f'key = "{secrets.token_hex(32)}"')
-        text = text.replace("issue_date = 2026-11-23\n", "# issue_date = 2026-11-23\n")
+        text = re.sub(r"^issue_date = ", "# issue_date = ", text, count=1, flags=re.M)
         text = text.replace('# templates = "workbook_templates"', 'templates = "workbook_templates"')
         text = text.replace('register = "samples/register.xlsx"', 'register = "register.xlsx"')
         config_path.write_text(text, encoding="utf-8")

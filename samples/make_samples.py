@@ -24,7 +24,7 @@ from pathlib import Path
 from partxl import Record, Spec, Table, Workspace, cell_name, layout_form
 
 HERE = Path(__file__).resolve().parent
-TODAY = dt.date(2026, 11, 23)
+TODAY = dt.date(2027, 4, 19)
 
 STAT, COMM, NET, OTHER, CONTRACT, SHARED, JOINT, GRANT, COMMISSIONED = (
     "Statutory partnership", "Community-based partnership", "Network group / forum", "Other non-statutory partnership",
@@ -212,7 +212,7 @@ def make_records() -> list[Record]:
         if name in ENDED:
             put("info", "end_date", dt.date(2026, rnd.randint(1, 9), rnd.randint(1, 28)))
         elif number % 7 == 3:
-            put("info", "end_date", dt.date(rnd.randint(2027, 2030), 3, 31))
+            put("info", "end_date", dt.date(rnd.randint(2027, 2030) + 1, 3, 31))  # planned, after this cycle
         put("info", "statutory", "Yes" if statutory else "No")
         has_agreement = category != JOINT and name not in NO_AGREEMENT  # a forum on the register has terms of reference
         put("info", "has_agreement", "Yes" if has_agreement else "No")
@@ -227,16 +227,16 @@ def make_records() -> list[Record]:
         put("info", "reps_1_started", started)
         put("info", "reps_1_trustee_director", "Company director" if "BID" in body else "No")
         if number % 6 == 1:  # a change of representative with a successor, and the handover the policy asks for
-            put("info", "reps_1_finished", dt.date(2025, 5, 20))
-            put("info", "reps_1_handover_brief", dt.date(2025, 5, 6))
-            put("info", "reps_1_handover_documents", dt.date(2025, 5, 6))
-            put("info", "reps_1_handover_meeting", dt.date(2025, 5, 14))
+            put("info", "reps_1_finished", dt.date(2025, 10, 14))
+            put("info", "reps_1_handover_brief", dt.date(2025, 9, 30))
+            put("info", "reps_1_handover_documents", dt.date(2025, 9, 30))
+            put("info", "reps_1_handover_meeting", dt.date(2025, 10, 8))
             put("info", "reps_2_trustee_director", "No")
             put("info", "reps_2_name", reps[1])
             put("info", "reps_2_role", "Cabinet Member")
-            put("info", "reps_2_started", dt.date(2025, 5, 21))
+            put("info", "reps_2_started", dt.date(2025, 10, 15))
         elif number % 11 == 5:  # left, and nobody has taken over
-            put("info", "reps_1_finished", dt.date(2026, 5, 14))
+            put("info", "reps_1_finished", dt.date(2026, 10, 8))
         review = TODAY - dt.timedelta(days=rnd.randint(430, 800) if name in REVIEW_OVERDUE else rnd.randint(30, 330))
         put("info", "review_date", max(review, formed))
         put("info", "reviewed_by", "Fiona Grant, Head of Corporate Services")

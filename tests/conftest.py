@@ -48,10 +48,10 @@ def generated(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_cycle(tmp_path_factory) -> Path:
-    """The shipped sample cycle (samples/returns), consolidated through the CLI as at 23 November 2026."""
+    """The shipped sample cycle (samples/returns), consolidated through the CLI as at 19 April 2027."""
     out = tmp_path_factory.mktemp("sample-cycle")
     code, _, err = run_cli("consolidate", str(REPO / "samples" / "returns"), "--out", str(out), "--previous",
-                           str(SAMPLE_REGISTER), "--as-of", "2026-11-23")
+                           str(SAMPLE_REGISTER), "--as-of", "2027-04-19")
     assert code in (0, 1), err
     return out
 

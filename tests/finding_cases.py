@@ -23,7 +23,7 @@ from . import returns
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_REGISTER = REPO / "samples" / "register.xlsx"
 TEMPLATES = REPO / "workbook_templates"
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 
 Names = dict[str, tuple[str, str]]  # defined name -> (sheet, A1), as openpyxl reads it
 Change = Callable[[openpyxl.Workbook, Names], None]

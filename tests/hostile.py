@@ -182,7 +182,7 @@ def _formula(book: openpyxl.Workbook, names: dict[str, tuple[str, str]]) -> None
 
 def _epoch_1904(book: openpyxl.Workbook, names: dict[str, tuple[str, str]]) -> None:
     book.epoch = CALENDAR_MAC_1904
-    _set({"info_date_formed": dt.datetime(2015, 6, 1), "info_review_date": dt.datetime(2026, 10, 1)})(book, names)
+    _set({"info_date_formed": dt.datetime(2015, 6, 1), "info_review_date": dt.datetime(2027, 2, 25)})(book, names)
 
 
 def _docx(good: Path, target: Path) -> None:
@@ -233,7 +233,7 @@ def cases(other_good: Path) -> list[Case]:
         Case("leading symbols.xlsx", "accepted", set(), _openpyxl(_set(LEADING)), LEADING),
         Case("before 1900.xlsx", "errors", {"OUT_OF_RANGE"}, _openpyxl(_set({"info_date_formed": "01/01/1899"}))),
         Case("1904 dates.xlsx", "accepted", set(), _openpyxl(_epoch_1904),
-             {"info_date_formed": dt.date(2015, 6, 1), "info_review_date": dt.date(2026, 10, 1)}),
+             {"info_date_formed": dt.date(2015, 6, 1), "info_review_date": dt.date(2027, 2, 25)}),
         Case("numbers as text.xlsx", "accepted", set(), _openpyxl(_set({"info_council_funding": "12500",
                                                                         "assessment_features_trust_score": "3"})),
              {"info_council_funding": 12500.0, "assessment_features_trust_score": 3}),

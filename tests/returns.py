@@ -42,8 +42,8 @@ class Return:
 
 
 ERROR_CODES = {"INVALID", "MISSING", "NOT_A_CHOICE", "DATE_ORDER", "METADATA_EDITED", "OUT_OF_RANGE"}
-TODAY = dt.date(2026, 11, 23)
-FRESH_REVIEW = {"info_review_date": dt.date(2026, 10, 1), "info_reviewed_by": "Fiona Grant, Head of Corporate Services"}
+TODAY = dt.date(2027, 4, 19)
+FRESH_REVIEW = {"info_review_date": dt.date(2027, 2, 25), "info_reviewed_by": "Fiona Grant, Head of Corporate Services"}
 
 
 def plan() -> list[Return]:
@@ -51,7 +51,7 @@ def plan() -> list[Return]:
     return [
         Return("P001", "P001 annual return", {**FRESH_REVIEW, "info_meetings": "Civic Offices, every six weeks",
                                               "assessment_features_trust_score": 4,
-                                              "assessment_features_trust_evidence": "Board minutes, 12/09/2026",
+                                              "assessment_features_trust_evidence": "Board minutes, 06/02/2027",
                                               "info_comments": "=HYPERLINK(\"http://example.invalid\") is text, not a formula",
                                               # the questions the policy review added, typed like any other
                                               "info_council_funding_next": 45000, "significance_national_influence": "Yes",
@@ -73,9 +73,9 @@ def plan() -> list[Return]:
         Return("P012", "P012 return", dict(FRESH_REVIEW), {("METADATA_EDITED", "")}, edit_metadata={"partnership_id": "P013"}),
         Return("P015", "P015 first go", {**FRESH_REVIEW, "info_reviewed_by": "Old Reviewer"}, {("DUPLICATE_RETURN", "")}),
         Return("P015", "P015 corrected", {**FRESH_REVIEW, "info_reviewed_by": "New Reviewer"}, pause=1.2),
-        Return("P019", "P019 return", {**FRESH_REVIEW, "info_reps_2_finished": dt.date(2026, 9, 30),
+        Return("P019", "P019 return", {**FRESH_REVIEW, "info_reps_2_finished": dt.date(2027, 2, 24),
                                        "info_reps_3_name": "Cllr New Person", "info_reps_3_role": "Cabinet Member",
-                                       "info_reps_3_started": dt.date(2026, 10, 1), "info_reps_3_trustee_director": "No"},
+                                       "info_reps_3_started": dt.date(2027, 2, 25), "info_reps_3_trustee_director": "No"},
                {("HANDOVER_NOT_RECORDED", "info_reps_2_finished")}),  # left this year, and no handover recorded
     ]
 
@@ -91,7 +91,7 @@ def proposal(config: Any) -> Return:
         "info_council_funding_next": 2500, "info_council_funding_after": 0,
         "info_budget_position": "Within existing budgets", "info_meetings": "Wexbridge Library, termly",
         "info_risks": "Low: reputational only.", "info_risk_scorecard_details": "Reputation: likelihood 1, impact 2.",
-        "info_risk_scorecard": "Yes", "info_date_formed": dt.date(2026, 9, 1),
+        "info_risk_scorecard": "Yes", "info_date_formed": dt.date(2027, 1, 26),
         "info_statutory": "No", "info_has_agreement": "Yes", "info_agreement_type": "Terms of reference",
         "info_exit_strategy": "Yes", "info_reps_1_name": "Cllr Aisha Rahman", "info_reps_1_trustee_director": "No",
         "significance_key_to_priorities": "No", "significance_national_influence": "No",

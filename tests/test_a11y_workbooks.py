@@ -26,7 +26,7 @@ from partxl.xlsx.sheets import MIN_PRINT_SCALE, SCORE_FILLS, with_language
 from . import libreoffice
 from .conftest import SAMPLE_REGISTER, run_cli
 
-AS_OF = "2026-11-23"
+AS_OF = "2027-04-19"
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 AA_TEXT = 4.5  # WCAG 2.2 1.4.3: text (partxl's is 9 to 16 points; only 18 points, or 14 bold, may have 3:1)
 LIGHTNESS_STEP = 10  # CIE L* between neighbouring scores' fills: see test_score_fills_differ_in_lightness

@@ -14,7 +14,7 @@ import partxl
 
 from .conftest import REPO
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 BASE = '[integrity]\nkey = "partxl-sample-key-not-secret"\n'
 
 
@@ -25,7 +25,7 @@ def _values(path: Path) -> set[str]:
 
 CHANGES = [  # (toml, output that shows it, what it then shows)
     ('[council]\nname = "Eastmoor Borough Council"\n', "validation_report.xlsx", "Eastmoor Borough Council: validation report, 2026/27"),
-    ('[cycle]\ndeadline = 2027-02-26\n', "validation_report.xlsx", "As at 23 November 2026. Returns were due by 26 February 2027."),
+    ('[cycle]\ndeadline = 2027-07-23\n', "validation_report.xlsx", "As at 19 April 2027. Returns were due by 23 July 2027."),
     ('[policy]\ngrant_threshold = 50000\n', "register.xlsx", "Grant ≥ £50,000"),
     ('[policy]\ngrant_threshold = 50000\n', "committee_summary.xlsx", "Grants of £50,000 or more"),
     ('[mio]\nname = "Sam Lee"\nemail = "sam.lee@example.org"\n', "decisions.xlsx",

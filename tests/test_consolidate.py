@@ -26,7 +26,7 @@ from . import returns
 from .conftest import SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import register_answers
 
-AS_OF = "2026-11-23"
+AS_OF = "2027-04-19"
 VARIANTS = ["openpyxl", pytest.param("xlsx", marks=pytest.mark.libreoffice), pytest.param("ods", marks=pytest.mark.libreoffice)]
 
 
@@ -150,7 +150,7 @@ def test_every_typed_value_is_in_the_register(run: Run):
             assert main[pid]["Accountable body"] == previous[pid]["Accountable body"]
     assert main["P001"]["Comments"].startswith("=HYPERLINK")  # kept as text, never a formula
     changes = main["P019"]["Representative changes"]
-    assert "finished 30/09/2026" in changes and "Cllr New Person started 01/10/2026" in changes
+    assert "finished 24/02/2027" in changes and "Cllr New Person started 25/02/2027" in changes
     assert main["P019"]["Representatives"] == "Cllr New Person"
 
 

@@ -16,7 +16,7 @@ from partxl.forms.layout import layout_form
 from .conftest import REPO, SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import defined_cells, load, metadata
 
-AS_OF = "2026-11-23"
+AS_OF = "2027-04-19"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def _sheet_rows(path: Path, sheet: str) -> list[dict]:
 
 
 def test_roll_forward_issues_next_cycle_from_this_cycles_register(cycle: Path, tmp_path: Path):
-    (tmp_path / "partxl.toml").write_text('[cycle]\nname = "2027/28"\ndeadline = 2028-01-28\nissue_date = 2027-11-01\n'
+    (tmp_path / "partxl.toml").write_text('[cycle]\nname = "2027/28"\ndeadline = 2028-06-23\nissue_date = 2028-03-27\n'
                                           '[integrity]\nkey = "partxl-sample-key-not-secret"\n')
     out = tmp_path / "workbooks"
     code, printed, err = run_cli("--config", str(tmp_path / "partxl.toml"), "generate", "--register", str(cycle / "register.xlsx"),
@@ -50,7 +50,7 @@ def test_roll_forward_issues_next_cycle_from_this_cycles_register(cycle: Path, t
     assert set(books) == set(active) | ceased
     for pid, book in books.items():
         meta = metadata(book)
-        assert (meta["cycle"], meta["deadline"]) == ("2027/28", "2028-01-28")
+        assert (meta["cycle"], meta["deadline"]) == ("2027/28", "2028-06-23")
         assert meta["workbook"] == ("ended" if pid in ceased else "annual"), pid
     p015 = books["P015"]
     cell = defined_cells(p015)["info_reviewed_by"]
@@ -87,7 +87,7 @@ NOT_RETURNED = {"P005", "P014", "P021", "P027", "P033", "P036", "P040"}  # as sa
 
 def test_status_per_officer_and_in_the_report(cycle: Path, tmp_path: Path):
     code, out, err = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path), "--previous",
-                             str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--json")
+                             str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--json")
     assert code == 1, err  # some partnerships need action
     states = {p["id"]: (o["officer"], p["state"]) for o in json.loads(out)["officers"] for p in o["partnerships"]}
     register = {r["Partnership ID"]: r for sheet in ("Register", "Ceased") for r in _sheet_rows(cycle / "register.xlsx", sheet)}
@@ -123,11 +123,11 @@ def issued(tmp_path_factory) -> Path:
 
 def test_chase_writes_one_polite_specific_reminder_per_officer(cycle: Path, issued: Path, tmp_path: Path, config):
     code, _, err = run_cli("chase", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"), "--previous",
-                           str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--to", str(tmp_path / "mail"), "--workbooks", str(issued))
+                           str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--to", str(tmp_path / "mail"), "--workbooks", str(issued))
     assert code == 0, err
     messages = _reminders(tmp_path / "mail")
     code, out, _ = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"), "--previous",
-                           str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--json")
+                           str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--json")
     status = json.loads(out)["officers"]
     needing = {o["officer"]: o for o in status if any(p["state"] in ("late", "outstanding", "with errors") for p in o["partnerships"])}
     assert set(messages) == set(needing)
@@ -195,7 +195,7 @@ def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Pat
             f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = true\nusername = "mio"\n'
             f'password_env = "TEST_SMTP_PASSWORD"\ncafile = "{cert}"\n')
         args = ["--config", str(tmp_path / "partxl.toml"), "chase", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"),
-                "--previous", str(SAMPLE_REGISTER), "--as-of", "2027-02-15", "--to", str(tmp_path / "mail"),
+                "--previous", str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--to", str(tmp_path / "mail"),
                 "--workbooks", str(issued), "--send"]
         code, _, err = run_cli(*args)
         assert code == 2 and "TEST_SMTP_PASSWORD" in err and not received  # no password, nothing sent

@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import REPO, SAMPLE_REGISTER, run_cli
 
-AS_OF = "2026-11-23"
+AS_OF = "2027-04-19"
 RETURNS = REPO / "samples" / "returns"
 
 

@@ -106,9 +106,9 @@ class Env:
         (folder / "~$P003 return.xlsx").write_bytes(b"\x00" * 165)  # Excel's lock file, left while it was open
         fc.edit(self.source("P009"), folder / "P005 return.xlsx")  # P009's workbook, saved under the wrong name
         fc.saved_at(fc.edit(self.source("P015"), folder / "P015 first go.xlsx", {"info_reviewed_by": "J. Smith"}),
-                    dt.datetime(2026, 11, 20, 9, 0))
+                    dt.datetime(2027, 4, 16, 9, 0))
         fc.saved_at(fc.edit(self.source("P015"), folder / "P015 corrected.xlsx",
-                            {"info_reviewed_by": "Fiona Grant, Head of Corporate Services"}), dt.datetime(2026, 11, 21, 14, 30))
+                            {"info_reviewed_by": "Fiona Grant, Head of Corporate Services"}), dt.datetime(2027, 4, 17, 14, 30))
         fc.edit(self.source("P006"), folder / "P006 return.xlsx")
         fc.edit(self.issued / "New partnership proposal.xlsx", folder / "Youth voice proposal.xlsx", self._proposal())
         return self.ws.consolidate(folder, out=base / "out", previous=previous_path, as_of=AS_OF)
@@ -123,12 +123,12 @@ class Env:
         sheet = book.active
         sheet.title = "Decisions"
         sheet.append(list(COLUMNS))
-        sheet.append(["Proposal", proposal.id, "Wexbridge Youth Voice Forum", "", "Agree", "P041", dt.datetime(2027, 1, 20),
-                      "Agreed by SMT on 20 January 2027", "", proposal.id])
+        sheet.append(["Proposal", proposal.id, "Wexbridge Youth Voice Forum", "", "Agree", "P041", dt.datetime(2027, 6, 16),
+                      "Agreed by SMT on 16 June 2027", "", proposal.id])
         sheet.append(["Finding", "P006", "No exit strategy", "", "Waive", "", "", "", "", "P006|EXIT_STRATEGY_MISSING"])
         book.save(base / "out" / "decisions.xlsx")
         gone = ("Held return", "a" * 64, "Accept", "P003", "", "Accepted after a call with the officer", "Priya Shah",
-                "2026-11-22T10:00:00", "2026/27")
+                "2027-04-18T10:00:00", "2026/27")
         with Ledger(base / "out" / "ledger.sqlite") as ledger:
             ledger.decide(gone)  # recorded by an earlier run, on a file the officer has since replaced
         return self.ws.consolidate(base / "returns", out=base / "out", previous=base / "last year.xlsx", as_of=AS_OF)
@@ -143,7 +143,7 @@ class Env:
     def last_year(self) -> Path:
         """P001's workbook as issued for last year's cycle (same council, same signing key)."""
         config = fc.config_file(self.root / "last-year.toml", self.ws.config.integrity_key,
-                                cycle=("2025/26", dt.date(2025, 11, 24), dt.date(2026, 1, 30)))
+                                cycle=("2025/26", dt.date(2026, 4, 20), dt.date(2026, 6, 26)))
         issued = partxl.Workspace.load(config=config).generate(self.root / "last-year", register=fc.SAMPLE_REGISTER, only=("P001",))
         path, = issued.files
         return path
@@ -526,28 +526,28 @@ def _(env: Env) -> Made:
 
 @case("REVIEW_OVERDUE", "warning")
 def _(env: Env) -> Made:
-    return _answer(env, "old review", {"info_review_date": dt.datetime(2025, 9, 30)}, "info_review_date",
-                   "Date of last performance review", value="30/09/2025")
+    return _answer(env, "old review", {"info_review_date": dt.datetime(2026, 2, 24)}, "info_review_date",
+                   "Date of last performance review", value="24/02/2026")
 
 
 @case("ENDED_NO_EVALUATION", "warning")
 def _(env: Env) -> Made:
-    return _answer(env, "ended", {"info_end_date": dt.datetime(2026, 10, 31)}, "info_end_date", "Proposed end date (if any)",
-                   value="31/10/2026")
+    return _answer(env, "ended", {"info_end_date": dt.datetime(2027, 3, 27)}, "info_end_date", "Proposed end date (if any)",
+                   value="27/03/2027")
 
 
 @case("REPRESENTATIVE_NO_SUCCESSOR", "warning")
 def _(env: Env) -> Made:
-    return _answer(env, "no successor", {"info_reps_2_finished": dt.datetime(2026, 10, 31)}, "info_reps_2_finished",
+    return _answer(env, "no successor", {"info_reps_2_finished": dt.datetime(2027, 3, 27)}, "info_reps_2_finished",
                    "Council representative(s)")
 
 
 @case("HANDOVER_NOT_RECORDED", "warning")
 def _(env: Env) -> Made:
-    handover = {"info_reps_2_finished": dt.datetime(2026, 9, 30), "info_reps_3_name": "Cllr New Person",
-                "info_reps_3_role": "Cabinet Member", "info_reps_3_started": dt.datetime(2026, 10, 1),
+    handover = {"info_reps_2_finished": dt.datetime(2027, 2, 24), "info_reps_3_name": "Cllr New Person",
+                "info_reps_3_role": "Cabinet Member", "info_reps_3_started": dt.datetime(2027, 2, 25),
                 "info_reps_3_trustee_director": "No"}
-    return _answer(env, "handover", handover, "info_reps_2_finished", "Council representative 2: Date finished", value="30/09/2026")
+    return _answer(env, "handover", handover, "info_reps_2_finished", "Council representative 2: Date finished", value="24/02/2027")
 
 
 @case("CATEGORY_STATUTORY_MISMATCH", "error")

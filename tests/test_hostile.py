@@ -22,7 +22,7 @@ from . import hostile, returns
 from .conftest import SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import register_answers
 
-AS_OF = "2026-11-23"
+AS_OF = "2027-04-19"
 ACCEPTED = {"accepted", "superseded"}  # several variants of one partnership: the newest wins, the others are kept
 
 

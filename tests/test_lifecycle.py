@@ -23,9 +23,9 @@ from partxl.forms.layout import layout_form
 from . import finding_cases as fc
 from .conftest import SAMPLE_REGISTER, run_cli
 
-AS_OF = "2027-02-15"  # after the deadline: whoever still owes a return is late
-CORRECT = {"info_review_date": dt.date(2026, 10, 1), "info_reviewed_by": "Fiona Grant, Head of Corporate Services"}
-MONDAY = dt.datetime(2027, 1, 11, 9, 0)
+AS_OF = "2027-07-12"  # after the deadline: whoever still owes a return is late
+CORRECT = {"info_review_date": dt.date(2027, 2, 25), "info_reviewed_by": "Fiona Grant, Head of Corporate Services"}
+MONDAY = dt.datetime(2027, 6, 7, 9, 0)
 
 
 def _register(out: Path) -> dict[str, dict]:

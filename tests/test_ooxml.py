@@ -25,7 +25,7 @@ from partxl.outputs.report import report_bytes
 from . import ooxml
 from .conftest import REPO, SAMPLE_REGISTER
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 PROPOSAL = "New partnership proposal.xlsx"
 CONSOLIDATED = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx", "decisions.xlsx")
 REGISTER_STREAMED = "register.xlsx, streamed"

@@ -37,8 +37,8 @@ from .test_a11y_workbooks import AA_TEXT, _parts, _sheets, colour_pairs, contras
 FIRST, SECOND = "2026/27", "2027/28"
 SUBJECT, ENDED = "P001", "P007"
 CONFIG = '[cycle]\nname = "{cycle}"\ndeadline = {deadline}\nissue_date = {issued}\n[integrity]\nkey = "partxl-sample-key-not-secret"\n'
-REVIEWED = {contract.REVIEW_DATE.cell: dt.date(2026, 10, 1)}
-MONDAY = dt.datetime(2027, 1, 11, 9, 0)
+REVIEWED = {contract.REVIEW_DATE.cell: dt.date(2027, 2, 25)}
+MONDAY = dt.datetime(2027, 6, 7, 9, 0)
 FUNDING = 4321.5  # P001's council funding in its accepted 2027/28 return
 
 
@@ -63,7 +63,7 @@ def _answer(item: Field, n: int, config: partxl.Config) -> Any:
     choices = item.choices or (config.strategic_objectives if item.choices_from == "strategic_objectives" else
                                tuple(o.name for o in config.officers))
     return {"text": f"Officer's answer {n}", "longtext": f"Officer's answer {n}: what happened,\nand what we learnt.",
-            "choice": choices[0], "yesno": "Yes", "date": dt.date(2026, 9, 30), "money": 1000 + n, "integer": n,
+            "choice": choices[0], "yesno": "Yes", "date": dt.date(2027, 2, 24), "money": 1000 + n, "integer": n,
             "score": 3}[item.type]
 
 
@@ -100,28 +100,28 @@ class Scenario:
         fill(SUBJECT, "P001 corrected.xlsx", self.first_scores, MONDAY + dt.timedelta(days=1))
         fill(SUBJECT, "P002 return.xlsx", _scores(self.spec, 3), MONDAY + dt.timedelta(days=2))  # P001's, named as P002's: held
         fill(ENDED, "P007 evaluation.xlsx", self.evaluation, MONDAY)
-        config = self._config(FIRST, "2027-01-29", "2026-11-23")
-        self.first_report = self._consolidate(config, folder, SAMPLE_REGISTER, "2027-01-15")
+        config = self._config(FIRST, "2027-06-25", "2027-04-19")
+        self.first_report = self._consolidate(config, folder, SAMPLE_REGISTER, "2027-06-11")
         kept = self.base / "register-2026-27.xlsx"
         shutil.copyfile(self.out / "register.xlsx", kept)
         return kept
 
     def _second_cycle(self) -> Path:
-        config = self._config(SECOND, "2028-01-28", "2027-11-01")
+        config = self._config(SECOND, "2028-06-23", "2028-03-27")
         issued = self.base / "workbooks-2"
         code, _, err = run_cli("--config", str(config), "generate", "--register", str(self.first_register), "--out", str(issued),
                                "--only", SUBJECT)
         assert code == 0, err
         folder = self.base / "returns-2"
         source = next(issued.glob(f"{SUBJECT} *.xlsx"))
-        typed = {**self.second_scores, contract.REVIEW_DATE.cell: dt.date(2027, 10, 1), contract.EXIT_STRATEGY.cell: "No",
+        typed = {**self.second_scores, contract.REVIEW_DATE.cell: dt.date(2028, 2, 25), contract.EXIT_STRATEGY.cell: "No",
                  contract.COUNCIL_FUNDING.cell: FUNDING}
         fc.saved_at(fc.edit(source, folder / "P001 return.xlsx", typed), MONDAY.replace(year=2028))
         fc.saved_at(fc.edit(source, folder / "P001 resend.xlsx", {**typed, contract.COUNCIL_FUNDING.cell: "lots"}),
                     MONDAY.replace(year=2028) + dt.timedelta(days=2))
-        self._consolidate(config, folder, self.first_register, "2027-12-01")
+        self._consolidate(config, folder, self.first_register, "2028-04-26")
         self.waived = self._waive()
-        self.second_report = self._consolidate(config, folder, self.first_register, "2027-12-01")
+        self.second_report = self._consolidate(config, folder, self.first_register, "2028-04-26")
         return self.out / "register.xlsx"
 
     def _waive(self) -> str:
@@ -148,7 +148,7 @@ def scenario(generated: Path, tmp_path_factory) -> Scenario:
 @pytest.fixture(scope="module")
 def report(scenario: Scenario) -> partxl.PartnershipResult:
     return scenario.ws.partnership(SUBJECT.lower(), register=scenario.second_register, out=scenario.base / "P001.xlsx",
-                                   as_of=dt.date(2027, 12, 1))
+                                   as_of=dt.date(2028, 4, 26))
 
 
 def _sheet(path: Path, name: str) -> list[tuple[Any, ...]]:
@@ -314,13 +314,13 @@ def test_the_command_writes_the_report_and_exits_1_for_errors_still_to_correct(s
                                                                                 report: partxl.PartnershipResult):
     out = scenario.base / "cli" / "P001.xlsx"
     code, printed, err = run_cli("partnership", SUBJECT, "--register", str(scenario.second_register), "--out", str(out),
-                                 "--as-of", "2027-12-01", "--json")
+                                 "--as-of", "2028-04-26", "--json")
     assert code == 1, err  # written, with an error on its returns still to correct
     said = json.loads(printed)
     assert said == {**report.to_dict(), "path": str(out), "outcome": "written"}
     assert _table(out, "Scores") == _table(report.path, "Scores")
     code, printed, _ = run_cli("partnership", SUBJECT, "--register", str(scenario.second_register), "--out", str(out),
-                               "--as-of", "2027-12-01")
+                               "--as-of", "2028-04-26")
     assert code == 1 and f"{out} (unchanged)" in printed  # the same inputs: the same bytes, left as they were
 
 
@@ -330,7 +330,7 @@ def test_the_command_writes_the_report_and_exits_1_for_errors_still_to_correct(s
 @pytest.fixture(scope="module")
 def evaluations(scenario: Scenario) -> partxl.EvaluationsResult:
     return scenario.ws.evaluations(register=scenario.second_register, out=scenario.base / "evaluations",
-                                   as_of=dt.date(2027, 12, 1))
+                                   as_of=dt.date(2028, 4, 26))
 
 
 def test_an_evaluation_report_for_each_evaluated_partnership_holds_the_officers_answers(scenario: Scenario,
@@ -356,13 +356,13 @@ def test_an_evaluation_report_for_each_evaluated_partnership_holds_the_officers_
 def test_the_evaluations_command(scenario: Scenario, evaluations: partxl.EvaluationsResult):
     out = scenario.base / "cli-evaluations"
     code, printed, err = run_cli("evaluations", "--register", str(scenario.second_register), "--out", str(out), "--as-of",
-                                 "2027-12-01", "--json")
+                                 "2028-04-26", "--json")
     assert code == 0, err
     said = json.loads(printed)
     assert [(r["id"], Path(r["path"]).name) for r in said["reports"]] == [(ENDED, evaluations.reports[0].path.name)]
     assert (out / evaluations.reports[0].path.name).read_bytes() == evaluations.reports[0].path.read_bytes()
     code, printed, _ = run_cli("evaluations", "--register", str(scenario.second_register), "--out", str(out), "--as-of",
-                               "2027-12-01")
+                               "2028-04-26")
     assert code == 0 and "(unchanged)" in printed  # the same inputs: the same bytes, left as they were
     code, printed, err = run_cli("evaluations", "--register", str(scenario.second_register), "--ledger",
                                  str(scenario.base / "none.sqlite"), "--out", str(out))
@@ -380,7 +380,7 @@ def test_a_long_answer_runs_on_over_rows_none_taller_than_a_row_can_be(scenario:
     assert all(len(p.split("\n")) <= MOST_LINES for p in parts)
     config = scenario.ws.config
     answers = form_answers(evaluation_form(scenario.spec), {contract.LESSONS.cell: text})
-    about = About(config.council, SECOND, dt.date(2027, 12, 1), config.deadline, config.grant_threshold)
+    about = About(config.council, SECOND, dt.date(2028, 4, 26), config.deadline, config.grant_threshold)
     path = tmp_path / "long.xlsx"
     path.write_bytes(evaluation_bytes(EvaluationModel(ENDED, "A long evaluation", about, contract.CONCLUDED, (), answers), "en-GB"))
     sheet = openpyxl.load_workbook(path)["Evaluation"]

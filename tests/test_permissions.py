@@ -22,13 +22,13 @@ def test_outputs_follow_the_umask_and_a_replaced_file_keeps_its_mode(tmp_path: P
     try:
         ws = partxl.Workspace.load()
         ws.generate(tmp_path / "workbooks", register=SAMPLE_REGISTER, only=("P001",), blank=True)
-        ws.consolidate(REPO / "samples" / "returns", out=tmp_path / "out", previous=SAMPLE_REGISTER, as_of=dt.date(2026, 11, 23))
-        ws.publish(tmp_path / "out" / "register.xlsx", out=tmp_path / "public", as_of=dt.date(2026, 11, 23))
+        ws.consolidate(REPO / "samples" / "returns", out=tmp_path / "out", previous=SAMPLE_REGISTER, as_of=dt.date(2027, 4, 19))
+        ws.publish(tmp_path / "out" / "register.xlsx", out=tmp_path / "public", as_of=dt.date(2027, 4, 19))
         written = {**_modes(tmp_path / "workbooks"), **_modes(tmp_path / "public"),
                    **{k: v for k, v in _modes(tmp_path / "out").items() if k.endswith(".xlsx")}}
         assert written and set(written.values()) == {0o644}, written
         os.chmod(tmp_path / "public" / "index.html", 0o640)  # the council's own choice for this file
-        ws.publish(tmp_path / "out" / "register.xlsx", out=tmp_path / "public", as_of=dt.date(2026, 11, 24))
+        ws.publish(tmp_path / "out" / "register.xlsx", out=tmp_path / "public", as_of=dt.date(2027, 4, 20))
         assert stat.S_IMODE((tmp_path / "public" / "index.html").stat().st_mode) == 0o640
         os.umask(0o027)
         ws.generate(tmp_path / "strict", register=SAMPLE_REGISTER, only=("P001",))

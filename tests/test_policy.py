@@ -43,7 +43,7 @@ def _codes(checked: Checked) -> set[str]:
 
 def _config(tmp_path: Path, text: str) -> Any:
     path = tmp_path / "partxl.toml"
-    path.write_text(text + '\n[cycle]\nissue_date = 2026-11-23\n', encoding="utf-8")
+    path.write_text(text + '\n[cycle]\nissue_date = 2027-04-19\n', encoding="utf-8")
     return load_config(path)
 
 
@@ -183,6 +183,18 @@ def test_a_wrong_agreement_setting_is_an_error_naming_it(tmp_path, spec, text, p
         check_settings(spec, _config(tmp_path, text))
 
 
+# ---------------------------------------------------------------- 4. the annual cycle
+
+
+def test_the_shipped_cycle_follows_the_service_planning_round():
+    """The register is updated annually "consistent with the service planning process (around May/June)": the
+    shipped defaults (which `partxl init` writes for a council) issue in the spring with returns due by June."""
+    config = load_config(None)
+    assert config.deadline.month in (5, 6) and config.issue_date.month in (4, 5) and config.issue_date < config.deadline
+    assert (config.deadline - config.issue_date).days >= 28  # time for officers to answer
+    assert "service planning" in (REPO / "partxl" / "default_config.toml").read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------- 5. the assessment scale's labels
 
 
@@ -230,11 +242,11 @@ def test_resources_are_asked_year_on_year(sample_cycle: Path):
 
 
 def test_a_handover_recorded_is_not_reported_and_one_missing_is(generated, tmp_path, spec, config):
-    change = {"info_reps_2_finished": dt.date(2026, 9, 30), "info_reps_3_name": "Cllr New Person",
-              "info_reps_3_started": dt.date(2026, 10, 1), "info_reps_3_trustee_director": "No"}
+    change = {"info_reps_2_finished": dt.date(2027, 2, 24), "info_reps_3_name": "Cllr New Person",
+              "info_reps_3_started": dt.date(2027, 2, 25), "info_reps_3_trustee_director": "No"}
     missing = _check(generated, tmp_path, spec, config, "P019", change)
-    done = _check(generated, tmp_path, spec, config, "P019", {**change, "info_reps_2_handover_brief": dt.date(2026, 9, 20),
-                                                              "info_reps_2_handover_documents": dt.date(2026, 9, 20)})
+    done = _check(generated, tmp_path, spec, config, "P019", {**change, "info_reps_2_handover_brief": dt.date(2027, 2, 14),
+                                                              "info_reps_2_handover_documents": dt.date(2027, 2, 14)})
     assert "HANDOVER_NOT_RECORDED" in _codes(missing) and "HANDOVER_NOT_RECORDED" not in _codes(done)
 
 

@@ -16,7 +16,7 @@ from partxl.returns.validate import check_file
 from . import hostile, returns
 
 SPEC = load_spec()
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
 
 

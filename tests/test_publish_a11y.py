@@ -28,7 +28,7 @@ from partxl.outputs.publish import DEFAULT_LICENCE
 
 from .conftest import SAMPLE_REGISTER
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LONG_WORD = "Supercalifragilisticexpialidocious" * 4  # 136 characters and no space
 HOSTILE_NAMES = (  # planted in the first partnerships of the sample register, one each

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .conftest import REPO, SAMPLE_REGISTER, run_cli
 
-AS_OF = "2027-02-15"
+AS_OF = "2027-07-12"
 
 
 def _ledger(path: Path) -> list[int]:

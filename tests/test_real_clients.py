@@ -19,7 +19,7 @@ from partxl.returns.validate import check_file
 
 from .conftest import REPO
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 RETURNS = REPO / "samples" / "returns"
 
 

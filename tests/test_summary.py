@@ -21,7 +21,7 @@ from partxl.outputs.summary import LOW_SCORES
 from . import libreoffice
 from .conftest import SAMPLE_REGISTER, run_cli
 
-AS_OF = "2026-11-23"
+AS_OF = "2027-04-19"
 CATEGORIES = list(contract.CATEGORY_ORDER)
 COLOURS = {1: "D9534F", 2: "E38A3F", 3: "A8D08D", 4: "D9EAD3"}  # light to dark in lightness: readable in greyscale
 

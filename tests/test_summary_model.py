@@ -29,8 +29,8 @@ from partxl.outputs.summary import build_summary, summary_bytes, summary_model
 from partxl.register.model import ReturnState
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook
 
-AS_OF = dt.date(2026, 11, 23)  # before the default deadline, 29 January 2027
-AFTER_DEADLINE = dt.date(2027, 2, 15)
+AS_OF = dt.date(2027, 4, 19)  # before the default deadline, 25 June 2027
+AFTER_DEADLINE = dt.date(2027, 7, 12)
 
 
 def record(pid: str, name: str, category: str, *, status: str = "Active", grant: float | None = None,
@@ -66,11 +66,11 @@ def register() -> list[partxl.Record]:
     return [
         record("P1", "Alpha Board", contract.STATUTORY, grant=100_000, funding=5_000, features=("major_service",),
                scores={"trust": 1, "well_governed": 2, "leadership": 4}, evidence={"trust": "Minutes 2026"},
-               returned=dt.date(2026, 10, 1), key=True),
+               returned=dt.date(2027, 2, 25), key=True),
         record("P2", "Beta Forum", contract.NETWORK, status="Ended", grant=99_999.99, funding=1_000.5,
-               scores={"trust": 2, "inclusive": 3}, returned=dt.date(2027, 2, 1), info_has_agreement="No"),
+               scores={"trust": 2, "inclusive": 3}, returned=dt.date(2027, 6, 28), info_has_agreement="No"),
         record("P3", "Gamma Group", contract.COMMUNITY, info_risks=None),
-        record("P4", "Delta Trust", contract.COMMUNITY, grant=250_000, scores=ALL_FOURS, returned=dt.date(2027, 1, 29), key=True),
+        record("P4", "Delta Trust", contract.COMMUNITY, grant=250_000, scores=ALL_FOURS, returned=dt.date(2027, 6, 25), key=True),
     ]
 
 

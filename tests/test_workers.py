@@ -16,7 +16,7 @@ from partxl.workers import START_METHOD_VARIABLE, start_method
 
 from .conftest import REPO, SAMPLE_REGISTER
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 GET_CONTEXT = multiprocessing.get_context  # the real one: the tests wrap it to see which method each pool used
 
 

@@ -38,7 +38,7 @@ from partxl.xlsx import writer
 
 from .conftest import REPO, SAMPLE_REGISTER
 
-AS_OF = dt.date(2026, 11, 23)
+AS_OF = dt.date(2027, 4, 19)
 # Text a writer must not mistake for markup, a formula or whitespace to drop: &, < >, a leading =, emoji,
 # right-to-left script, a literal _x escape, control characters, a non-character, leading and trailing spaces.
 AWKWARD = "  =SUM(A1) & Sons <Ltd> 🎉 عربى _x0041_ \x07bell\x1f\ufffe end  "
