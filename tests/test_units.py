@@ -181,6 +181,24 @@ def test_table_sheets_of_the_register_match_ids_as_the_register_sheet_does(tmp_p
     assert ("REGISTER_ORPHAN_ROW", "Representatives") not in codes and ("REGISTER_MISSING_ID", "Representatives") in codes
 
 
+def test_a_register_read_back_holds_every_answer_it_was_written_with(tmp_path, spec, config):
+    """Answers without a column of their own go on the Other answers sheet, and come back from it (rolling forward
+    keeps them); a return with errors keeps its count."""
+    from partxl.outputs.register import write_register
+    from partxl.register.model import ReturnState
+    from partxl.register.read import read_register
+
+    answers = {contract.NAME.cell: "Alpha", contract.CATEGORY.cell: contract.STATUTORY, "evaluation_turnout": "Nine in ten",
+               "evaluation_in_kind": "Meeting rooms", "risk_monitoring_frequency": "Quarterly", "info_reps_1_name": "Cllr A",
+               "info_reps_1_trustee_director": "No", "evaluation_reason": "Annual review", "proposal_eia": "Yes"}
+    written = Record("P1", values=answers, state=ReturnState.WITH_ERRORS, errors=3, latest_file="P1.xlsx")
+    write_register([written], spec, config, tmp_path / "register.xlsx", AS_OF)
+    read = read_register(tmp_path / "register.xlsx", spec, config)
+    back, = read.records
+    assert {k: back.values.get(k) for k in answers} == answers and not read.findings
+    assert (back.state, back.errors) == (ReturnState.WITH_ERRORS, 3)
+
+
 @pytest.mark.parametrize("amount,shown", [(99_999.99, "£99,999.99"), (100_000, "£100,000"), (0.5, "£0.50"), (1234.0, "£1,234")])
 def test_money_that_decides_something_is_never_shown_rounded(amount, shown):
     from partxl.forms.fieldtypes import pounds

@@ -18,7 +18,9 @@ from partxl.forms.fieldtypes import TYPES
 from partxl.forms.layout import layout_form
 from partxl.forms.names import cell_name
 from partxl.register.model import (
+    ANSWER_COLUMN,
     CEASED_SHEET,
+    CELL_NAME_COLUMN,
     CLOSED_SHEET,
     ID_COLUMN,
     MAIN_SHEET,
@@ -171,7 +173,8 @@ def _answers_sheet(book: Any, styles: dict[str, Any], spec: Spec, records: list[
                     kind = cell.field.type if cell.field.type != "longtext" else "longtext"
                     yield [(r.id, "text"), (form.title, "text"), (cell.label, "longtext"), (value, kind), (cell.name, "text")]
 
-    _plain_table(book, styles, OTHER_ANSWERS, [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), ("Answer", 70), ("Cell name", 30)],
+    _plain_table(book, styles, OTHER_ANSWERS, [(ID_COLUMN, 12), ("Form", 28), ("Question", 50), (ANSWER_COLUMN, 70),
+                                               (CELL_NAME_COLUMN, 30)],
                  rows, height=lambda row: wrapped_height([(row[2][0], 50), (str(row[3][0]), 70)], line=13))
 
 

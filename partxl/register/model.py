@@ -23,6 +23,7 @@ from partxl.forms.rules import add_months
 
 MAIN_SHEET = "Register"
 OTHER_ANSWERS = "Other answers"
+ANSWER_COLUMN, CELL_NAME_COLUMN = "Answer", "Cell name"  # the Other answers sheet's: read back by cell name
 PROPOSED_SHEET = "Proposed"  # proposed from the blank workbook, until SMT agrees it
 CEASED_SHEET = "Ceased"  # ended, evaluation still to come back
 CLOSED_SHEET = "Closed"  # ended and evaluated

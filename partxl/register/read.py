@@ -15,6 +15,7 @@ extra columns works, and so will the consolidated register.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,17 @@ from partxl.errors import PartxlError
 from partxl.findings import Code, Finding
 from partxl.forms.definitions import Field, Form, Spec, Table
 from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
+from partxl.forms.layout import layout_form
 from partxl.forms.names import cell_name
 from partxl.register.model import (
+    ANSWER_COLUMN,
     CEASED_SHEET,
+    CELL_NAME_COLUMN,
     CLOSED_SHEET,
     ID_COLUMN,
     LATEST_COLUMN,
     MAIN_SHEET,
+    OTHER_ANSWERS,
     PROPOSED_SHEET,
     RETURNED_COLUMN,
     RETURNS_OF,
@@ -100,6 +105,10 @@ def read_register(path: Path, spec: Spec, config: Config) -> RegisterFile:
         first = next(rows, None) if rows is not None else None
         if rows is not None and first:
             reader.table(form, table, first, rows, {r.id.casefold(): r for r in records_list})
+    rows = _rows(book, OTHER_ANSWERS)
+    first = next(rows, None) if rows is not None else None
+    if rows is not None and first:
+        reader.other_answers(first, rows, {r.id.casefold(): r for r in records_list})
     return RegisterFile(path, records_list, reader.findings, _returns_of(book))
 
 
@@ -166,6 +175,9 @@ class _Reader:
             return row[header.index(key)] if key in header and header.index(key) < len(row) else None
 
         record.state = ReturnState.read(str(cell(RETURNED_COLUMN) or ""))
+        if record.state == ReturnState.WITH_ERRORS:  # "Returned with errors (3)": the count the officer has to correct
+            count = re.search(r"\((\d+)\)", str(cell(RETURNED_COLUMN)))
+            record.errors = int(count.group(1)) if count else 0
         latest = cell(LATEST_COLUMN)
         record.latest_return = latest.date() if isinstance(latest, dt.datetime) else latest if isinstance(latest, dt.date) else None
         record.source = str(cell(SOURCE_COLUMN) or "")
@@ -197,6 +209,26 @@ class _Reader:
                 allowed.setdefault(_key(choice), choice)
             self._choice_keys[id(fld)] = allowed
         return self._choice_keys[id(fld)]
+
+    def other_answers(self, first: list[Any], rows: Iterator[list[Any]], records: dict[str, Record]) -> None:
+        """The Other answers sheet (every answer without a column of its own, most of the evaluation), found by cell name:
+        a register read back holds every answer it was written with, so rolling forward loses none."""
+        header = [_key(h) for h in first]
+        needed = [_key(h) for h in (ID_COLUMN, CELL_NAME_COLUMN, ANSWER_COLUMN)]
+        if not set(needed) <= set(header):
+            return
+        id_col, name_col, answer_col = (header.index(h) for h in needed)
+        cells = {c.name: c for form in self.spec.ordered_forms() for c in layout_form(form).inputs}
+        for number, row in enumerate(rows, start=2):
+            pid, name, answer = (row[c] if c < len(row) else None for c in (id_col, name_col, answer_col))
+            if _empty(pid) or _empty(answer):
+                continue
+            record, cell = records.get(str(pid).strip().casefold()), cells.get(str(name or "").strip())
+            if record is None:
+                self.findings.append(Code.REGISTER_ORPHAN_ROW.at(file=str(self.path), sheet=OTHER_ANSWERS,
+                                                                 partnership=str(pid), row=number))
+            elif cell is not None and cell.name not in record.values:  # a question since removed from the forms: ignored
+                self.put(record, cell.name, cell.field, answer, OTHER_ANSWERS, cell.label)
 
     def table(self, form: Form, table: Table, first: list[Any], rows: Iterator[list[Any]], records: dict[str, Record]) -> None:
         sheet = table.register or ""
