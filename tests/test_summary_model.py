@@ -143,6 +143,12 @@ def test_score_distribution_and_heat_map(model: s.SummaryModel):
     assert sorted(given) == sorted(v for n, count in model.overview.scores.items() for v in [n] * count)
 
 
+def test_low_scores_keep_the_matrixs_order_of_features(spec: Spec, config: Config):
+    ones = record("P1", "Alpha Board", contract.STATUTORY, scores={"evaluates": 2, "well_governed": 2, "trust": 2})
+    model = summary_model(build_summary([ones], spec, config, AS_OF))
+    assert [p.feature for p in model.low_scores] == ["2. Well governed", "9. Trust", "10. Regularly evaluates"]  # not as text
+
+
 def test_low_scores_are_exactly_the_ones_and_twos(model: s.SummaryModel):
     assert [(p.id, p.feature, p.score, p.evidence) for p in model.low_scores] == [
         ("P1", "9. Trust", 1, "Minutes 2026"),

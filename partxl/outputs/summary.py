@@ -414,12 +414,13 @@ def _heat_map(summary: Summary) -> HeatMap:
 
 
 def _low_scores(summary: Summary) -> tuple[LowScore, ...]:
-    """Every feature scored 1 or 2: 1s first, then by partnership and feature."""
+    """Every feature scored 1 or 2: 1s first, then by partnership, then in the matrix's order (2 before 10)."""
     table = score_table(summary.spec)
+    order = {table.row_label(k): n for n, k in enumerate(table.row_keys())}
     found = [LowScore(row.record.id, row.shown, table.row_label(k), score,
                       str(row.get(contract.SCORES.column(k, "evidence")) or ""), row.officer)
              for row in summary.rows for k, score in row.facts.scores.items() if score <= 2]
-    return tuple(sorted(found, key=lambda p: (p.score, p.name.casefold(), p.feature)))
+    return tuple(sorted(found, key=lambda p: (p.score, p.name.casefold(), order[p.feature])))
 
 
 def _compliance(summary: Summary) -> Compliance:
