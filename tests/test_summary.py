@@ -211,6 +211,28 @@ def test_pdf_for_committee_papers_has_a_page_per_sheet_at_least(outputs: Path):
         assert title in text
 
 
+TRICKY = ['Review "overdue"', "Risk checklist: 100 % * 2?", "~tilde", "=B1", "<none>", "Plain title"]
+
+
+@pytest.mark.libreoffice
+def test_a_count_matches_its_title_exactly_whatever_it_holds(tmp_path: Path):
+    """The Compliance and Overview counts are COUNTIFs over titles and categories a council may word as it likes."""
+    import xlsxwriter
+
+    from partxl.outputs.summary import criterion
+
+    path = tmp_path / "counts.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("Counts")
+        for row, text in enumerate(TRICKY):
+            sheet.write_string(row, 0, text)
+            sheet.write_formula(row, 1, f"=COUNTIF($A$1:$A${len(TRICKY)},{criterion(text)})", None, -1)
+        sheet.write_string(len(TRICKY), 0, "Risk checklist: 100 % x 2!")  # what the wildcards would also match
+    libreoffice.type_into([{"in": str(path), "out": str(tmp_path / "counted.xlsx"), "ops": [["recalc", ""]]}], tmp_path)
+    counted = openpyxl.load_workbook(tmp_path / "counted.xlsx", data_only=True)["Counts"]
+    assert [counted.cell(row + 1, 2).value for row in range(len(TRICKY))] == [1] * len(TRICKY)
+
+
 def test_pdf_without_libreoffice_is_a_clear_error(outputs: Path, monkeypatch):
     monkeypatch.setattr("partxl.outputs.pdf.shutil.which", lambda name: None)
     code, _, err = run_cli("summary", str(outputs / "register.xlsx"), "--out", str(outputs / "x.xlsx"), "--pdf")

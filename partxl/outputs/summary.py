@@ -702,10 +702,17 @@ def compliance_sheet(pen: Pen, part: Compliance) -> None:
     listed = f"{xl_rowcol_to_cell(first, 2, True, True)}:{xl_rowcol_to_cell(last, 2, True, True)}"
     for i, (title, count) in enumerate(part.counts, start=4):
         sheet.write_string(i, 1, title, pen.formats["text"])
-        sheet.write_formula(i, 2, f'=COUNTIF({listed},"{title}")', pen.formats["number"], count)
+        sheet.write_formula(i, 2, f"=COUNTIF({listed},{criterion(title)})", pen.formats["number"], count)
     rows = [[i.id, i.name, i.issue, i.lead_officer, i.detail] for i in part.issues]
     _table(pen, sheet, top, "Compliance", ["ID", "Partnership", "Issue", "Lead officer", "What the policy asks"], rows,
            ["text", "wrap", "wrap", "text", "wrap"], {1: 32, 2: 30, 4: 60})
+
+
+def criterion(text: str) -> str:
+    """A COUNTIF criterion that matches ``text`` exactly: a council's own title or category may hold a double quote, a
+    wildcard (* ? ~) or start like a comparison (= < >), which Excel would otherwise read as such."""
+    escaped = "".join("~" + ch if ch in "*?~" else ch for ch in text).replace('"', '""')
+    return f'"={escaped}"' if text and text[0] in "=<>" else f'"{escaped}"'
 
 
 _FLAGS = 3  # the Finance sheet's column of grant flags ("Grant ≥ £…")
@@ -854,7 +861,7 @@ def _category_table(pen: Pen, sheet: Worksheet, row: int, counts: Sequence[Categ
     for c in counts:
         row += 1
         sheet.write_string(row, 0, c.category, f["text"])
-        category = f'{p.category},"{c.category}"'
+        category = f"{p.category},{criterion(c.category)}"
         sheet.write_formula(row, 1, f'=COUNTIFS({category},{p.status},"Active")', f["number"], c.active)
         sheet.write_formula(row, 2, f'=COUNTIFS({category},{p.status},"Ended")+COUNTIFS({category},{p.status},"Closed")',
                             f["number"], c.ended)
