@@ -100,6 +100,10 @@ def test_libreoffice_computes_the_same_figures_from_the_formulas(outputs: Path, 
     assert results
     expected = expected_overview(_register(outputs), config.grant_threshold)
     assert actual_overview(_overview(tmp_path / "recalculated.xlsx"), config.grant_threshold) == expected
+    cached, computed = (openpyxl.load_workbook(p, data_only=True)["Heat map"] for p in (outputs / "summary.xlsx",
+                                                                                       tmp_path / "recalculated.xlsx"))
+    means = [(c.coordinate, c.value) for row in cached.iter_rows() for c in row if isinstance(c.value, float)]
+    assert means and all(computed[at].value == pytest.approx(value, abs=1e-12) for at, value in means)  # cached as computed
 
 
 def test_the_heat_map_holds_the_scores_weakest_first_coloured_by_score(outputs: Path):

@@ -405,12 +405,16 @@ def _heat_map(summary: Summary) -> HeatMap:
     keys = table.row_keys()
     scored = sorted((r for r in summary.rows if r.facts.scores),
                     key=lambda r: (r.facts.mean_score or 0, -len(r.facts.scores), r.name.casefold()))
-    rows = tuple(HeatRow(r.record.id, r.shown, tuple(r.facts.scores.get(k) for k in keys), r.facts.mean_score) for r in scored)
-    means = []
-    for i in range(len(keys)):
-        given = [score for row in rows if (score := row.scores[i]) is not None]
-        means.append(round(sum(given) / len(given), 2) if given else None)
-    return HeatMap(tuple(table.row_label(k) for k in keys), rows, tuple(means))
+    rows = tuple(HeatRow(r.record.id, r.shown, tuple(r.facts.scores.get(k) for k in keys), _average(r.facts.scores.values()))
+                 for r in scored)
+    means = tuple(_average(score for row in rows if (score := row.scores[i]) is not None) for i in range(len(keys)))
+    return HeatMap(tuple(table.row_label(k) for k in keys), rows, means)
+
+
+def _average(scores: Iterable[int]) -> float | None:
+    """The mean as the sheet's AVERAGE computes it (not rounded: it is the formula's cached value; the format rounds)."""
+    given = list(scores)
+    return sum(given) / len(given) if given else None
 
 
 def _low_scores(summary: Summary) -> tuple[LowScore, ...]:
