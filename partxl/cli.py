@@ -221,6 +221,10 @@ def check(ctx: click.Context, workbook: Path, as_of: dt.datetime | None, as_json
     _finish(result, as_json, show)
 
 
+_LEDGER = click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+                       help="The SQLite ledger of every return (default: ledger.sqlite beside the register); only read.")
+
+
 @main.command()
 @click.argument("register", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("out/committee_summary.xlsx"),
@@ -228,13 +232,14 @@ def check(ctx: click.Context, workbook: Path, as_of: dt.datetime | None, as_json
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Last cycle's register, for the Changes sheet.")
 @click.option("--pdf", is_flag=True, help="Also print it to PDF (same name, .pdf) with LibreOffice, for committee papers.")
+@_LEDGER
 @_AS_OF
 @_JSON
 @click.pass_context
-def summary(ctx: click.Context, register: Path, out_file: Path, previous: Path | None, pdf: bool, as_of: dt.datetime | None,
-            as_json: bool) -> None:
+def summary(ctx: click.Context, register: Path, out_file: Path, previous: Path | None, pdf: bool, ledger_path: Path | None,
+            as_of: dt.datetime | None, as_json: bool) -> None:
     """Write the committee summary of REGISTER: overview with charts, heat map, actions, compliance, finance."""
-    result = _workspace(ctx).summary(register, out=out_file, previous=previous, as_of=_day(as_of), pdf=pdf)
+    result = _workspace(ctx).summary(register, out=out_file, previous=previous, as_of=_day(as_of), pdf=pdf, ledger=ledger_path)
 
     def show() -> None:
         click.echo(f"{result.path} ({result.outcome}): {result.partnerships} partnerships")
@@ -327,8 +332,6 @@ def publish(ctx: click.Context, register: Path, out_dir: Path, as_of: dt.datetim
 _REGISTER = click.option("--register", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                          default=Path("out/register.xlsx"), show_default=True, help="The register partxl consolidate wrote.")
 _PDF = click.option("--pdf", is_flag=True, help="Also print it to a tagged PDF (same name, .pdf) with LibreOffice.")
-_LEDGER = click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-                       help="The SQLite ledger of every return (default: ledger.sqlite beside the register); only read.")
 
 
 @main.command()

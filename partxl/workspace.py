@@ -152,12 +152,15 @@ class Workspace:
         return chase(status, self.config, Path(returns), Path(to), workbooks=_path(workbooks), deliver=send)
 
     def summary(self, register: str | Path, *, out: str | Path, previous: str | Path | None = None,
-                as_of: dt.date | None = None, pdf: bool = False) -> SummaryResult:
-        """The committee summary workbook of ``register`` (and its PDF, through LibreOffice, with ``pdf``)."""
+                as_of: dt.date | None = None, pdf: bool = False, ledger: str | Path | None = None) -> SummaryResult:
+        """The committee summary workbook of ``register`` (and its PDF, through LibreOffice, with ``pdf``); the MIO's
+        waivers come from ``ledger`` (by default the ledger beside the register, when there is one)."""
         from partxl.outputs.summary import write_summary
+        from partxl.returns.collect import LEDGER_NAME
 
-        return write_summary(Path(register), Path(out), self.spec, self.config, as_of or dt.date.today(),
-                             previous=_path(previous), pdf=pdf)
+        register = Path(register)
+        return write_summary(register, Path(out), self.spec, self.config, as_of or dt.date.today(),
+                             previous=_path(previous), pdf=pdf, ledger=_path(ledger) or register.parent / LEDGER_NAME)
 
     def publish(self, register: str | Path, *, out: str | Path, as_of: dt.date | None = None) -> PublishResult:
         """The public register (``register.csv`` and ``index.html``) of ``register``, public fields only."""

@@ -216,6 +216,25 @@ def test_the_mios_decisions_are_recorded_applied_and_shown(decided):
     assert _register(out)["P004"]["Returned"] == "Returned with errors (1): last year's data"
 
 
+def _issues(summary: Path) -> set[tuple[str, str]]:
+    top = next(i + 1 for i, r in enumerate(openpyxl.load_workbook(summary)["Compliance"].iter_rows(values_only=True)) if r[0] == "ID")
+    return {(i["ID"], i["Issue"]) for i in _sheet(summary, "Compliance", top) if i["ID"]}
+
+
+def test_the_summary_of_a_register_alone_knows_the_mios_waivers(decided):
+    """`partxl summary REGISTER` reads the waivers from the ledger beside the register, as consolidate's summary did."""
+    out, said = decided
+    pid = said["finding"]["Key"].split("|")[0]
+    waived = (pid, said["finding"]["What"])
+    code, _, err = run_cli("summary", str(out / "register.xlsx"), "--out", str(out / "alone.xlsx"), "--as-of", AS_OF)
+    assert code == 0, err
+    assert _issues(out / "alone.xlsx") == _issues(out / "committee_summary.xlsx") and waived not in _issues(out / "alone.xlsx")
+    code, _, err = run_cli("summary", str(out / "register.xlsx"), "--out", str(out / "no ledger.xlsx"), "--as-of", AS_OF,
+                           "--ledger", str(out / "nowhere.sqlite"))
+    assert code == 0, err
+    assert waived in _issues(out / "no ledger.xlsx")  # without the ledger the breach shows: the waiver is what hides it
+
+
 @pytest.mark.libreoffice
 def test_returns_typed_in_libreoffice_follow_the_same_lifecycle(generated: Path, tmp_path: Path):
     """The scenarios about what officers type, typed through Calc's own input handling and saved by it."""

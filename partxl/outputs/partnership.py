@@ -38,7 +38,7 @@ from partxl.outputs.pdf import to_pdf
 from partxl.outputs.summary import SCORE_MEANING, About, Pen, pen_for
 from partxl.register.model import OWES_NOTHING, SOURCE_COLUMN, Record, ReturnState, facts, register_columns, score_table, stage
 from partxl.register.read import RegisterFile, read_register
-from partxl.returns.decisions import Choice, Decided, Decision, Kind
+from partxl.returns.decisions import Choice, Decided, Decision, Kind, in_force
 from partxl.returns.ledger import Entry, Ledger
 from partxl.returns.lifecycle import RETURNS, settle
 from partxl.returns.results import Outcome
@@ -189,10 +189,6 @@ class Received:
     shown: bool  # the accepted return that stood for its partnership that cycle
 
 
-def decisions_in_force(ledger: Ledger) -> Decided:
-    return Decided(tuple(Decision(Kind(r[0]), r[1], Choice(r[2]), *r[3:]) for r in ledger.decisions()), ())
-
-
 def cycle_returns(ledger: Ledger, cycle: str, decided: Decided) -> list[Received]:
     """Every return of ``cycle`` as consolidate settles it: a file named for another partnership held, the MIO's
     decisions on held (and rejected) files applied, then superseded by newer returns (partxl.returns.lifecycle)."""
@@ -237,7 +233,7 @@ def answers_of(record: Record, newest: Received | None) -> dict[str, Any]:
 
 def every_return(ledger: Ledger) -> dict[str, list[Received]]:
     """Every cycle's returns as consolidate settles them, oldest cycle first."""
-    decided = decisions_in_force(ledger)
+    decided = in_force(ledger)
     return {cycle: cycle_returns(ledger, cycle, decided) for cycle in ledger_cycles(ledger)}
 
 
@@ -345,7 +341,7 @@ def partnership_model(record: Record, read: RegisterFile, ledger: Ledger, return
         about=About(config.council, cycle, as_of, config.deadline, config.grant_threshold),
         answers_from=answers_from(record, accepted, cycle), entry=register_entry(record, spec, config, as_of),
         scores=_score_history(spec, mine, facts(record, spec, config, as_of).scores, record.current),
-        findings=_findings(record, read, ledger, returns.get(cycle, []), decisions_in_force(ledger), config),
+        findings=_findings(record, read, ledger, returns.get(cycle, []), in_force(ledger), config),
         history=_history(record.id, returns, _decision_log(ledger), {r.code: r.title for f in spec.forms.values() for r in f.rules}),
         forms=tuple(form_answers(form, answers_of(record, accepted)) for form in spec.ordered_forms()))
 

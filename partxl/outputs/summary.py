@@ -55,6 +55,9 @@ from partxl.register.model import (
     stage,
 )
 from partxl.register.read import read_register
+from partxl.returns.decisions import in_force
+from partxl.returns.ledger import Ledger
+from partxl.returns.results import waivers
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
 from partxl.xlsx.sheets import (
     BOOK_FONT,
@@ -966,11 +969,18 @@ class SummaryResult:
 
 
 def write_summary(register: Path, out_file: Path, spec: Spec, config: Config, as_of: dt.date, *,
-                  previous: Path | None = None, pdf: bool = False) -> SummaryResult:
-    """The committee summary of the register at ``register`` (changes since ``previous``), and its PDF if asked."""
+                  previous: Path | None = None, pdf: bool = False, ledger: Path | None = None) -> SummaryResult:
+    """The committee summary of the register at ``register`` (changes since ``previous``), and its PDF if asked.
+
+    The MIO's waivers come from ``ledger`` (only read) when there is one, so that the summary of a register on its
+    own shows a waived finding as consolidate's summary does: no breach."""
     current = read_register(register, spec, config)
     before = read_register(previous, spec, config) if previous else None
-    built = build_summary(current.records, spec, config, as_of, before.records if before else None)
+    waived: frozenset[tuple[str, str]] = frozenset()
+    if ledger is not None and ledger.is_file():
+        with Ledger.snapshot(ledger) as held:
+            waived = waivers(in_force(held).decisions)
+    built = build_summary(current.records, spec, config, as_of, before.records if before else None, waived=waived)
     outcome = replace_keeping_copy(out_file, summary_bytes(built))
     printed = to_pdf(out_file, out_file.with_suffix(".pdf"), language=config.language) if pdf else None
     return SummaryResult(out_file, outcome, len(built.rows), printed, current.findings + (before.findings if before else []))

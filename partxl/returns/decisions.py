@@ -117,6 +117,11 @@ def _in_force(ledger: Ledger) -> list[Decision]:
     return [Decision(Kind(r[0]), r[1], Choice(r[2]), *r[3:]) for r in ledger.decisions()]
 
 
+def in_force(ledger: Ledger) -> Decided:
+    """The decisions the ledger holds in force, for the commands that only read them (summary, a partnership's report)."""
+    return Decided(tuple(_in_force(ledger)), ())
+
+
 def _rows(path: Path, findings: list[Finding]) -> Iterable[tuple[int, dict[str, Any]]]:
     """The workbook's rows by column heading, with their row numbers; a workbook that cannot be read is a finding."""
     if not path.is_file():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,11 @@ _OUTCOME_TEXT = {
     Outcome.ERRORS: "Not accepted: has errors", Outcome.HELD: "Held: the MIO must confirm whose return it is",
     Outcome.REJECTED: "Rejected: not taken as a return (see its findings)", Outcome.SKIPPED: "Skipped",
 }
+
+
+def waivers(decisions: Iterable[Decision]) -> frozenset[tuple[str, str]]:
+    """(partnership, finding code) of every waiver among ``decisions`` (its key is "P001|CODE"): no breach to show."""
+    return frozenset((d.key.partition("|")[0], d.key.partition("|")[2]) for d in decisions if d.kind == "Finding")
 
 
 @dataclass
@@ -91,7 +97,7 @@ class ConsolidateResult:
     @property
     def waived_pairs(self) -> frozenset[tuple[str, str]]:
         """(partnership, finding code) of every waiver in force: the summary shows them as no breach."""
-        return frozenset((d.key.partition("|")[0], d.key.partition("|")[2]) for d in self.decisions if d.kind == "Finding")
+        return waivers(self.decisions)
 
     @property
     def ok(self) -> bool:
