@@ -208,13 +208,6 @@ def cycle_returns(ledger: Ledger, cycle: str, decided: Decided) -> list[Received
                      else Outcome(e.outcome), e.sha256 in shown) for e in entries]
 
 
-def ledger_cycles(ledger: Ledger) -> list[str]:
-    """Every cycle the ledger holds returns of, oldest first (by the first return saved in it)."""
-    rows = ledger.db.execute("SELECT cycle, MIN(COALESCE(saved_at, first_seen)) FROM files "
-                             "WHERE outcome IN ('accepted', 'errors', 'held') GROUP BY cycle ORDER BY 2, 1").fetchall()
-    return [str(cycle) for cycle, _ in rows]
-
-
 def newest_accepted(received: Iterable[Received]) -> dict[str, Received]:
     """Each partnership's newest accepted return among ``received`` (every cycle's returns, oldest cycle first), by its
     ID in lower case: the answers its register row was built from, or last built from."""
@@ -234,7 +227,7 @@ def answers_of(record: Record, newest: Received | None) -> dict[str, Any]:
 def every_return(ledger: Ledger) -> dict[str, list[Received]]:
     """Every cycle's returns as consolidate settles them, oldest cycle first."""
     decided = in_force(ledger)
-    return {cycle: cycle_returns(ledger, cycle, decided) for cycle in ledger_cycles(ledger)}
+    return {cycle: cycle_returns(ledger, cycle, decided) for cycle in ledger.cycles()}
 
 
 def open_ledger(path: Path) -> Ledger:
@@ -247,9 +240,7 @@ def open_ledger(path: Path) -> Ledger:
 
 def _decision_log(ledger: Ledger) -> list[Decision]:
     """Every decision the MIO made or revoked, in order (the ledger's log for audit)."""
-    rows = ledger.db.execute("SELECT kind, key, choice, value, day, reason, who, recorded, cycle FROM decision_log "
-                             "ORDER BY id").fetchall()
-    return [Decision(Kind(r[0]), r[1], Choice(r[2]), *r[3:]) for r in rows]
+    return [Decision(Kind(r[0]), r[1], Choice(r[2]), *r[3:]) for r in ledger.decisions(log=True)]
 
 
 # ---------------------------------------------------------------- the model

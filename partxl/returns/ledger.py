@@ -208,11 +208,19 @@ class Ledger:
     def set_state(self, key: str, value: Any) -> None:
         self.db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, json.dumps(value, sort_keys=True)))
 
-    def decisions(self) -> list[tuple[str, ...]]:
-        """The decisions in force: (kind, key, choice, value, day, reason, who, recorded, cycle), oldest first."""
-        with closing(self.db.execute("SELECT kind, key, choice, value, day, reason, who, recorded, cycle FROM decisions "
-                                     "ORDER BY recorded, kind, key")) as cursor:
+    def decisions(self, *, log: bool = False) -> list[tuple[str, ...]]:
+        """The decisions in force: (kind, key, choice, value, day, reason, who, recorded, cycle), oldest first; with
+        ``log``, every decision ever made or revoked, in the order made (the audit trail)."""
+        query = ("SELECT kind, key, choice, value, day, reason, who, recorded, cycle FROM decision_log ORDER BY id" if log else
+                 "SELECT kind, key, choice, value, day, reason, who, recorded, cycle FROM decisions ORDER BY recorded, kind, key")
+        with closing(self.db.execute(query)) as cursor:
             return [tuple(row) for row in cursor.fetchall()]
+
+    def cycles(self) -> list[str]:
+        """Every cycle the ledger holds returns of (accepted, with errors or held), oldest first by its first return."""
+        with closing(self.db.execute("SELECT cycle, MIN(COALESCE(saved_at, first_seen)) FROM files WHERE outcome IN "
+                                     "('accepted', 'errors', 'held') GROUP BY cycle ORDER BY 2, 1")) as cursor:
+            return [str(cycle) for cycle, _ in cursor.fetchall()]
 
     def decide(self, row: tuple[str, ...], revoke: bool = False) -> None:
         """Record a decision (or its revocation), replacing the one in force for the same question; log it."""
