@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
@@ -96,3 +97,54 @@ def replace_keeping_copy(path: Path, data: bytes, now: dt.datetime | None = None
         outcome = "superseded"
     atomic_write_bytes(path, data)
     return outcome
+
+
+class NotAFile(Exception):
+    """What was found is not a regular file (a named pipe, a device, a folder …); ``what`` says which, in words."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+class TooLarge(Exception):
+    """A regular file bigger than anything worth reading; ``size`` in bytes."""
+
+    def __init__(self, size: int):
+        super().__init__(f"{size:,} bytes")
+        self.size = size
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def file_sha256(path: Path, max_bytes: int) -> tuple[str, int]:
+    """SHA-256 and size of the regular file at ``path`` (a link is followed only to a regular file).
+
+    Opened without blocking and checked with fstat before a byte is read, so that a named pipe (which would wait
+    for a writer forever) or a device (a link to /dev/zero never ends) is refused, not read: :class:`NotAFile`.
+    A file over ``max_bytes`` is refused unread too (:class:`TooLarge`). OSError as the system says it.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotAFile(_described(path, status.st_mode))
+        if status.st_size > max_bytes:
+            raise TooLarge(status.st_size)
+        digest, size = hashlib.sha256(), 0
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+            if size > max_bytes:  # it grew while being read
+                raise TooLarge(size)
+    return digest.hexdigest(), size
+
+
+def _described(path: Path, mode: int) -> str:
+    """'a named pipe (FIFO)', or 'a link to /dev/zero, a character device', say."""
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    if os.path.islink(path):
+        return f"a link to {os.fsencode(os.readlink(path)).decode('utf-8', 'backslashreplace')}, {kind}"
+    return kind

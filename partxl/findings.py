@@ -99,6 +99,15 @@ class Code(enum.Enum):
     FILE_UNREADABLE = (ERROR, "The file could not be read from disk ({detail}).",
                        "Check the file's permissions and that it is not open elsewhere, then run again.")
     FILE_SKIPPED = (INFO, "Skipped: {detail}.", "Nothing to do.")
+    FILE_SHEET_TOO_LARGE = (ERROR, "The file was refused without being read: {detail}.",
+                            "If something was typed, pasted or formatted far down or across that sheet, delete those rows "
+                            "and columns, save the workbook and send it again; otherwise send the workbook you were issued.")
+    FILE_CRASHED = (ERROR, "Reading this file failed ({detail}); it was set aside and the rest of the run went on.",
+                    "Open the workbook in Excel and save it again as .xlsx, then send that copy; if the same happens "
+                    "again, send the file to whoever supports partxl.")
+    FILE_TIMED_OUT = (ERROR, "Reading this file took longer than {seconds:g} seconds, so it was stopped and set aside; the rest "
+                             "of the run went on.", "Open the workbook in Excel and save it again as .xlsx, then send that copy; "
+                             "if the same happens again, send the file to whoever supports partxl.")
     MACROS_IGNORED = (WARNING, "The workbook contains macros; they were neither run nor kept, only its values were read.",
                       "Save the workbook as .xlsx (without macros) next time.")
     # Is it ours, and intact?

@@ -718,6 +718,47 @@ def _(env: Env) -> Made:
     return env.cycle.findings, where("", partnership="P010")
 
 
+# ---------------------------------------------------------------- files that once stopped the run (tests/hostile2.py)
+
+
+@case("FILE_SHEET_TOO_LARGE", "error")
+def _(env: Env) -> Made:
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>a note far out</t></is></c></row></sheetData>'
+    path = fc.zip_copy(env.source("P001"), env.folder / "P001 return (far cell).xlsx",  # typed at the sheet's very end
+                       lambda name, data: data.replace(b"</sheetData>", far, 1) if name == "xl/worksheets/sheet3.xml" else data)
+    return env.check(path), where(path.name, says=("'Information' reaches cell XFD1048576",))
+
+
+def _consolidated_alone(env: Env, folder_name: str, make: Callable[[Path], Path]) -> partxl.ConsolidateResult:
+    """A folder of one return, made by ``make(folder)``, consolidated (the reader runs in a worker process)."""
+    folder = env.root / folder_name / "returns"
+    folder.mkdir(parents=True)
+    make(folder)
+    return env.ws.consolidate(folder, out=folder.parent / "out", previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+
+
+@case("FILE_CRASHED", "error")
+def _(env: Env) -> Made:
+    from . import hostile2
+
+    def make(folder: Path) -> Path:  # saved as .xls by an old tool that wrote its dimensions wrong: the reader aborts
+        hostile2.xls_abort(env.source("P001"), folder / "P001 return.xls")
+        return folder / "P001 return.xls"
+    return _consolidated_alone(env, "crashing", make).findings, where("P001 return.xls", says=("SIGABRT",))
+
+
+@case("FILE_TIMED_OUT", "error")
+def _(env: Env) -> Made:
+    import os
+
+    os.environ["PARTXL_JOB_SECONDS"] = "0.001"  # a machine so slow that reading any return takes longer than the limit
+    try:
+        result = _consolidated_alone(env, "slow", lambda folder: shutil.copyfile(env.source("P001"), folder / "P001 return.xlsx"))
+    finally:
+        del os.environ["PARTXL_JOB_SECONDS"]
+    return result.findings, where("P001 return.xlsx", says=("longer than 0.001 seconds",))
+
+
 # ---------------------------------------------------------------- the tests
 
 

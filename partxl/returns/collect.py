@@ -20,29 +20,33 @@ from pathlib import Path
 from typing import Any
 
 from partxl.config import Config
+from partxl.files import NotAFile, TooLarge, file_sha256
 from partxl.findings import HOLDS, WARNING, Code, Finding
 from partxl.forms import contract
 from partxl.forms.definitions import Spec
+from partxl.forms.rules import POLICY_KINDS
 from partxl.register.model import CLOSED_SHEET, OWES_NOTHING, Record, Status, has_ended, stage
 from partxl.register.read import read_register
 from partxl.returns.decisions import DECISIONS_NAME, Choice, Decided, Decision, Kind, Question, record_decisions
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.lifecycle import RETURNS, Settled, settle
+from partxl.returns.read import MAX_TOTAL_BYTES
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 from partxl.returns.validate import Checked, check_file, misnamed
-from partxl.workers import PARALLEL_FROM, Workers
+from partxl.workers import PARALLEL_FROM, Failure, Workers
 
 LEDGER_NAME = "ledger.sqlite"
 REGISTER_WORTH_WORKERS = 64 * 1024  # bytes: a register file of about a hundred partnerships
 LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-WAIVABLE_RULES = ("flag", "overdue", "past", "current_row")  # the policy's checks a MIO may waive with a reason
+READER_FAILED = {"FILE_CRASHED", "FILE_TIMED_OUT"}  # findings of a check that did not finish: never taken from the ledger
 
 
 def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
     """Every file in ``folder`` and below, in a stable order, leaving out partxl's own output folder.
 
-    Links are listed, not followed: a link to a file that has gone is still reported.
+    Links are listed, not followed: a link to a file that has gone is still reported, and so is a link that
+    leads round in a circle. Names are kept as the system gives them, valid UTF-8 or not (see :func:`_screen`).
     """
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder of returns")
@@ -51,7 +55,7 @@ def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
     for root, dirs, files in os.walk(folder):
         here = Path(root)
         if skip is not None:
-            dirs[:] = [d for d in dirs if (here / d).resolve() != skip]
+            dirs[:] = [d for d in dirs if (here / d).is_symlink() or (here / d).resolve() != skip]
         found += [here / name for name in files]
         found += [here / name for name in dirs if (here / name).is_symlink()]  # a link to a folder: reported, not entered
     return sorted(found, key=lambda p: str(p.relative_to(folder)).casefold())
@@ -114,7 +118,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                 if isinstance(screened[-1], _Seen) and not screened[-1].cached:
                     yield screened[-1].path, screened[-1].display
 
-        checked = workers.map(_check, fresh())
+        checked = workers.isolated_map(_check, fresh())  # one file that kills its reader costs only itself
         for start in range(0, len(screened), LEDGER_BATCH):
             with ledger.batch():
                 for item in screened[start:start + LEDGER_BATCH]:
@@ -178,23 +182,41 @@ class _Seen:
 
 
 def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileResult | _Seen:
-    display = str(path.relative_to(folder))
+    """Skip what is not a return (lock and system files; anything not a regular file: a named pipe would wait and a
+    device never end, so neither is read), refuse what cannot be read or is far too big, and hash the rest.
+
+    A name that is not valid UTF-8 (old shares and zips have them) is shown with its odd bytes escaped
+    (``caf\\xe9.xlsx``), which the ledger and the report can hold; the file is still read by its real name.
+    A file the reader failed on last time is checked again: the failure may have been the machine's.
+    """
+    display = os.fsencode(path.relative_to(folder)).decode("utf-8", "backslashreplace")
     if path.name.lower() in SKIP_NAMES or path.name.startswith(("~$", ".~lock")):
         reason = "an Office lock file, left while a workbook is open" if path.name.startswith(("~$", ".~lock")) \
             else "a system file, not a return"
         return FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=reason)])
     try:
-        sha, size = sha256_of(path)
+        sha, size = file_sha256(path, MAX_TOTAL_BYTES)
+    except NotAFile as exc:
+        return FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=f"{exc.what}, not a file")])
+    except TooLarge as exc:
+        finding = Code.FILE_TOO_LARGE.at(file=display, detail=f"the file is {exc.size:,} bytes")
+        return FileResult(display, Outcome.REJECTED, findings=[finding])
     except OSError as exc:
         finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc))
         return FileResult(display, Outcome.REJECTED, findings=[finding])
     suffix = path.suffix.lower()
     entry = ledger.get(sha, suffix)
-    return _Seen(path, display, sha, suffix, size, entry, entry is not None and entry.checker == fingerprint)
+    cached = entry is not None and entry.checker == fingerprint and not any(f.code in READER_FAILED for f in entry.findings)
+    return _Seen(path, display, sha, suffix, size, entry, cached)
 
 
-def _check(shared: dict[str, Any], path: Path, display: str) -> Checked:
-    return check_file(path, shared["spec"], shared["config"], shared["as_of"], display)
+def _check(shared: dict[str, Any], path: Path, display: str, failure: Failure | None = None) -> Checked:
+    """Check one file, in a worker process of its own (see Workers.isolated_map). With ``failure`` (called here, not
+    in a worker) the worker died on it, the check raised, or it ran past the time limit: that is its finding."""
+    if failure is None:
+        return check_file(path, shared["spec"], shared["config"], shared["as_of"], display)
+    code = Code.FILE_TIMED_OUT if failure.kind == "timed out" else Code.FILE_CRASHED
+    return Checked(path, findings=[code.at(file=display, detail=failure.detail, seconds=failure.seconds)])
 
 
 def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
@@ -392,7 +414,7 @@ def open_questions(spec: Spec, results: list[FileResult], records: list[Record],
                                                              str(record.get(contract.NAME.cell, "")), "SMT must agree a proposal "
                                                              "before the Council commits any resources to it")
     waivable = {rule.code: rule.title for form in spec.forms.values() for rule in form.rules
-                if rule.severity == WARNING and rule.kind in WAIVABLE_RULES}
+                if rule.severity == WARNING and rule.kind in POLICY_KINDS}  # the policy's checks a MIO may waive
     for r in results:
         for f in r.findings if r.outcome == Outcome.ACCEPTED else ():
             key = f"{f.partnership}|{f.code}"

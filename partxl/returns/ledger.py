@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 import sys
 from contextlib import closing
@@ -158,7 +159,9 @@ class Ledger:
         self.close()
 
     def start_run(self, folder: Path, now: dt.datetime) -> int:
-        cursor = self.db.execute("INSERT INTO runs (started, folder) VALUES (?, ?)", (now.isoformat(timespec="seconds"), str(folder)))
+        """A run over ``folder``, whose name is kept as text even when it is not UTF-8 (its odd bytes escaped)."""
+        shown = os.fsencode(folder).decode("utf-8", "backslashreplace")
+        cursor = self.db.execute("INSERT INTO runs (started, folder) VALUES (?, ?)", (now.isoformat(timespec="seconds"), shown))
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, files: int, now: dt.datetime) -> None:
