@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import resource
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from partxl.returns.validate import check_file
 from . import hostile, returns
 from .conftest import SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import register_answers
+from .peak import run_measured
 
 AS_OF = "2027-04-19"
 ACCEPTED = {"accepted", "superseded"}  # several variants of one partnership: the newest wins, the others are kept
@@ -42,23 +41,17 @@ def corpus(good: tuple[Path, Path], tmp_path_factory) -> tuple[Path, list[hostil
     return folder, cases
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
-
-
 @pytest.fixture(scope="module")
 def outcome(corpus, tmp_path_factory) -> dict:
     """consolidate in its own process, as the MIO runs it, with a memory ceiling and a time limit."""
     folder, _ = corpus
     out = tmp_path_factory.mktemp("corpus-out")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run([sys.executable, "-m", "partxl", "consolidate", str(folder), "--out", str(out), "--previous",
-                           str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json"],
-                          capture_output=True, text=True, timeout=180, preexec_fn=_limit_memory)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done, peak = run_measured([sys.executable, "-m", "partxl", "consolidate", str(folder), "--out", str(out), "--previous",
+                               str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json"], out.parent / f"{out.name}-peak.json",
+                              memory=4 << 30, timeout=180)
     assert done.returncode == 1, done.stderr  # some returns have errors, the report is written
     assert "Traceback" not in done.stderr
-    return {"report": json.loads(done.stdout), "peak_mib": max(peak_kib, before) / 1024, "out": out}
+    return {"report": json.loads(done.stdout), "peak_mib": peak, "out": out}
 
 
 def test_every_file_gets_its_expected_outcome_and_finding(corpus, outcome):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from partxl.workers import PARALLEL_FROM, Failure, Workers
 
 from . import hostile2, returns
 from .conftest import SAMPLE_REGISTER
+from .peak import run_measured
 
 AS_OF = "2027-04-19"
 
@@ -47,17 +47,11 @@ def corpus(good: tuple[Path, Path], tmp_path_factory) -> tuple[Path, list[hostil
     return folder, cases
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
-
-
 def _consolidate(folder: Path, out: Path) -> tuple[subprocess.CompletedProcess[str], float]:
     """consolidate in its own process, as the MIO runs it, with a memory ceiling and a time limit; and its peak MiB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run([sys.executable, "-m", "partxl", "consolidate", str(folder), "--out", str(out), "--previous",
-                           str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json"],
-                          capture_output=True, text=True, timeout=300, preexec_fn=_limit_memory)
-    return done, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    return run_measured([sys.executable, "-m", "partxl", "consolidate", str(folder), "--out", str(out), "--previous",
+                         str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json"], out.parent / f"{out.name}-peak.json",
+                        memory=4 << 30, timeout=300)
 
 
 @pytest.fixture(scope="module", params=["one worker", "several workers"])

@@ -120,7 +120,7 @@ class Code(enum.Enum):
     MAIL_TOO_DEEP = (ERROR, "{where} is inside {depth} messages or archives, one within another; partxl opens at most "
                             "{limit}.", "Open the outer message or archive, save what is inside it into the returns folder, "
                                         "and run again.")
-    MAIL_NOT_A_MESSAGE = (WARNING, "{where} is an Outlook {kind}, not a message, and holds no workbook.",
+    MAIL_NOT_A_MESSAGE = (WARNING, "{where} is not an e-mail, and holds no workbook.",
                           "Nothing to do, unless a return was meant to be in it: then save the workbook into the folder.")
     ARCHIVE_ENCRYPTED = (ERROR, "{where} is protected with a password, so it cannot be opened.",
                          "Extract the workbook yourself (the officer has the password) into the returns folder, or ask the "
@@ -154,6 +154,7 @@ class Step:
     name: str = ""  # the attachment or member name it was found under ('' for the file in the folder itself)
     envelope: Envelope | None = None  # a message's sender and dates
     index: int = 0  # a message of a mailbox: its number, from 1
+    item: str = "message"  # what a message is called: 'Outlook contact' for an Outlook item that is no e-mail
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def _described(chain: tuple[Step, ...], at: int, file: str) -> str:
 def _message_words(step: Step) -> str:
     """"the message 'RE: Partnership return' from alan.whitfield@… on 12/01/2027 (message 12 of the mailbox)"."""
     env = step.envelope or Envelope()
-    words = f"the message '{env.subject}'" if env.subject else "a message with no subject"
+    words = f"the {step.item} '{env.subject}'" if env.subject else f"a {step.item} with no subject"
     if env.sender:
         words += f" from {env.sender}"
     if env.when is not None:
@@ -325,7 +326,8 @@ def unpack(path: Path, limits: Limits = LIMITS, *, display: str | None = None) -
     with open(path, "rb") as handle:  # read no more than the file holds: read(n) sets aside n bytes first
         data = handle.read(min(os.fstat(handle.fileno()).st_size, most) + 1)
     if len(data) > most:
-        kind = Step(ARCHIVE) if suffix in ARCHIVE_SUFFIXES else Step(MESSAGE, envelope=_headers(data[:_HEAD]))
+        headers = _headers(data[:_HEAD]) if suffix not in (".msg", *ARCHIVE_SUFFIXES) else None  # a .msg is binary
+        kind = Step(ARCHIVE) if suffix in ARCHIVE_SUFFIXES else Step(MESSAGE, envelope=headers)
         yield Problem(Code.MAIL_TOO_LARGE, top.inside(kind), {"detail": f"the file is more than {most:,} bytes"})
         return
     yield from unpack_bytes(data, suffix, display, limits)
@@ -393,7 +395,8 @@ def _outlook(data: bytes, parent: Provenance, name: str, depth: int, limits: Lim
 
 def _letter(letter: Letter, parent: Provenance, name: str, depth: int, limits: Limits, index: int = 0) -> Iterator[Item]:
     """A parsed message: each attachment in turn, then what the message as a whole says (or lacks)."""
-    where = parent.inside(Step(MESSAGE, name, letter.envelope, index))
+    called = "message" if letter.kind == "message" else f"Outlook {letter.kind}"
+    where = parent.inside(Step(MESSAGE, name, letter.envelope, index, called))
     if letter.security in (ENCRYPTED, OPAQUE, RIGHTS):
         yield Problem(Code.MAIL_ENCRYPTED, where, {"what": letter.security})
         return
@@ -448,7 +451,7 @@ def _about_letter(letter: Letter, where: Provenance, found: int, reported: int, 
     elif others:
         yield Problem(Code.MAIL_NO_WORKBOOK, where, {"names": _names(others)})
     elif letter.kind != "message":
-        yield Problem(Code.MAIL_NOT_A_MESSAGE, where, {"kind": letter.kind})
+        yield Problem(Code.MAIL_NOT_A_MESSAGE, where)
     elif not letter.parts and not letter.winmail and not letter.damage:
         yield Problem(Code.MAIL_NO_ATTACHMENT, where)
 
