@@ -8,6 +8,7 @@ gives is checked, so a typo is an error naming the file and the key, not a silen
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import shutil
 import tomllib
@@ -113,131 +114,256 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: is not valid TOML: {exc}") from None
 
 
-def _merge(defaults: dict[str, Any], user: dict[str, Any], path: Path) -> dict[str, Any]:
+class Problems:
+    """Every problem of one configuration file, gathered so that the council fixes them in one go, not one per run."""
+
+    def __init__(self, where: Path):
+        self.where = where
+        self.found: list[str] = []
+
+    def add(self, problem: str) -> None:
+        self.found.append(problem)
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise ConfigError(f"{self.where}: {self.found[0]}")
+        if self.found:
+            listed = "\n".join(f"  - {p}" for p in self.found)
+            raise ConfigError(f"{self.where}: {len(self.found)} problems, each to correct:\n{listed}")
+
+
+def _merge(defaults: dict[str, Any], user: dict[str, Any], problems: Problems) -> dict[str, Any]:
     merged = {k: dict(v) if isinstance(v, dict) else v for k, v in defaults.items()}
     for section, values in user.items():
         if section not in defaults and section not in LISTS:
-            raise ConfigError(f"{path}: unknown section [{section}]; known: {', '.join(sorted(set(defaults) | LISTS))}")
-        if isinstance(defaults.get(section), dict):
+            problems.add(f"unknown section [{section}]; known: {', '.join(sorted(set(defaults) | LISTS))}")
+        elif isinstance(defaults.get(section), dict):
             if not isinstance(values, dict):
-                raise ConfigError(f"{path}: [{section}] should be a table of keys")
+                problems.add(f"[{section}] should be a table of keys")
+                continue
             allowed = set(defaults[section]) | OPTIONAL_KEYS.get(section, set())
             for key in values:
                 if key not in allowed:
-                    raise ConfigError(f"{path}: unknown key '{key}' in [{section}]; known: {', '.join(sorted(allowed))}")
-            merged[section].update(values)
+                    problems.add(f"unknown key '{key}' in [{section}]; known: {', '.join(sorted(allowed))}")
+            merged[section].update({k: v for k, v in values.items() if k in allowed})
         else:
             merged[section] = values
     return merged
 
 
-def _typed(data: dict[str, Any], section: str, key: str, kind: type, path: Path) -> Any:
-    value = data[section].get(key)
+_FALLBACK: dict[type, Any] = {str: "", int: 0, float: 1.0, bool: False}
+# A line break or a control character (escape, NUL, ...) in a name: it would split an e-mail header, or paint the MIO's
+# terminal, wherever the name is shown (U+0085, U+2028 and U+2029 are line breaks too).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _typed(data: dict[str, Any], section: str, key: str, kind: type, problems: Problems, *, secret: bool = False) -> Any:
+    """``[section] key`` when it is a ``kind`` (an int does for a float); otherwise a problem, and a stand-in. Text is
+    one line (a ``secret`` - a password, a key - is never shown or put in a header, so it may hold anything)."""
+    value: Any = data[section].get(key)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise ConfigError(f"{path}: [{section}] {key} should be {kind.__name__}, found {value!r}")
+        problems.add(f"[{section}] {key} should be {_KIND_WORDS[kind]}, found {value!r}")
+        return _FALLBACK[kind]
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.add(f"[{section}] {key} should be an ordinary number, found {value!r} (write the amount, such as 100000)")
+        return _FALLBACK[kind]
+    if isinstance(value, str) and not secret:
+        _one_line(value, f"[{section}] {key}", problems)
     return value
 
 
+_KIND_WORDS = {str: 'text in quotes, such as "Wexbridge"', int: "a whole number, such as 12",
+               float: "a number, such as 100000", bool: "true or false"}
+
+
+def _one_line(value: str, what: str, problems: Problems) -> str:
+    """``value`` when it holds no line break or control character; such a character is a problem, shown as an escape."""
+    bad = _CONTROL.search(value)
+    if bad:
+        problems.add(f"{what} holds a line break or control character ({bad.group()!r}) in {value!r}: it goes into "
+                     "e-mail headers, workbooks and the terminal; write it on one line, with letters, digits and punctuation")
+    return value
+
+
+def _needed(value: str, what: str, example: str, problems: Problems) -> str:
+    if not value.strip():
+        problems.add(f"{what} is empty; write {example}")
+    return value
+
+
+def _address(value: str, what: str, problems: Problems) -> str:
+    """An e-mail address: one @, nothing that splits an address list or a header (spaces, commas, <, >, quotes)."""
+    if not _CONTROL.search(value) and not re.fullmatch(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+", value.strip()):
+        problems.add(f"{what} is {value!r}, which is not one e-mail address; write it as name@council.gov.uk")
+    return value.strip()
+
+
+def _text_list(raw: Any, what: str, example: str, problems: Problems) -> tuple[str, ...]:
+    """A list of one-line texts, at least one: a bare text here would be read letter by letter, so it is refused."""
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        hint = f' (a single text needs brackets: ["{raw}"])' if isinstance(raw, str) else ""
+        problems.add(f"{what} should be a list of texts in square brackets, such as {example}, found {raw!r}{hint}")
+        return ()
+    if not [x for x in raw if x.strip()]:
+        problems.add(f"{what} is empty; list at least one, such as {example}")
+    for x in raw:
+        _one_line(x, what, problems)
+    return tuple(raw)
+
+
 def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Config:
-    """Load ``path``, or ``./partxl.toml`` if present, over the defaults."""
+    """Load ``path``, or ``./partxl.toml`` if present, over the defaults. Every value is checked, and every problem of
+    the file is raised together in one ConfigError naming the file, each key, and what to write instead."""
     if path is None and Path(CONFIG_NAME).is_file():
         path = Path(CONFIG_NAME)
     data, where, base = _read_toml(DEFAULTS_PATH), DEFAULTS_PATH, Path.cwd()
+    problems = Problems(where)
     if path is not None:
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"{path}: no such configuration file (create one with `partxl init DIR`)")
         data["cycle"].pop("issue_date")  # the samples' fixed date; a council's own file means "today"
         data.pop("members", None)  # the samples' Members are not a council's: a file written before [[members]] has none
-        data = _merge(data, _read_toml(path), path)
+        problems = Problems(path)
+        data = _merge(data, _read_toml(path), problems)
         where, base = path, path.resolve().parent
+    config = _build(data, where, base, today, problems, path)
+    problems.raise_any()
+    return config
+
+
+def _build(data: dict[str, Any], where: Path, base: Path, today: dt.date | None, problems: Problems,
+           path: Path | None) -> Config:
+    """The Config of the merged ``data``, each problem noted in ``problems`` (with a stand-in value, so that the rest
+    is still checked)."""
+    def typed(section: str, key: str, kind: type, secret: bool = False) -> Any:
+        return _typed(data, section, key, kind, problems, secret=secret)
+
     issue = data["cycle"].get("issue_date") or today or dt.date.today()
-    templates_raw = data["paths"].get("templates")
-    officers = tuple(_officer(o, where) for o in data.get("officers", []))
-    members = tuple(_officer(o, where, "members") for o in data.get("members", []))
+    templates_raw = typed("paths", "templates", str) if "templates" in data["paths"] else ""
+    officers = _people(data, "officers", problems)
+    members = _people(data, "members", problems)
+    if not officers:
+        problems.add("[[officers]] lists no officer; each partnership's lead must be one: add an [[officers]] entry "
+                     'with name = "…" and email = "…"')
     names = [o.name.casefold() for o in officers + members]
     if len(set(names)) != len(names):
-        raise ConfigError(f"{where}: two officers or Members have the same name")
-    threshold = _typed(data, "policy", "grant_threshold", float, where)
+        problems.add("two officers or Members have the same name")
+    threshold = typed("policy", "grant_threshold", float)
     if threshold <= 0:
-        raise ConfigError(f"{where}: [policy] grant_threshold should be more than 0")
+        problems.add(f"[policy] grant_threshold should be more than 0, found {threshold!r} (the guidance's is 100000)")
+    interval = typed("policy", "review_interval_months", int)
+    if not 1 <= interval <= MAX_REVIEW_MONTHS:
+        problems.add(f"[policy] review_interval_months should be from 1 to {MAX_REVIEW_MONTHS} months, found {interval} "
+                     "(the policy's is 12: at least annually)")
+    port = typed("smtp", "port", int)
+    if not 1 <= port <= 65535:
+        problems.add(f"[smtp] port should be from 1 to 65535, found {port} (25, or 587 with starttls)")
+    register = typed("paths", "register", str)
     return Config(
-        council=_typed(data, "council", "name", str, where),
-        cycle=_typed(data, "cycle", "name", str, where),
-        deadline=_date(data["cycle"]["deadline"], "deadline", where),
-        issue_date=_date(issue, "issue_date", where),
+        council=_needed(typed("council", "name", str), "[council] name", '"Wexbridge District Council"', problems),
+        cycle=_needed(typed("cycle", "name", str), "[cycle] name", '"2026/27"', problems),
+        deadline=_date(data["cycle"]["deadline"], "deadline", problems),
+        issue_date=_date(issue, "issue_date", problems),
         grant_threshold=threshold,
-        review_interval_months=_typed(data, "policy", "review_interval_months", int, where),
-        register=base / _typed(data, "paths", "register", str, where),
+        review_interval_months=interval,
+        register=base / _needed(register, "[paths] register", '"register.xlsx"', problems),
         templates=(base / templates_raw) if templates_raw else TEMPLATES_DIR,
-        mio_name=_typed(data, "mio", "name", str, where),
-        mio_email=_typed(data, "mio", "email", str, where),
-        protection_password=_typed(data, "workbook", "protection_password", str, where),
-        integrity_key=_typed(data, "integrity", "key", str, where),
-        strategic_objectives=tuple(str(x) for x in data["lists"]["strategic_objectives"]),
+        mio_name=_needed(typed("mio", "name", str), "[mio] name", '"Priya Shah"', problems),
+        mio_email=_address(typed("mio", "email", str), "[mio] email", problems),
+        protection_password=typed("workbook", "protection_password", str, secret=True),
+        integrity_key=typed("integrity", "key", str, secret=True),
+        strategic_objectives=_text_list(data["lists"]["strategic_objectives"], "[lists] strategic_objectives",
+                                        '["Our environment", "Our people"]', problems),
         officers=officers,
-        smtp=Smtp(host=_typed(data, "smtp", "host", str, where), port=_typed(data, "smtp", "port", int, where),
-                  starttls=_typed(data, "smtp", "starttls", bool, where), username=_typed(data, "smtp", "username", str, where),
-                  password_env=_typed(data, "smtp", "password_env", str, where),
-                  cafile=str(base / c) if (c := _typed(data, "smtp", "cafile", str, where)) else ""),
-        public_fields=tuple(str(x) for x in data["publish"]["fields"]),
-        public_licence=_licence(data["publish"].get("licence"), where),
-        language=_language(_typed(data, "council", "language", str, where), where),
+        smtp=Smtp(host=typed("smtp", "host", str), port=port,
+                  starttls=typed("smtp", "starttls", bool), username=typed("smtp", "username", str),
+                  password_env=typed("smtp", "password_env", str),
+                  cafile=str(base / c) if (c := typed("smtp", "cafile", str)) else ""),
+        public_fields=_text_list(data["publish"]["fields"], "[publish] fields", '["Partnership ID", "Partnership name"]',
+                                 problems),
+        public_licence=_licence(data["publish"].get("licence"), problems),
+        language=_language(typed("council", "language", str), problems),
         members=members,
-        agreement_types=_lists(data["policy"].get("agreement_types"), "agreement_types", where),
-        significant_if=_names(data["policy"].get("significant_if"), "significant_if", where),
+        agreement_types=_lists(data["policy"].get("agreement_types"), "agreement_types", problems),
+        significant_if=_names(data["policy"].get("significant_if"), "significant_if", problems),
         source=path,
     )
 
 
-def _language(tag: str, where: Path) -> str:
+MAX_REVIEW_MONTHS = 120  # ten years: the policy asks a review at least annually; more is a typo (days, not months)
+
+
+def _language(tag: str, problems: Problems) -> str:
     """[council] language: a BCP 47 tag such as en-GB or cy-GB."""
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag):
-        raise ConfigError(f"{where}: [council] language should be a language tag such as en-GB or cy-GB, found {tag!r}")
+        problems.add(f"[council] language should be a language tag such as en-GB or cy-GB, found {tag!r}")
+        return "en-GB"
     return tag
 
 
-def _licence(raw: Any, where: Path) -> tuple[tuple[str, str], ...]:
+def _licence(raw: Any, problems: Problems) -> tuple[tuple[str, str], ...]:
     """[publish] licence: a table of name (an SPDX identifier), path (its web address) and title, all text."""
     if raw is None:
         return ()
     if (not isinstance(raw, dict) or set(raw) - {"name", "path", "title"}
             or not all(isinstance(v, str) for v in raw.values()) or not (raw.get("name") or raw.get("path"))):
-        raise ConfigError(f'{where}: [publish] licence should be a table such as {{name = "OGL-UK-3.0", path = "https://…", '
-                          f'title = "Open Government Licence v3.0"}} (a name or a path at least)')
-    return tuple((k, raw[k]) for k in ("name", "path", "title") if raw.get(k))
+        problems.add('[publish] licence should be a table such as {name = "OGL-UK-3.0", path = "https://…", '
+                     'title = "Open Government Licence v3.0"} (a name or a path at least)')
+        return ()
+    return tuple((k, _one_line(raw[k], f"[publish] licence {k}", problems)) for k in ("name", "path", "title") if raw.get(k))
 
 
-def _lists(raw: Any, key: str, where: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """A [policy] table of lists, such as agreement_types: each key (a category) names a list of answers."""
+def _lists(raw: Any, key: str, problems: Problems) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A [policy] table of lists, such as agreement_types: each key (a category) names a list of answers, at least one
+    (an empty list would accept no agreement at all: a category the council does not restrict is left out)."""
     if not isinstance(raw, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in raw.values()):
-        raise ConfigError(f'{where}: [policy] {key} should be a table of lists, such as "Network group / forum" = '
-                          f'["Terms of reference"], found {raw!r}')
+        problems.add(f'[policy] {key} should be a table of lists, such as "Network group / forum" = '
+                     f'["Terms of reference"], found {raw!r}')
+        return ()
+    for category, accepted in raw.items():
+        if not accepted:
+            problems.add(f"[policy] {key} gives {category!r} an empty list, which no answer could meet; list what it "
+                         "accepts, or leave the category out to accept any")
     return tuple((str(k), tuple(v)) for k, v in raw.items())
 
 
-def _names(raw: Any, key: str, where: Path) -> tuple[str, ...]:
+def _names(raw: Any, key: str, problems: Problems) -> tuple[str, ...]:
     """A [policy] list of field ids, such as significant_if (checked against the forms when the workspace loads)."""
     if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
-        raise ConfigError(f'{where}: [policy] {key} should be a list of answers of the Significance sheet, such as '
-                          f'["key_to_priorities", "national_influence"], found {raw!r}')
+        problems.add(f'[policy] {key} should be a list of answers of the Significance sheet, such as '
+                     f'["key_to_priorities", "national_influence"], found {raw!r}')
+        return ()
     return tuple(raw)
 
 
-def _date(value: Any, key: str, where: Path) -> dt.date:
+def _date(value: Any, key: str, problems: Problems) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    raise ConfigError(f"{where}: {key} should be a date written YYYY-MM-DD, found {value!r}")
+    problems.add(f"{key} should be a date written YYYY-MM-DD, found {value!r}")
+    return dt.date(2000, 1, 1)
 
 
-def _officer(raw: Any, where: Path, section: str = "officers") -> Officer:
-    if not isinstance(raw, dict) or not {"name", "email"} <= set(raw) or set(raw) - {"name", "email", "service"}:
-        raise ConfigError(f"{where}: each [[{section}]] entry needs name and email (and may have service), found {raw!r}")
-    if "@" not in str(raw["email"]):
-        raise ConfigError(f"{where}: officer {raw['name']!r} has e-mail {raw['email']!r}, which is not an address")
-    return Officer(name=" ".join(str(raw["name"]).split()), email=str(raw["email"]).strip(), service=str(raw.get("service", "")))
+def _people(data: dict[str, Any], section: str, problems: Problems) -> tuple[Officer, ...]:
+    raw = data.get(section, [])
+    if not isinstance(raw, list):
+        problems.add(f"{section} should be a list of [[{section}]] entries, each with name and email, found {raw!r}")
+        return ()
+    return tuple(o for o in (_officer(r, problems, section) for r in raw) if o is not None)
+
+
+def _officer(raw: Any, problems: Problems, section: str = "officers") -> Officer | None:
+    if not isinstance(raw, dict) or not {"name", "email"} <= set(raw) or set(raw) - {"name", "email", "service"} \
+            or not all(isinstance(v, str) for v in raw.values()):
+        problems.add(f"each [[{section}]] entry needs name and email (and may have service), all text, found {raw!r}")
+        return None
+    name = _one_line(raw["name"], f"[[{section}]] name", problems)
+    what = f"[[{section}]] {' '.join(name.split())!r}"
+    _needed(name, f"[[{section}]] name (of {raw['email']!r})", '"Alan Whitfield"', problems)
+    return Officer(name=" ".join(name.split()), email=_address(raw["email"], f"{what} email", problems),
+                   service=_one_line(raw.get("service", ""), f"{what} service", problems))
 
 
 def init_workspace(folder: Path) -> list[Path]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from partxl.config import DEFAULTS_PATH, TEMPLATES_DIR, Config, ConfigError
+from partxl.config import DEFAULTS_PATH, TEMPLATES_DIR, Config, Problems
 from partxl.errors import PartxlError
 from partxl.forms import contract
 from partxl.forms.fieldtypes import TABLE, TYPES
@@ -580,9 +580,64 @@ _StrictLoader.add_constructor(_TAG + "int", _StrictLoader.construct_yaml_int)
 _YAML_LOADER = _StrictLoader
 
 
+MAX_DEFINITION_BYTES = 2 << 20  # the largest shipped form is 20 KB
+MAX_DEFINITION_NODES = 100_000  # values once every alias is unfolded; the largest shipped form has 837
+
+
+class _TooBig(yaml.YAMLError):
+    """A definition that unfolds, through anchors and aliases, into more than a form can hold (a "billion laughs")."""
+
+
+def _unfolded(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for once its aliases are copied out, counted once per distinct node (so in
+    time linear in the file), stopping as soon as the count passes MAX_DEFINITION_NODES or a node holds itself."""
+    if id(node) in sizes:
+        if sizes[id(node)] < 0:
+            raise _TooBig("an anchor is used inside itself (*alias within its own &anchor)")
+        return sizes[id(node)]
+    sizes[id(node)] = -1
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    total = 1
+    for child in children:
+        total += _unfolded(child, sizes)
+        if total > MAX_DEFINITION_NODES:
+            raise _TooBig(f"its anchors and aliases (& and *) unfold into more than {MAX_DEFINITION_NODES:,} values")
+    sizes[id(node)] = total
+    return total
+
+
+def _compose(path: Path) -> Any:
+    """The file's data, refusing before anything is built what no form needs: a file over MAX_DEFINITION_BYTES, or
+    aliases that unfold past MAX_DEFINITION_NODES (PyYAML shares an alias's node, so loading a "billion laughs" is
+    quick, but every walk over the result - ours, or printing it - would take for ever)."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_DEFINITION_BYTES + 1)
+    if len(raw) > MAX_DEFINITION_BYTES:
+        raise _TooBig(f"it is larger than {MAX_DEFINITION_BYTES >> 20} MB, far more than any form needs")
+    loader = _YAML_LOADER(raw.decode("utf-8"))
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _unfolded(node, {})
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        return _compose(path)
+    except OSError as exc:
+        raise DefinitionError(path, "the file", f"cannot be read ({exc.strerror or exc})") from None
+    except _TooBig as exc:
+        raise DefinitionError(path, "the file", f"is refused: {exc}; write each value out, or use fewer aliases") from None
+    except RecursionError:
+        raise DefinitionError(path, "the file", "is nested too deeply to be a form (lists within lists hundreds deep)") from None
     except UnicodeDecodeError as exc:
         raise DefinitionError(path, "the file", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except _DuplicateKey as exc:
@@ -789,25 +844,27 @@ def _check_only_in(forms: dict[str, Form], kinds: dict[str, WorkbookKind]) -> No
 
 def check_settings(spec: Spec, config: Config) -> None:
     """The settings that name answers of the forms ([policy] significant_if and agreement_types) name answers that are
-    there: a typo is a ConfigError naming the key, before a workbook is written or read, never a silent mismatch."""
-    where = config.source or DEFAULTS_PATH
+    there: a typo is a ConfigError naming the key, before a workbook is written or read, never a silent mismatch.
+    Every such problem is said at once."""
+    problems = Problems(config.source or DEFAULTS_PATH)
     significance = spec.form(contract.SIGNIFICANT.form)
     earlier = [c.id for c in significance.computed[:[c.id for c in significance.computed].index(contract.SIGNIFICANT.id)]]
     answers = [i.id for i in significance.items() if isinstance(i, Field) and i.type == "yesno"] + earlier
     for name in config.significant_if:
         if name not in answers:
-            raise ConfigError(f"{where}: [policy] significant_if names {name!r}, which is not a Yes/No answer of the "
-                              f"Significance sheet; the answers are {', '.join(answers)}")
+            problems.add(f"[policy] significant_if names {name!r}, which is not a Yes/No answer of the "
+                          f"Significance sheet; the answers are {', '.join(answers)}")
     categories = _choices_of(spec, contract.CATEGORY)
     types = _choices_of(spec, contract.AGREEMENT_TYPE)
     for category, accepted in config.agreement_types:
         if category not in categories:
-            raise ConfigError(f"{where}: [policy] agreement_types names the category {category!r}, which is not one of "
-                              f"the Information sheet's: {', '.join(categories)}")
+            problems.add(f"[policy] agreement_types names the category {category!r}, which is not one of "
+                          f"the Information sheet's: {', '.join(categories)}")
         unknown = [t for t in accepted if t not in types]
         if unknown:
-            raise ConfigError(f"{where}: [policy] agreement_types lists {', '.join(map(repr, unknown))} for {category!r}, "
-                              f"not a type of agreement the Information sheet offers: {', '.join(types)}")
+            problems.add(f"[policy] agreement_types lists {', '.join(map(repr, unknown))} for {category!r}, "
+                          f"not a type of agreement the Information sheet offers: {', '.join(types)}")
+    problems.raise_any()
 
 
 def _choices_of(spec: Spec, need: contract.Needed) -> tuple[str, ...]:
