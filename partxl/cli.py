@@ -171,17 +171,21 @@ def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bo
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The SQLite ledger of every file seen (default: OUT/ledger.sqlite).")
 @_AS_OF
+@click.option("--save-attachments", "save_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also keep each workbook attached to a message (.eml, .msg, .mbox) or in a .zip as a file in this folder "
+                   "(never over another file; those already there are not written again).")
 @click.option("--json", "as_json", is_flag=True, help="Print every file and finding as JSON instead of a summary.")
 @click.option("--debug", is_flag=True, help="Show a traceback when the command cannot run (same as partxl --debug).")
 @click.pass_context
 def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path | None, ledger_path: Path | None,
-                as_of: dt.datetime | None, as_json: bool, debug: bool) -> None:
-    """Read every return in RETURNS_DIR, check it, and build the Partnership Register."""
+                as_of: dt.datetime | None, save_dir: Path | None, as_json: bool, debug: bool) -> None:
+    """Read every return in RETURNS_DIR (workbooks, and the workbooks attached to saved e-mails, Outlook messages,
+    mailboxes and .zip archives), check it, and build the Partnership Register."""
     ctx.obj["debug"] = ctx.obj["debug"] or debug
     workspace = _workspace(ctx)
     with _Progress("Reading returns", hidden=as_json) as progress:
         result = workspace.consolidate(returns_dir, out=out_dir, previous=previous, ledger=ledger_path, as_of=_day(as_of),
-                                       progress=progress)
+                                       progress=progress, save_attachments=save_dir)
 
     def show() -> None:
         said = {Outcome.ACCEPTED: "accepted", Outcome.ERRORS: "with errors", Outcome.HELD: "held for the MIO",
@@ -209,11 +213,13 @@ def check(ctx: click.Context, workbook: Path, as_of: dt.datetime | None, as_json
         findings = result.findings
         errors_n = sum(f.severity == Severity.ERROR for f in findings)
         verdict = "ready to send" if result.accepted else (f"{errors_n} error(s) to correct" if errors_n else
+                                                           "no workbook in it to check" if not result.workbooks else
                                                            "held: the MIO must confirm which partnership it is for")
         click.echo(f"{workbook.name}{result.described}: {verdict}"
                    + (f", {len(findings) - errors_n} other note(s)" if len(findings) > errors_n else "") + ".")
+        several = len({f.file for f in findings}) > 1  # the workbooks of a message or archive: say whose each finding is
         for f in findings:
-            place = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
+            place = ", ".join(filter(None, [f.file if several else "", f"{f.sheet}!{f.cell}" if f.cell else f.sheet]))
             click.echo(f"  [{f.severity}] {place + ': ' if place else ''}{f.message}")
             if f.hint and f.hint != f.message:
                 click.echo(f"           what to do: {f.hint}")

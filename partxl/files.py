@@ -119,6 +119,19 @@ _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character de
           (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
 
 
+def regular_file(path: Path) -> int:
+    """The size of the regular file at ``path``, looked at as :func:`file_sha256` does, without reading a byte of it:
+    :class:`NotAFile` for a named pipe, a device or a folder; OSError as the system says it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        status = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(status.st_mode):
+        raise NotAFile(_described(path, status.st_mode))
+    return status.st_size
+
+
 def file_sha256(path: Path, max_bytes: int) -> tuple[str, int]:
     """SHA-256 and size of the regular file at ``path`` (a link is followed only to a regular file).
 

@@ -90,6 +90,11 @@ class Code(enum.Enum):
     FILE_NOT_WORKBOOK = (ERROR, "This is not a workbook partxl can read ({detail}).", "Send the .xlsx workbook you were issued, filled in.")
     FILE_ENCRYPTED = (ERROR, "The workbook is protected with a password to open, so it cannot be read.",
                       "Save the workbook again without a password to open, then send it.")
+    FILE_LABEL_PROTECTED = (ERROR, "The workbook is protected by {detail}, so only the people the label allows can open it, "
+                                   "and partxl cannot read it.",
+                            "Ask the officer to change the workbook's sensitivity label to one that does not encrypt (in Excel: "
+                            "Home, Sensitivity) and send it again; or, if your own account can open it, open it in Excel and "
+                            "save a copy under such a label into the returns folder.")
     FILE_DAMAGED = (ERROR, "The workbook is damaged and cannot be read ({detail}).",
                     "Open the workbook in Excel; if it opens, save it again as .xlsx and send that copy.")
     FILE_TOO_LARGE = (ERROR, "The file was refused because it would unpack to far more than any return ({detail}).",

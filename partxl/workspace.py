@@ -96,21 +96,21 @@ class Workspace:
     # ------------------------------------------------------------ returns
 
     def check(self, path: str | Path, *, as_of: dt.date | None = None) -> CheckResult:
-        """Check one filled-in workbook as consolidate would, without recording anything."""
-        from partxl.findings import ordered
-        from partxl.returns.results import CheckResult
-        from partxl.returns.validate import check_file, misnamed
+        """Check one filled-in workbook as consolidate would, without recording anything; or every workbook attached to
+        a saved e-mail (.eml), Outlook message (.msg), mailbox (.mbox) or archive (.zip)."""
+        from partxl.returns.validate import check_return
 
-        checked = check_file(Path(path), self.spec, self.config, as_of or dt.date.today())
-        named = misnamed(Path(path).name, checked.partnership_id) if checked.metadata is not None else None
-        findings = checked.findings + ([named] if named is not None else [])
-        return CheckResult(Path(path), checked.accepted and named is None, ordered(findings), checked.metadata)
+        return check_return(Path(path), self.spec, self.config, as_of or dt.date.today())
 
     def consolidate(self, returns: str | Path, *, out: str | Path = "out", previous: str | Path | None = None,
                     ledger: str | Path | None = None, as_of: dt.date | None = None,
-                    progress: Progress | None = None) -> ConsolidateResult:
+                    progress: Progress | None = None, save_attachments: str | Path | None = None) -> ConsolidateResult:
         """Read and check every file in ``returns``, record it in the ledger, and write the register, the validation
-        report and the committee summary into ``out``. ``progress(done, total)`` is called as files are recorded."""
+        report and the committee summary into ``out``. ``progress(done, total)`` is called as files are recorded.
+
+        A saved e-mail (.eml), Outlook message (.msg), mailbox (.mbox) or archive (.zip) in ``returns`` is opened and
+        each workbook attached to it read as a return, from memory; ``save_attachments`` is a folder to keep each of
+        them in as a file as well (never over another file; one already kept is not written again)."""
         from partxl.outputs.write import WRITERS, write_outputs
         from partxl.returns.collect import LEDGER_NAME, collect, list_returns, worth_workers
         from partxl.workers import Workers
@@ -124,7 +124,8 @@ class Workspace:
         with Workers(shared, parallel, preload=WRITERS) as workers:
             workers.start()  # now, while this process is small: see Workers
             result = collect(self.config, self.spec, folder, out_dir, previous=_path(previous), ledger_path=ledger_path,
-                             as_of=as_of, progress=progress, files=files, workers=workers)
+                             as_of=as_of, progress=progress, files=files, workers=workers,
+                             save_attachments=_path(save_attachments))
             write_outputs(result, self.spec, self.config, out_dir, ledger_path, workers)
         result.seconds = time.perf_counter() - started
         return result

@@ -285,6 +285,15 @@ def _(env: Env) -> Made:
     return env.check(path), where(path.name)
 
 
+@case("FILE_LABEL_PROTECTED", "error")
+def _(env: Env) -> Made:
+    from . import mail_cases
+
+    path = env.folder / "P001 return (labelled).xlsx"  # Excel encrypts it under the label: no password opens it
+    path.write_bytes(mail_cases.labelled_workbook("OFFICIAL-SENSITIVE"))
+    return env.check(path), where(path.name, says=("sensitivity label ('OFFICIAL-SENSITIVE')",))
+
+
 @case("FILE_DAMAGED", "error")
 def _(env: Env) -> Made:
     data = env.source("P001").read_bytes()

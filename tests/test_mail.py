@@ -414,7 +414,7 @@ def test_every_code_reads_as_plain_english(code):
     words = {"names": "'a.pdf'", "kind": "a .pdf file", "service": "SharePoint", "url": "https://x.sharepoint.com/a",
              "what": "encrypted (S/MIME)", "detail": "it is cut short", "count": 10_000, "things": "attachments", "limit": 1_000,
              "depth": 5, "partnership": "P001", "officer": "Alan Whitfield", "issued_to": cases.OFFICER,
-             "where_sent": "the message 'x'", "sender": cases.COLLEAGUE}
+             "sender": cases.COLLEAGUE, "others": "attachment 'a.xlsx' of the message 'y'", "folder": "kept"}
     problem = Problem(code, Provenance("a.eml", (Step("message", envelope=Envelope(subject="x")),), "a.xlsx"), words)
     text = problem.message + problem.hint
     assert "{" not in text and "}" not in text and problem.message.endswith(".") and problem.hint.endswith(".")

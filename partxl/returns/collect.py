@@ -15,12 +15,12 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partxl.config import Config
-from partxl.files import NotAFile, TooLarge, file_sha256
+from partxl.files import NotAFile, TooLarge, file_sha256, regular_file
 from partxl.findings import HOLDS, WARNING, Code, Finding
 from partxl.forms import contract
 from partxl.forms.definitions import Spec
@@ -28,12 +28,16 @@ from partxl.forms.rules import POLICY_KINDS
 from partxl.register.model import CLOSED_SHEET, OWES_NOTHING, Record, Status, has_ended, stage
 from partxl.register.read import read_register
 from partxl.returns.decisions import DECISIONS_NAME, Choice, Decided, Decision, Kind, Question, record_decisions
+from partxl.returns.kinds import is_container
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.lifecycle import RETURNS, Settled, settle
 from partxl.returns.read import MAX_TOTAL_BYTES
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 from partxl.returns.validate import Checked, check_file, misnamed
 from partxl.workers import PARALLEL_FROM, Failure, Workers
+
+if TYPE_CHECKING:  # the containers' module reads mail: imported when the first container is met, not before
+    from partxl.returns.containers import Attachment, Problem, Provenance
 
 LEDGER_NAME = "ledger.sqlite"
 REGISTER_WORTH_WORKERS = 64 * 1024  # bytes: a register file of about a hundred partnerships
@@ -92,17 +96,21 @@ def worth_workers(files: list[Path], register: Path) -> bool:
 
 def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
             ledger_path: Path | None = None, as_of: dt.date, progress: Callable[[int, int], None] | None = None,
-            files: list[Path] | None = None, workers: Workers | None = None, record: bool = True) -> ConsolidateResult:
+            files: list[Path] | None = None, workers: Workers | None = None, record: bool = True,
+            save_attachments: Path | None = None) -> ConsolidateResult:
     """Read and check every file (through the ledger) and work out the register, writing no output.
 
     ``progress(done, total)`` is called as each file is recorded. With ``record=False`` the ledger
     is only read: files it does not know are checked all the same, and nothing is written.
+    A saved e-mail, an Outlook message, a mailbox or an archive is opened (partxl.returns.containers) and each
+    workbook attached to it is a return of its own, read from memory; ``save_attachments`` is a folder to keep
+    each as a file in as well (the MIO's ``--save-attachments``), otherwise nothing of it is written.
     """
     files = list_returns(folder, exclude=out_dir) if files is None else files
     if workers is None:
         with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=len(files) >= PARALLEL_FROM) as own:
             return collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of,
-                           progress=progress, files=files, workers=own, record=record)
+                           progress=progress, files=files, workers=own, record=record, save_attachments=save_attachments)
     workers.start()  # before the thread below: see Workers.start
     fingerprint = checker_fingerprint(spec, config, as_of)
     results: list[FileResult] = []
@@ -111,12 +119,20 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         run_id = ledger.start_run(folder, dt.datetime.now())
         last_year = _in_background(_baseline, previous or config.register, spec, config)  # while files are hashed and checked
         screened: list[FileResult | _Seen] = []
+        first: dict[tuple[str, str], _Seen] = {}  # the same bytes attached again (a reply, a forward): one file
 
-        def fresh() -> Iterator[tuple[Path, str]]:  # the files the ledger does not know yet, handed out as they are hashed
+        def fresh() -> Iterator[tuple[Any, ...]]:  # the files the ledger does not know yet, handed out as they are hashed
             for path in files:
-                screened.append(_screen(path, folder, ledger, fingerprint))
-                if isinstance(screened[-1], _Seen) and not screened[-1].cached:
-                    yield screened[-1].path, screened[-1].display
+                for item in _screened(path, folder, ledger, fingerprint, save_attachments if record else None):
+                    if isinstance(item, _Seen) and (seen := first.get((item.sha, item.suffix))) is not None \
+                            and (seen.came or item.came):
+                        seen.merge(item)
+                        continue
+                    screened.append(item)
+                    if isinstance(item, _Seen):
+                        first.setdefault((item.sha, item.suffix), item)
+                        if not item.cached:
+                            yield item.job()
 
         checked = workers.isolated_map(_check, fresh())  # one file that kills its reader costs only itself
         for start in range(0, len(screened), LEDGER_BATCH):
@@ -170,7 +186,12 @@ def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: li
 
 @dataclass
 class _Seen:
-    """A file hashed and looked up in the ledger, waiting to be checked (unless the ledger already knows it)."""
+    """A file hashed and looked up in the ledger, waiting to be checked (unless the ledger already knows it).
+
+    A workbook attached to a message (or in an archive) is one too: ``path`` is then its own name, ``data`` its bytes
+    until they are handed to the reader, and ``came`` where it came from; the same bytes attached to other messages
+    (a reply, a forward) are this one file, their places in ``also``.
+    """
 
     path: Path
     display: str
@@ -179,21 +200,66 @@ class _Seen:
     size: int
     entry: Entry | None
     cached: bool
+    data: bytes | None = field(default=None, repr=False)
+    came: Provenance | None = None
+    also: list[str] = field(default_factory=list)  # the other places the same bytes came from, as named
+    senders: list[Provenance] = field(default_factory=list)  # every message it came in: the earliest is when it was received
+
+    def job(self) -> tuple[Any, ...]:
+        """What the reader is handed: the file's path, or an attachment's name and bytes (which this keeps no longer)."""
+        data, self.data = self.data, None
+        return (self.path, self.display) if data is None else (self.path, self.display, data)
+
+    def merge(self, other: _Seen) -> None:
+        """The same bytes, come again: it is named by the file saved in the folder if there is one, else by the message
+        received first (the original, not a forward); the other place is noted, and the message dates kept."""
+        self.senders += other.senders
+        if self.came is not None and (other.came is None or _earlier(other.came, self.came)):
+            self.also.append(self.display)
+            self.path, self.display, self.came = other.path, other.display, other.came
+        else:
+            self.also.append(other.display)
+
+    @property
+    def received(self) -> Provenance | None:
+        """The earliest message it came in that says when (None: it came in none, or none with a date)."""
+        dated = [p for p in self.senders if p.received is not None]
+        return min(dated, key=lambda p: p.received or dt.datetime.max) if dated else None
 
 
-def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileResult | _Seen:
-    """Skip what is not a return (lock and system files; anything not a regular file: a named pipe would wait and a
-    device never end, so neither is read), refuse what cannot be read or is far too big, and hash the rest.
+def _earlier(one: Provenance, other: Provenance) -> bool:
+    """Whether ``one`` was received before ``other`` (a message with no date is never earlier)."""
+    return one.received is not None and (other.received is None or one.received < other.received)
+
+
+def _screened(path: Path, folder: Path, ledger: Ledger, fingerprint: str, save_to: Path | None) -> Iterator[FileResult | _Seen]:
+    """The file at ``path``, hashed and looked up (:func:`_screen`); or, for a container, each thing inside it."""
+    display = os.fsencode(path.relative_to(folder)).decode("utf-8", "backslashreplace")
+    if (skipped := _skipped(path, display)) is not None:
+        yield skipped
+    elif is_container(path):
+        yield from _unpacked(path, display, ledger, fingerprint, save_to)
+    else:
+        yield _screen(path, display, ledger, fingerprint)
+
+
+def _skipped(path: Path, display: str) -> FileResult | None:
+    """Lock and system files: not returns."""
+    if path.name.lower() in SKIP_NAMES or path.name.startswith(("~$", ".~lock")):
+        reason = "an Office lock file, left while a workbook is open" if path.name.startswith(("~$", ".~lock")) \
+            else "a system file, not a return"
+        return FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=reason)])
+    return None
+
+
+def _screen(path: Path, display: str, ledger: Ledger, fingerprint: str) -> FileResult | _Seen:
+    """Refuse what cannot be read or is far too big, and hash the rest; anything not a regular file is skipped (a
+    named pipe would wait and a device never end, so neither is read).
 
     A name that is not valid UTF-8 (old shares and zips have them) is shown with its odd bytes escaped
     (``caf\\xe9.xlsx``), which the ledger and the report can hold; the file is still read by its real name.
     A file the reader failed on last time is checked again: the failure may have been the machine's.
     """
-    display = os.fsencode(path.relative_to(folder)).decode("utf-8", "backslashreplace")
-    if path.name.lower() in SKIP_NAMES or path.name.startswith(("~$", ".~lock")):
-        reason = "an Office lock file, left while a workbook is open" if path.name.startswith(("~$", ".~lock")) \
-            else "a system file, not a return"
-        return FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=reason)])
     try:
         sha, size = file_sha256(path, MAX_TOTAL_BYTES)
     except NotAFile as exc:
@@ -204,17 +270,69 @@ def _screen(path: Path, folder: Path, ledger: Ledger, fingerprint: str) -> FileR
     except OSError as exc:
         finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc))
         return FileResult(display, Outcome.REJECTED, findings=[finding])
-    suffix = path.suffix.lower()
+    return _looked_up(path, display, sha, path.suffix.lower(), size, ledger, fingerprint)
+
+
+def _looked_up(path: Path, display: str, sha: str, suffix: str, size: int, ledger: Ledger, fingerprint: str) -> _Seen:
     entry = ledger.get(sha, suffix)
     cached = entry is not None and entry.checker == fingerprint and not any(f.code in READER_FAILED for f in entry.findings)
     return _Seen(path, display, sha, suffix, size, entry, cached)
 
 
-def _check(shared: dict[str, Any], path: Path, display: str, failure: Failure | None = None) -> Checked:
-    """Check one file, in a worker process of its own (see Workers.isolated_map). With ``failure`` (called here, not
-    in a worker) the worker died on it, the check raised, or it ran past the time limit: that is its finding."""
+def _unpacked(path: Path, display: str, ledger: Ledger, fingerprint: str, save_to: Path | None) -> Iterator[FileResult | _Seen]:
+    """A saved e-mail, Outlook message, mailbox or archive: each workbook in it, hashed and looked up as a file is (its
+    bytes kept in memory for the reader; saved into ``save_to`` too, when the MIO asks), and each problem as a result
+    of its own. A container partxl itself fails on is a finding, never the end of the run."""
+    from partxl.returns import containers as mail
+
+    try:
+        regular_file(path)
+        for item in mail.unpack(path, display=display):
+            if isinstance(item, mail.Problem):
+                yield _problem(item)
+                continue
+            seen = _looked_up(Path(item.name), item.provenance.named(), item.sha256, item.suffix, item.size, ledger, fingerprint)
+            seen.data, seen.came, seen.senders = item.data, item.provenance, [item.provenance]
+            yield seen
+            if save_to is not None and (unsaved := _save(item, save_to)) is not None:
+                yield unsaved
+    except NotAFile as exc:
+        yield FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=f"{exc.what}, not a file")])
+    except OSError as exc:
+        yield FileResult(display, Outcome.REJECTED, findings=[Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc))])
+    except Exception as exc:  # no parser of hostile input is proven never to fail: the file is set aside, the run goes on
+        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+        yield _problem(mail.Problem(mail.Code.MAIL_DAMAGED, mail.Provenance(display), {"detail": detail}))
+
+
+def _problem(problem: Problem) -> FileResult:
+    """Something in a container that is no return: a result of its own, rejected when it is an error (an encrypted
+    message, a bomb), skipped otherwise (a message with no attachment, a picture), each with its finding."""
+    name = problem.provenance.named()
+    outcome = Outcome.REJECTED if problem.severity == "error" else Outcome.SKIPPED
+    return FileResult(name, outcome, problem.sha256, findings=[problem.finding().but(file=name)])
+
+
+def _save(attachment: Attachment, folder: Path) -> FileResult | None:
+    """Keep an attachment as a file in the MIO's folder (partxl.returns.containers.save_attachment); a result with a
+    finding when it cannot be written (a full disk, a folder not writable), which stops nothing else."""
+    from partxl.returns import containers as mail
+
+    try:
+        mail.save_attachment(attachment, folder)
+    except (OSError, ValueError) as exc:
+        detail = str(getattr(exc, "strerror", None) or exc)
+        return _problem(mail.Problem(mail.Code.ATTACHMENT_NOT_SAVED, attachment.provenance, {"folder": str(folder), "detail": detail}))
+    return None
+
+
+def _check(shared: dict[str, Any], path: Path, display: str, data: bytes | None = None,
+           failure: Failure | None = None) -> Checked:
+    """Check one file, in a worker process of its own (see Workers.isolated_map); ``data``: an attachment's bytes (then
+    ``path`` is only its name). With ``failure`` (called here, not in a worker) the worker died on it, the check
+    raised, or it ran past the time limit: that is its finding."""
     if failure is None:
-        return check_file(path, shared["spec"], shared["config"], shared["as_of"], display)
+        return check_file(path, shared["spec"], shared["config"], shared["as_of"], display, data)
     code = Code.FILE_TIMED_OUT if failure.kind == "timed out" else Code.FILE_CRASHED
     return Checked(path, findings=[code.at(file=display, detail=failure.detail, seconds=failure.seconds)])
 
@@ -244,12 +362,42 @@ def _recorded(seen: _Seen, ledger: Ledger, run_id: int) -> FileResult:
     assert entry is not None
     entry.last_path = seen.display
     entry.findings = [_refile(f, seen.display) for f in entry.findings]
+    if (received := seen.received) is not None:
+        entry.sender, entry.received = received.sender, _utc(received.received)
     if seen.cached:
         ledger.seen(entry, run_id, seen.display)  # its answers stay as recorded; only where it was seen changes
     else:
         ledger.record(entry, run_id, seen.display)
+    for other in seen.also:
+        ledger.sighted(run_id, other, seen.sha)
     return FileResult(seen.display, Outcome(entry.outcome), seen.sha, seen.size, entry.partnership, entry.saved_at,
-                      list(entry.findings), seen.cached)
+                      list(entry.findings) + _how_it_came(seen, entry), seen.cached)
+
+
+def _utc(when: dt.datetime | None) -> str | None:
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds") if when is not None else None
+
+
+def _how_it_came(seen: _Seen, entry: Entry) -> list[Finding]:
+    """What this run's messages say of a return (not kept with its check in the ledger: the next run may find it in
+    other messages): where else the same workbook came, and a sender other than the officer it was issued to."""
+    if not seen.senders:
+        return []
+    from partxl.returns import containers as mail
+
+    came = seen.came or seen.senders[0]
+    notes = []
+    if seen.also:
+        others = "; ".join(seen.also[:5]) + (f"; and {len(seen.also) - 5} more" if len(seen.also) > 5 else "")
+        notes.append(mail.Problem(mail.Code.MAIL_SEEN_ELSEWHERE, came, {"others": others}))
+    issued_to = entry.metadata.get("issued_to_email", "").strip()
+    sent = [p for p in seen.senders if p.sender]
+    if issued_to and entry.outcome in RETURNS and sent and not any(p.sent_by(issued_to) for p in sent):
+        first = min(sent, key=lambda p: (p.received is None, p.received or dt.datetime.min.replace(tzinfo=dt.UTC)))
+        words = {"partnership": entry.partnership, "officer": entry.metadata.get("issued_to", "") or issued_to,
+                 "issued_to": issued_to, "sender": first.sender}
+        notes.append(mail.Problem(mail.Code.RETURN_SENT_BY_OTHER, first, words))
+    return [note.finding().but(file=seen.display, partnership=entry.partnership) for note in notes]
 
 
 def _same_and_misnamed(results: list[FileResult], returns: list[Entry]) -> None:
@@ -338,13 +486,20 @@ def _record(last_year: Record | None, where: Settled) -> Record:
     newest = where.newest
     if newest.workbook == "proposal" and last_year is None:
         status = Status.PROPOSED  # not a partnership of the Council until SMT agrees it (the MIO gives it its ID)
-    saved = newest.saved_at or newest.first_seen
-    record = Record(_pid(newest), status, values, state=where.state, latest_return=dt.date.fromisoformat(saved[:10]),
+    record = Record(_pid(newest), status, values, state=where.state, latest_return=_returned_on(newest),
                     source=shown.last_path if shown is not None else "",
                     errors=newest.errors, latest_file=newest.last_path)
     if has_ended(record) and status == Status.ACTIVE:
         record.status = Status.ENDED  # the officer says it has ended: a planned end date alone changes nothing
     return record
+
+
+def _returned_on(entry: Entry) -> dt.date:
+    """The day a return came in, lateness is judged by: the day the message it came in was received (here, in the
+    council's time zone), else the day the officer saved it, else the day partxl first saw it."""
+    if entry.received:
+        return dt.datetime.fromisoformat(entry.received).astimezone().date()
+    return dt.date.fromisoformat((entry.saved_at or entry.first_seen)[:10])
 
 
 def _agreed(record: Record, where: Settled, decided: Decided) -> tuple[Record | None, list[Finding]]:

@@ -37,6 +37,14 @@ from typing import IO, Any
 
 from partxl.files import atomic_write_bytes, safe_filename
 from partxl.findings import ERROR, INFO, WARNING, Finding, Severity
+from partxl.returns.kinds import (
+    ARCHIVE_SUFFIXES,
+    CONTAINER_SUFFIXES,
+    MAILBOX_SUFFIXES,
+    MESSAGE_SUFFIXES,
+    WORKBOOK_SUFFIXES,
+    is_container,
+)
 from partxl.returns.mail import (
     ENCRYPTED,
     OPAQUE,
@@ -52,12 +60,10 @@ from partxl.returns.mail import (
 )
 from partxl.returns.protection import OLE_MAGIC, ZIP_MAGIC, protection_of
 
+__all__ = ["CONTAINER_SUFFIXES", "LIMITS", "Attachment", "Code", "Limits", "Problem", "Provenance", "Step", "is_container",
+           "save_attachment", "save_attachments", "unpack", "unpack_bytes"]
+
 MIB = 1 << 20
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".ods", ".xls"})
-MESSAGE_SUFFIXES = frozenset({".eml", ".msg"})
-ARCHIVE_SUFFIXES = frozenset({".zip"})
-MAILBOX_SUFFIXES = frozenset({".mbox", ".mbx"})
-CONTAINER_SUFFIXES = MESSAGE_SUFFIXES | ARCHIVE_SUFFIXES | MAILBOX_SUFFIXES
 _SILENT = ("__macosx/", ".ds_store", "thumbs.db", "desktop.ini")  # what archivers add: not the sender's files
 _LINE = 1 << 16  # a mailbox is read in lines of at most this many bytes: a file with no line break costs no more
 _HEAD = 1 << 16  # bytes of a refused message kept to name it by its headers
@@ -131,9 +137,14 @@ class Code(enum.Enum):
                                                          "that does not encrypt (in Excel: Home, Sensitivity) and send it "
                                                          "again; or, if your own account can open it, open it in Excel and "
                                                          "save a copy so labelled into the returns folder.")
-    # Made by the caller, who knows whom a return was issued to (see the module's report in the commit): proposed here.
-    RETURN_SENT_BY_OTHER = (WARNING, "The return for {partnership} was issued to {officer} ({issued_to}), but {where_sent} "
-                                     "was sent by {sender}.",
+    MAIL_SEEN_ELSEWHERE = (INFO, "This workbook also came, byte for byte the same, as {others}; it was read once.",
+                           "Nothing to do: a reply or a forward that quotes a return does not send it twice.")
+    ATTACHMENT_NOT_SAVED = (WARNING, "{where} could not be kept as a file in {folder} ({detail}); it was read all the same.",
+                            "Check that the folder exists, can be written to and has room, then run again: the attachments "
+                            "already kept there are not written twice.")
+    # Made by the caller (partxl.returns.collect), who knows whom a return was issued to and where else it came.
+    RETURN_SENT_BY_OTHER = (WARNING, "The return for {partnership} was issued to {officer} ({issued_to}), but the message "
+                                     "it came in was sent by {sender}.",
                             "Nothing to do if a colleague sent it on the officer's behalf; otherwise check with {officer} "
                             "that this is their return.")
 
@@ -209,6 +220,13 @@ class Provenance:
         if not self.name:
             return container
         return f"'{self.name}' in {container}" if inner.kind == ARCHIVE else f"attachment '{self.name}' of {container}"
+
+
+    def named(self) -> str:
+        """How the report, the register, the ledger and the status name the item: its :meth:`describe` words, and the
+        file in the returns folder where those words do not name it (a saved message is named by its subject)."""
+        words = self.describe()
+        return words if f"'{self.file}'" in words else f"{words}, in '{self.file}'"
 
 
 def _described(chain: tuple[Step, ...], at: int, file: str) -> str:
@@ -292,21 +310,6 @@ Item = Attachment | Problem
 
 
 # ---------------------------------------------------------------- the entry points
-
-
-def is_container(path: Path) -> bool:
-    """Whether ``path`` is for :func:`unpack` rather than the workbook reader: by its suffix, or a mailbox with none
-    (Apple Mail's export is a folder holding a file called 'mbox'; Thunderbird's folders are files without one)."""
-    suffix = path.suffix.lower()
-    if suffix in CONTAINER_SUFFIXES:
-        return True
-    if suffix or path.name.lower() not in ("mbox", "inbox", "sent"):
-        return False
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(5) == b"From "
-    except OSError:
-        return False
 
 
 def unpack(path: Path, limits: Limits = LIMITS, *, display: str | None = None) -> Iterator[Item]:

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS files (
     answers     TEXT NOT NULL,       -- JSON: cell name -> value (dates as ISO text)
     findings    TEXT NOT NULL,       -- JSON list
     errors      INTEGER NOT NULL DEFAULT 0,  -- how many of the findings are errors
+    sender      TEXT NOT NULL DEFAULT '',    -- who sent it, for a return that came in a message (its address)
+    received    TEXT,                -- when that message was received (ISO, UTC): the date lateness is judged by
     PRIMARY KEY (sha256, suffix)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -99,6 +101,8 @@ class Entry:
     answers: dict[str, Any]
     findings: list[Finding]
     errors: int = 0  # how many of its findings are errors (counted by SQLite where the findings are not decoded)
+    sender: str = ""  # who sent it, when it came in a message (the earliest message it came in)
+    received: str | None = None  # when that message was received (ISO, UTC); None for a file saved into the folder
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -176,10 +180,19 @@ class Ledger:
         return _entry(dict(zip(names, row, strict=True))) if row else None
 
     def seen(self, entry: Entry, run_id: int, path: str) -> None:
-        """A file already checked, seen again (perhaps under another name): note where, keep the rest."""
+        """A file already checked, seen again (perhaps under another name, or in another message): note where, and the
+        earliest message it came in; keep the rest."""
         assert self.db.in_transaction, "seen inside `with ledger.batch():`"
         self.db.execute("UPDATE files SET last_path = ? WHERE sha256 = ? AND suffix = ?", (path, entry.sha256, entry.suffix))
-        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
+        if entry.received is not None:
+            self.db.execute("UPDATE files SET sender = ?, received = ? WHERE sha256 = ? AND suffix = ? AND "
+                            "(received IS NULL OR received > ?)", (entry.sender, entry.received, entry.sha256, entry.suffix,
+                                                                   entry.received))
+        self.sighted(run_id, path, entry.sha256)
+
+    def sighted(self, run_id: int, path: str, sha256: str) -> None:
+        """Where this run saw a file: one more place for bytes already recorded (a forward of a message, say)."""
+        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, sha256))
 
     def batch(self) -> sqlite3.Connection:
         """``with ledger.batch():`` commits everything recorded inside it in one transaction (one disk sync, not one
@@ -191,17 +204,23 @@ class Ledger:
         """Store a file's check (replacing an older check of the same bytes) and this run's sighting, inside a batch."""
         assert self.db.in_transaction, "record inside `with ledger.batch():`"
         self.db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256, suffix) DO UPDATE SET "
+            "INSERT INTO files (sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, "
+            "saved_at, metadata, answers, findings, errors, sender, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(sha256, suffix) DO UPDATE SET "
             "last_path=excluded.last_path, checker=excluded.checker, outcome=excluded.outcome, "
             "partnership=excluded.partnership, workbook=excluded.workbook, cycle=excluded.cycle, "
             "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings, "
-            "errors=excluded.errors",
+            "errors=excluded.errors, "
+            "sender=CASE WHEN files.received IS NULL OR excluded.received < files.received THEN excluded.sender "
+            "ELSE files.sender END, "
+            "received=CASE WHEN files.received IS NULL OR excluded.received < files.received THEN excluded.received "
+            "ELSE files.received END",
             (entry.sha256, entry.suffix, entry.size, entry.first_seen, entry.last_path, entry.checker, entry.outcome, entry.partnership,
              entry.workbook, entry.cycle, entry.saved_at, json.dumps(entry.metadata, sort_keys=True),
              json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
              json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False),
-             sum(f.severity == "error" for f in entry.findings)))
-        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?, ?, ?)", (run_id, path, entry.sha256))
+             sum(f.severity == "error" for f in entry.findings), entry.sender, entry.received))
+        self.sighted(run_id, path, entry.sha256)
 
     def state(self, key: str) -> Any:
         with closing(self.db.execute("SELECT value FROM state WHERE key = ?", (key,))) as cursor:
@@ -240,7 +259,7 @@ class Ledger:
         with closing(self.db.execute(
                 "SELECT sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
                 "metadata, CASE WHEN outcome IN ('accepted', 'held') THEN answers ELSE '{}' END AS answers, '[]' AS findings, "
-                "errors FROM files "
+                "errors, sender, received FROM files "
                 "WHERE outcome IN ('accepted', 'errors', 'held') AND cycle = ? "
                 "ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256", (cycle,))) as cursor:
             names = [d[0] for d in cursor.description]
@@ -248,16 +267,21 @@ class Ledger:
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
-    """A ledger written by an earlier partxl gains what this one records (its files' error counts), in place."""
+    """A ledger written by an earlier partxl gains what this one records (its files' error counts; who sent a return
+    that came in a message, and when), in place. The files it recorded before came as files: no sender, no message."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
     if "errors" not in columns:
         db.execute("ALTER TABLE files ADD COLUMN errors INTEGER NOT NULL DEFAULT 0")
         db.execute("UPDATE files SET errors = (SELECT COUNT(*) FROM json_each(findings) "
                    "WHERE json_extract(value, '$.severity') = 'error')")
+    if "sender" not in columns:
+        db.execute("ALTER TABLE files ADD COLUMN sender TEXT NOT NULL DEFAULT ''")
+    if "received" not in columns:
+        db.execute("ALTER TABLE files ADD COLUMN received TEXT")
 
 
 _WITHOUT_ANSWERS = ("sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
-                    "metadata, '{}' AS answers, findings")
+                    "metadata, '{}' AS answers, findings, errors, sender, received")
 
 
 def _entry(row: dict[str, Any]) -> Entry:
@@ -267,4 +291,5 @@ def _entry(row: dict[str, Any]) -> Entry:
         cycle=row["cycle"], saved_at=row["saved_at"], metadata=json.loads(row["metadata"]),
         answers={sys.intern(k): _decode(v) for k, v in json.loads(row["answers"]).items()},
         findings=[Finding(**f) for f in json.loads(row["findings"])], errors=row.get("errors", 0),
+        sender=row.get("sender") or "", received=row.get("received"),
     )

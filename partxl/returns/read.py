@@ -132,27 +132,49 @@ def a1_to_rowcol(address: str) -> tuple[int, int]:
     return int(match.group(2)) - 1, col - 1
 
 
-def open_return(path: Path) -> Opened:
-    """Open ``path`` or raise :class:`Rejected` saying why it is not a return we can read."""
+def open_return(path: Path, data: bytes | None = None) -> Opened:
+    """Open ``path`` or raise :class:`Rejected` saying why it is not a return we can read.
+
+    With ``data`` the workbook is read from those bytes (an attachment of a message, held in memory) and ``path`` is
+    only its name, whose suffix chooses the reader as a file's does; nothing is read from disk.
+    """
     suffix = path.suffix.lower()
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError as exc:
-        raise Rejected("FILE_UNREADABLE", str(exc.strerror or exc)) from None
+    if data is None:
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(8)
+        except OSError as exc:
+            raise Rejected("FILE_UNREADABLE", str(exc.strerror or exc)) from None
+    else:
+        head = data[:8]
     if not head:
         raise Rejected("FILE_EMPTY")
     if suffix not in READABLE:
         raise Rejected("FILE_NOT_WORKBOOK", f"a {suffix or 'file without an extension'}")
     if head.startswith(OLE_MAGIC) and suffix != ".xls":
-        raise Rejected("FILE_ENCRYPTED")
+        raise _encrypted(path, data)
     if suffix == ".xls" and not head.startswith(OLE_MAGIC) or suffix != ".xls" and not head.startswith(ZIP_MAGIC):
         raise Rejected("FILE_NOT_WORKBOOK", f"its content is not a {suffix} workbook")
     if suffix == ".xls":
-        grids, visibility = _values(path, None)
+        grids, visibility = _values(path, None, data)
         return Opened(path, "xls", grids, visibility, None, None)
-    archive = _Archive(path)
+    archive = _Archive(path, data)
     return _open_ods(path, archive) if suffix == ".ods" else _open_xlsx(path, archive, suffix.lstrip("."))
+
+
+def _encrypted(path: Path, data: bytes | None) -> Rejected:
+    """An encrypted workbook, told apart by its bytes: a password the officer set, or a Microsoft 365 sensitivity label
+    (or rights management) that only Office, signed in as someone the label allows, can open. Only the compound file's
+    directory and a few small streams are read (see partxl.returns.protection)."""
+    from partxl.returns.protection import protection_of
+
+    try:
+        protection = protection_of(data if data is not None else _file_bytes(path))
+    except (OSError, Rejected):
+        return Rejected("FILE_ENCRYPTED")
+    if protection.unreadable:
+        return Rejected("FILE_LABEL_PROTECTED", protection.describe())
+    return Rejected("FILE_ENCRYPTED")
 
 
 def _open_ods(path: Path, archive: _Archive) -> Opened:
@@ -163,7 +185,7 @@ def _open_ods(path: Path, archive: _Archive) -> Opened:
         raise Rejected("FILE_DAMAGED", "it has no content.xml")
     _check_ods_extent(content)
     names, protected = _ods_names_and_protection(content)
-    grids, visibility = _values(path, None)
+    grids, visibility = _values(path, None, archive.data)
     return Opened(path, "ods", grids, visibility, names, protected, saved_at=_xml_date(archive.get("meta.xml"), "date"))
 
 
@@ -194,9 +216,11 @@ class _Archive:
     costs more than the inflating, for a workbook's twenty small parts.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, data: bytes | None = None):
+        if data is not None and len(data) > MAX_TOTAL_BYTES:
+            raise Rejected("FILE_TOO_LARGE", f"the file is more than {MAX_TOTAL_BYTES:,} bytes")
         try:
-            self.data = _file_bytes(path)
+            self.data = _file_bytes(path) if data is None else data
             self.zip = zipfile.ZipFile(io.BytesIO(self.data))
             listed = self.zip.infolist()
         except ZIP_ERRORS as exc:
@@ -886,12 +910,14 @@ class _Sheets(Mapping[str, list[list[Any]]]):
         return len(self._names)
 
 
-def _values(path: Path, package: bytes | None) -> tuple[Mapping[str, list[list[Any]]], dict[str, str]]:
-    """The sheets' values and visibility: from ``package`` (the checked parts of an .xlsx) or else from the file."""
+def _values(path: Path, package: bytes | None, data: bytes | None = None) -> tuple[Mapping[str, list[list[Any]]], dict[str, str]]:
+    """The sheets' values and visibility: from ``package`` (the checked parts of an .xlsx), else from the workbook's
+    ``data`` in memory, else from the file."""
     from python_calamine import CalamineWorkbook
 
+    source = package if package is not None else data
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(package)) if package is not None else CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(source)) if source is not None else CalamineWorkbook.from_path(str(path))
         visibility = {meta.name: str(meta.visible).rsplit(".", 1)[-1].lower() for meta in book.sheets_metadata
                       if str(meta.typ).rsplit(".", 1)[-1].lower() == "worksheet"}
     except BaseException as exc:  # calamine's own errors for every kind of damage, encryption included, and its panics

@@ -118,6 +118,7 @@ class CheckResult:
     accepted: bool  # no errors and nothing to hold it: it would be accepted into the register
     findings: list[Finding]  # in the order an officer reads them: errors first, then by sheet and cell
     metadata: dict[str, str] | None = None  # the issue details it carries, when it is one of ours
+    workbooks: int = 1  # the workbooks checked: those attached to a message or in an archive (none, perhaps)
 
     @property
     def ok(self) -> bool:

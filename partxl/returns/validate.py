@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from partxl.config import Config
-from partxl.findings import ERROR, HOLDS, Code, Finding
+from partxl.findings import ERROR, HOLDS, Code, Finding, ordered
 from partxl.forms import contract
 from partxl.forms import layout as lay
 from partxl.forms.definitions import Form, Rule, Spec, Table
@@ -30,7 +30,9 @@ from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
 from partxl.forms.names import cell_name, ref_name
 from partxl.forms.rules import add_months, breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, verify
+from partxl.returns.kinds import is_container
 from partxl.returns.read import Opened, Rejected, open_return
+from partxl.returns.results import CheckResult
 
 Where = tuple[str, str]  # (sheet, A1) in the returned file
 
@@ -63,14 +65,50 @@ class Checked:
         return self.metadata is not None and not self.held and not any(f.severity == ERROR for f in self.findings)
 
 
-def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: str | None = None) -> Checked:
-    """Open and check ``path``; ``display`` is the name findings use for the file (e.g. relative to the folder)."""
+def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: str | None = None,
+               data: bytes | None = None) -> Checked:
+    """Open and check ``path``; ``display`` is the name findings use for the file (e.g. relative to the folder).
+    With ``data``, the workbook is those bytes (an attachment, in memory) and ``path`` only its name."""
     name = display or path.name
     try:
-        return check_opened(open_return(path), spec, config, as_of, name)
+        return check_opened(open_return(path, data), spec, config, as_of, name)
     except Rejected as rejected:  # when opening it, or reading one of its sheets
         finding = Code[rejected.code].at(file=name, detail=rejected.detail, hint=rejected.hint)
         return Checked(path, findings=[finding])
+
+
+def check_return(path: Path, spec: Spec, config: Config, as_of: dt.date) -> CheckResult:
+    """``partxl check``: one workbook checked as consolidate would, recording nothing; or, for a saved e-mail, Outlook
+    message, mailbox or archive, every workbook in it (accepted only when there is one and each would be)."""
+    if is_container(path):
+        return _check_container(path, spec, config, as_of)
+    checked = check_file(path, spec, config, as_of)
+    named = misnamed(path.name, checked.partnership_id) if checked.metadata is not None else None
+    findings = checked.findings + ([named] if named is not None else [])
+    return CheckResult(path, checked.accepted and named is None, ordered(findings), checked.metadata)
+
+
+def _check_container(path: Path, spec: Spec, config: Config, as_of: dt.date) -> CheckResult:
+    from partxl.returns.containers import Attachment, unpack
+
+    findings: list[Finding] = []
+    checks: list[Checked] = []
+    try:
+        for item in unpack(path, display=path.name):
+            if isinstance(item, Attachment):
+                name = item.provenance.named()
+                checked = check_file(Path(item.name), spec, config, as_of, name, item.data)
+                named = misnamed(item.name, checked.partnership_id) if checked.metadata is not None else None
+                if named is not None:  # held: its name and its content disagree about whose return it is
+                    checked.findings.append(named.but(file=name))
+                checks.append(checked)
+                findings += checked.findings
+            else:
+                findings.append(item.finding().but(file=item.provenance.named()))
+    except OSError as exc:
+        findings.append(Code.FILE_UNREADABLE.at(file=path.name, detail=str(exc.strerror or exc)))
+    accepted = bool(checks) and all(c.accepted for c in checks) and not any(f.severity == ERROR for f in findings)
+    return CheckResult(path, accepted, ordered(findings), checks[0].metadata if len(checks) == 1 else None, len(checks))
 
 
 def check_opened(opened: Opened, spec: Spec, config: Config, as_of: dt.date, name: str) -> Checked:
@@ -360,13 +398,22 @@ def check_identity(meta: dict[str, str], answers: _Answers, spec: Spec, found: _
 
 def misnamed(file_name: str, partnership: str) -> Finding | None:
     """A file named as if for another partnership ("P005 return.xlsx" holding P009's workbook): held, as its name
-    and its content disagree about whose return it is. Only names that start with an ID are judged."""
-    claimed = _CLAIMED_ID.match(Path(file_name).name)
+    and its content disagree about whose return it is. Only names that start with an ID are judged; an attachment
+    (named "attachment 'P005 return.xlsx' of the message …") by its own name."""
+    claimed = _CLAIMED_ID.match(own_name(file_name))
     if claimed is None or not _CLAIMED_ID.match(partnership + " ") or claimed.group(1).casefold() == partnership.casefold():
         return None
     return Code.FILENAME_MISMATCH.at(file=file_name, partnership=partnership, claimed=claimed.group(1))
 
 
+def own_name(file_name: str) -> str:
+    """The name a file or attachment was given by its sender: the last part of a path in the returns folder, or the
+    quoted name an attachment or archive member is named by (see partxl.returns.containers.Provenance.describe)."""
+    quoted = _QUOTED_ITEM.match(file_name)
+    return quoted.group(1) if quoted else Path(file_name).name
+
+
+_QUOTED_ITEM = re.compile(r"(?:attachment )?'(.+?)' (?:of (?:the|a|an) |in the archive )")
 _CLAIMED_ID = re.compile(r"([A-Za-z]{1,6}[-_]?\d{1,6})[ ._-]")
 
 
