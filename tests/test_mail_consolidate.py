@@ -358,3 +358,15 @@ def test_a_folder_of_plain_workbooks_reads_no_mail(filled, tmp_path):
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
     assert json.loads(done.stdout.strip().replace("'", '"')) == []
+
+
+def test_a_mailbox_big_enough_to_hold_dozens_of_returns_is_read_by_every_core(tmp_path):
+    from partxl.returns.collect import many_returns
+
+    small, big = tmp_path / "small.mbox", tmp_path / "big.mbox"
+    small.write_bytes(b"From - x\n" + b"x" * 10_000)
+    big.write_bytes(b"From - x\n" + b"x" * 2_000_000)  # forty returns of 50 KB
+    plain = tmp_path / "big.xlsx"
+    plain.write_bytes(b"x" * 2_000_000)
+    assert not many_returns([small]) and not many_returns([plain]) and many_returns([big])
+    assert many_returns([tmp_path / f"{n}.xlsx" for n in range(24)])

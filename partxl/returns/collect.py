@@ -9,6 +9,7 @@ job (``partxl.outputs.write``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the containers' module reads mail: imported when the first 
 
 LEDGER_NAME = "ledger.sqlite"
 REGISTER_WORTH_WORKERS = 64 * 1024  # bytes: a register file of about a hundred partnerships
+RETURN_BYTES = 50 * 1024  # about the size of a return, attached (base64) or in an archive
 LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 READER_FAILED = {"FILE_CRASHED", "FILE_TIMED_OUT"}  # findings of a check that did not finish: never taken from the ledger
@@ -91,7 +93,19 @@ def worth_workers(files: list[Path], register: Path) -> bool:
         size = Path(register).stat().st_size
     except OSError:
         size = 0
-    return len(files) >= PARALLEL_FROM or size >= REGISTER_WORTH_WORKERS
+    return many_returns(files) or size >= REGISTER_WORTH_WORKERS
+
+
+def many_returns(files: list[Path]) -> bool:
+    """A few dozen files, or a mailbox or archive big enough to hold as many returns (a return is tens of kilobytes)."""
+    if len(files) >= PARALLEL_FROM:
+        return True
+    held = 0
+    for path in files:
+        if is_container(path):
+            with contextlib.suppress(OSError):
+                held += path.stat().st_size
+    return held >= PARALLEL_FROM * RETURN_BYTES
 
 
 def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous: Path | None = None,
@@ -108,7 +122,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     """
     files = list_returns(folder, exclude=out_dir) if files is None else files
     if workers is None:
-        with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=len(files) >= PARALLEL_FROM) as own:
+        with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=many_returns(files)) as own:
             return collect(config, spec, folder, out_dir, previous=previous, ledger_path=ledger_path, as_of=as_of,
                            progress=progress, files=files, workers=own, record=record, save_attachments=save_attachments)
     workers.start()  # before the thread below: see Workers.start
@@ -131,8 +145,9 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                     screened.append(item)
                     if isinstance(item, _Seen):
                         first.setdefault((item.sha, item.suffix), item)
+                        job = item.job()  # an attachment's bytes go with its job, or (known to the ledger) nowhere
                         if not item.cached:
-                            yield item.job()
+                            yield job
 
         checked = workers.isolated_map(_check, fresh())  # one file that kills its reader costs only itself
         for start in range(0, len(screened), LEDGER_BATCH):
