@@ -370,3 +370,13 @@ def test_a_mailbox_big_enough_to_hold_dozens_of_returns_is_read_by_every_core(tm
     plain.write_bytes(b"x" * 2_000_000)
     assert not many_returns([small]) and not many_returns([plain]) and many_returns([big])
     assert many_returns([tmp_path / f"{n}.xlsx" for n in range(24)])
+
+
+def test_an_attachment_named_for_another_partnership_is_judged_by_its_own_name():
+    from partxl.returns.validate import misnamed, own_name
+
+    mailed = "attachment 'P005 return.xlsx' of the message 'RE: P009 (Alan's)' from a@b.uk on 07/06/2027, in 'x/P009.eml'"
+    assert own_name(mailed) == "P005 return.xlsx" and misnamed(mailed, "P009") is not None
+    assert misnamed(mailed.replace("P005", "P009", 1), "P009") is None
+    assert own_name("'P009 return.xlsx' in the archive 'P001.zip'") == "P009 return.xlsx"
+    assert own_name("2027/June/P001 return.xlsx") == "P001 return.xlsx"
