@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from partxl.errors import PartxlError
+from partxl.files import json_printable, printable
 from partxl.findings import Finding, Severity
 from partxl.returns.results import Outcome
 from partxl.workers import few_collections
@@ -48,11 +49,11 @@ class _Guarded(click.Group):
         except (PartxlError, OSError) as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            raise Fatal(str(exc)) from None
+            raise Fatal("\n".join(printable(line) for line in str(exc).split("\n"))) from None
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            raise Fatal(f"partxl could not finish: {type(exc).__name__}: {exc} (run with --debug to see where)") from None
+            raise Fatal(printable(f"partxl could not finish: {type(exc).__name__}: {exc} (run with --debug to see where)")) from None
 
 
 class _Progress:
@@ -92,16 +93,22 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 def _finish(result: Any, as_json: bool, show: Callable[[], None]) -> NoReturn:
     """Print the result (as JSON, or by ``show``) and exit 0 when it is clean, 1 when it has errors."""
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+        click.echo(json_printable(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str)))
     else:
         show()
     sys.exit(0 if result.ok else EXIT_FINDINGS)
 
 
+def _say(text: str, err: bool = False) -> None:
+    """One line of text output. Names in it come from returns, file names and the configuration, so any control
+    character is shown as its escape (``\\x1b``): no escape sequence reaches the terminal, no name starts a line."""
+    click.echo(printable(text), err=err)
+
+
 def _print_findings(findings: list[Finding]) -> None:
     for f in findings:
         where = " ".join(x for x in (f.partnership, f"{f.sheet}!{f.cell}" if f.cell else f.sheet) if x)
-        click.echo(f"  {f.severity:<7} {f.code} {where}: {f.message}", err=True)
+        _say(f"  {f.severity:<7} {f.code} {where}: {f.message}", err=True)
 
 
 _WRITTEN = {"superseded": "written; the previous copy kept in superseded/"}
@@ -128,9 +135,9 @@ def init(folder: Path) -> None:
     """Start a workspace in FOLDER: a documented partxl.toml, an editable copy of the forms and an empty register."""
     written = Workspace.init(folder)
     for path in written:
-        click.echo(f"wrote {path}")
+        _say(f"wrote {path}")
     if not written:
-        click.echo(f"{folder} already has partxl.toml, workbook_templates/ and register.xlsx; nothing was changed")
+        _say(f"{folder} already has partxl.toml, workbook_templates/ and register.xlsx; nothing was changed")
 
 
 @main.command()
@@ -152,11 +159,11 @@ def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bo
 
     def show() -> None:
         n = len(result.files)
-        click.echo(f"{n} workbook{'s' * (n != 1)} in {out_dir}: {result.count('written')} new, "
+        _say(f"{n} workbook{'s' * (n != 1)} in {out_dir}: {result.count('written')} new, "
                    f"{result.count('unchanged')} unchanged, {result.count(Outcome.SUPERSEDED)} replaced"
                    + (" (previous copies kept in superseded/)" if result.count("superseded") else ""))
         if result.findings:
-            click.echo(f"{len(result.findings)} thing(s) to look at in the register:", err=True)
+            _say(f"{len(result.findings)} thing(s) to look at in the register:", err=True)
             _print_findings(result.findings)
 
     _finish(result, as_json, show)
@@ -190,12 +197,12 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
     def show() -> None:
         said = {Outcome.ACCEPTED: "accepted", Outcome.ERRORS: "with errors", Outcome.HELD: "held for the MIO",
                 Outcome.REJECTED: "rejected", Outcome.SUPERSEDED: "replaced by newer returns", Outcome.SKIPPED: "skipped"}
-        click.echo(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: "
+        _say(f"{len(result.files)} file(s) read in {result.seconds:.1f} s: "
                    + ", ".join(f"{result.count(outcome)} {words}" for outcome, words in said.items()) + ".")
-        click.echo(f"Register: {len(result.records)} partnerships ({sum(r.returned for r in result.records)} sent a return this cycle), "
+        _say(f"Register: {len(result.records)} partnerships ({sum(r.returned for r in result.records)} sent a return this cycle), "
                    f"{len(result.excluded)} left off as not partnerships.")
         for path, outcome in result.outputs.items():
-            click.echo(f"  {path} ({_WRITTEN.get(outcome, outcome)})")
+            _say(f"  {path} ({_WRITTEN.get(outcome, outcome)})")
 
     _finish(result, as_json, show)
 
@@ -215,14 +222,14 @@ def check(ctx: click.Context, workbook: Path, as_of: dt.datetime | None, as_json
         verdict = "ready to send" if result.accepted else (f"{errors_n} error(s) to correct" if errors_n else
                                                            "no workbook in it to check" if not result.workbooks else
                                                            "held: the MIO must confirm which partnership it is for")
-        click.echo(f"{workbook.name}{result.described}: {verdict}"
+        _say(f"{workbook.name}{result.described}: {verdict}"
                    + (f", {len(findings) - errors_n} other note(s)" if len(findings) > errors_n else "") + ".")
         several = len({f.file for f in findings}) > 1  # the workbooks of a message or archive: say whose each finding is
         for f in findings:
             place = ", ".join(filter(None, [f.file if several else "", f"{f.sheet}!{f.cell}" if f.cell else f.sheet]))
-            click.echo(f"  [{f.severity}] {place + ': ' if place else ''}{f.message}")
+            _say(f"  [{f.severity}] {place + ': ' if place else ''}{f.message}")
             if f.hint and f.hint != f.message:
-                click.echo(f"           what to do: {f.hint}")
+                _say(f"           what to do: {f.hint}")
 
     _finish(result, as_json, show)
 
@@ -248,9 +255,9 @@ def summary(ctx: click.Context, register: Path, out_file: Path, previous: Path |
     result = _workspace(ctx).summary(register, out=out_file, previous=previous, as_of=_day(as_of), pdf=pdf, ledger=ledger_path)
 
     def show() -> None:
-        click.echo(f"{result.path} ({result.outcome}): {result.partnerships} partnerships")
+        _say(f"{result.path} ({result.outcome}): {result.partnerships} partnerships")
         if result.pdf:
-            click.echo(str(result.pdf))
+            _say(str(result.pdf))
         _print_findings(result.findings)
 
     _finish(result, as_json, show)
@@ -283,9 +290,9 @@ def status(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path 
 
     def show() -> None:
         for o in result.officers:
-            click.echo(f"{o.officer} <{o.email or 'no e-mail in configuration'}>")
+            _say(f"{o.officer} <{o.email or 'no e-mail in configuration'}>")
             for p in o.partnerships:
-                click.echo(f"  {p.state:<13} {p.id:<10} {p.name}")
+                _say(f"  {p.state:<13} {p.id:<10} {p.name}")
 
     _finish(result, as_json, show)
 
@@ -307,11 +314,11 @@ def chase(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: Path |
 
     def show() -> None:
         for path in result.written:
-            click.echo(f"wrote {path}")
+            _say(f"wrote {path}")
         if result.sent:
-            click.echo(f"sent {result.sent} reminder(s)")
+            _say(f"sent {result.sent} reminder(s)")
         if not result.written:
-            click.echo("nothing to chase: every partnership has returned")
+            _say("nothing to chase: every partnership has returned")
 
     _finish(result, as_json, show)
 
@@ -328,7 +335,7 @@ def publish(ctx: click.Context, register: Path, out_dir: Path, as_of: dt.datetim
     result = _workspace(ctx).publish(register, out=out_dir, as_of=_day(as_of))
 
     def show() -> None:
-        click.echo(f"{result.rows} partnerships, {len(result.columns)} public fields: wrote {result.csv}, {result.datapackage} "
+        _say(f"{result.rows} partnerships, {len(result.columns)} public fields: wrote {result.csv}, {result.datapackage} "
                    f"and {result.html}")
         _print_findings(result.findings)
 
@@ -359,10 +366,10 @@ def partnership(ctx: click.Context, partnership_id: str, register: Path, ledger_
 
     def show() -> None:
         cycles = len(result.model.scores.cycles)
-        click.echo(f"{result.path} ({_WRITTEN.get(result.outcome, result.outcome)}): {result.id} {result.name}; scores of "
+        _say(f"{result.path} ({_WRITTEN.get(result.outcome, result.outcome)}): {result.id} {result.name}; scores of "
                    f"{cycles} cycle(s), {len(result.model.history)} event(s) in its history, {len(result.findings)} finding(s)")
         if result.pdf:
-            click.echo(str(result.pdf))
+            _say(str(result.pdf))
         _print_findings(result.findings)
 
     _finish(result, as_json, show)
@@ -385,9 +392,9 @@ def evaluations(ctx: click.Context, register: Path, ledger_path: Path | None, ou
 
     def show() -> None:
         for report in result.reports:
-            click.echo(f"{report.path} ({_WRITTEN.get(report.outcome, report.outcome)})" + (f" and {report.pdf}" if report.pdf else ""))
+            _say(f"{report.path} ({_WRITTEN.get(report.outcome, report.outcome)})" + (f" and {report.pdf}" if report.pdf else ""))
         if not result.reports:
-            click.echo(f"no partnership of {register} has an evaluation in its newest accepted return: nothing to write")
+            _say(f"no partnership of {register} has an evaluation in its newest accepted return: nothing to write")
         _print_findings(result.findings)
 
     _finish(result, as_json, show)

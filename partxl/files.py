@@ -18,6 +18,27 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 1
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
+# What a terminal or a mail program would act on rather than show: control characters (escape sequences start with
+# ESC, or with CSI in C1), line breaks of every kind, the direction overrides that reorder text, and the lone
+# surrogates a name that is not UTF-8 decodes to. json.dumps escapes the first 32 itself.
+_BEYOND_C0 = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_INVISIBLE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
+_INVISIBLE_IN_JSON = re.compile(f"[{_BEYOND_C0}]")
+
+
+def printable(text: str) -> str:
+    """``text`` as it may be shown to a person: each control character, line break or direction override written out
+    as its escape (``\\x1b``, ``\\n``, ``\\u202e``), so that a file, partnership or officer name from a return can
+    neither paint the terminal nor start a line of its own. For text output only: JSON keeps the text exact."""
+    return _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
+def json_printable(text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with what it leaves raw but a terminal acts on written as
+    ``\\uXXXX`` escapes: the same JSON, read back to exactly the same values."""
+    return _INVISIBLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def safe_filename(text: str, max_length: int = 100) -> str:
     """A file name that Windows, macOS and Linux all accept and that cannot climb out of its folder.
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.errors import PartxlError
-from partxl.files import atomic_write_bytes, safe_filename
+from partxl.files import atomic_write_bytes, printable, safe_filename
 from partxl.findings import Finding
 from partxl.returns.read import Rejected, open_return
 from partxl.returns.status import OfficerStatus, PartnershipStatus, State, StatusResult
@@ -74,7 +74,8 @@ def reminders(statuses: list[OfficerStatus], config: Config, as_of: dt.date, ret
             if attachment is not None and attachment.is_file():
                 kind = mimetypes.guess_type(attachment.name)[0] or XLSX_TYPE
                 maintype, subtype = kind.split("/", 1)
-                message.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name)
+                message.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype,
+                                       filename=safe_filename(attachment.name, max_length=255))  # a header: one line
         messages.append(message)
     return messages
 
@@ -101,7 +102,7 @@ def _body(officer: OfficerStatus, config: Config, as_of: dt.date) -> str:
     lines += ["Please reply with the completed workbook(s). If a partnership has ended, or you are no longer its lead "
               "officer, just reply to let me know and I will update the register.", "",
               "With thanks,", config.mio_name, f"Management Information Officer, {config.council}", config.mio_email]
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"  # a file or partnership name from a return: one line
 
 
 def _problems(partnerships: list[PartnershipStatus], heading: str) -> list[str]:
