@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from partxl.config import CONFIG_NAME, Config, ConfigError, load_config
+from partxl.errors import PartxlError
 from partxl.forms.definitions import Spec, check_settings, load_spec
 
 if TYPE_CHECKING:  # each job imports its stage when it runs: a command pays only for what it does
@@ -41,6 +42,31 @@ Progress = Callable[[int, int], None]
 
 def _path(value: str | Path | None) -> Path | None:
     return None if value is None else Path(value)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _outputs_apart(returns: Path, out: Path, **written: Path | None) -> None:
+    """Refuse to write where the next run would read it as a return.
+
+    Everything below the returns folder is read as a return, except the output folder when it is inside it (partxl
+    leaves that out). So the output folder may be beside the returns or inside them, but not the returns folder
+    itself; and what is written elsewhere (the ledger, the reminders, named in ``written`` by their option) may not
+    be in the returns folder outside the output folder: the register, the report, the ledger and the reminders would
+    come back, next run, as returns of their own (a second run must find the same returns as the first).
+    """
+    folder, out_dir = returns.resolve(), out.resolve()
+    if out_dir == folder:
+        raise PartxlError(f"the output folder (--out {out}) is the returns folder: the register, report and ledger "
+                          f"written there would be read as returns by the next run. Write them beside it (--out "
+                          f"{folder.parent / 'out'}) or into a folder of their own inside it (--out {out / 'out'}), "
+                          "which partxl leaves out when reading returns")
+    for option, path in written.items():
+        if path is not None and _within(path.resolve(), folder) and not _within(path.resolve(), out_dir):
+            raise PartxlError(f"--{option} {path} is inside the returns folder {returns}, where the next run would read "
+                              f"it as a return: put it in the output folder ({out}) or outside {returns}")
 
 
 @dataclass(frozen=True)
@@ -118,6 +144,7 @@ class Workspace:
         started = time.perf_counter()
         folder, out_dir, as_of = Path(returns), Path(out), as_of or dt.date.today()
         ledger_path = _path(ledger) or out_dir / LEDGER_NAME
+        _outputs_apart(folder, out_dir, ledger=ledger_path)
         files = list_returns(folder, exclude=out_dir)
         shared = {"spec": self.spec, "config": self.config, "as_of": as_of}
         parallel = worth_workers(files, _path(previous) or self.config.register)
@@ -136,9 +163,10 @@ class Workspace:
         from partxl.returns.collect import LEDGER_NAME, collect
         from partxl.returns.status import StatusResult, officer_status
 
-        out_dir = Path(out)
-        result = collect(self.config, self.spec, Path(returns), out_dir, previous=_path(previous),
-                         ledger_path=_path(ledger) or out_dir / LEDGER_NAME, as_of=as_of or dt.date.today(), record=False)
+        out_dir, ledger_path = Path(out), _path(ledger) or Path(out) / LEDGER_NAME
+        _outputs_apart(Path(returns), out_dir, ledger=ledger_path)
+        result = collect(self.config, self.spec, Path(returns), out_dir, previous=_path(previous), ledger_path=ledger_path,
+                         as_of=as_of or dt.date.today(), record=False)
         return StatusResult(officer_status(result, self.config), result.findings, result.as_of)
 
     # ------------------------------------------------------------ outputs
@@ -149,6 +177,7 @@ class Workspace:
         """One reminder (.eml) per officer with something to send or correct, written into ``to``; sent with ``send``."""
         from partxl.outputs.chase import chase
 
+        _outputs_apart(Path(returns), Path(out), to=Path(to))
         status = self.status(returns, out=out, previous=previous, ledger=ledger, as_of=as_of)
         return chase(status, self.config, Path(returns), Path(to), workbooks=_path(workbooks), deliver=send)
 

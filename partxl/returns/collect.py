@@ -49,7 +49,8 @@ READER_FAILED = {"FILE_CRASHED", "FILE_TIMED_OUT"}  # findings of a check that d
 
 
 def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
-    """Every file in ``folder`` and below, in a stable order, leaving out partxl's own output folder.
+    """Every file in ``folder`` and below, in a stable order, leaving out partxl's own output folders: ``exclude``, and
+    any folder below with a ledger in it (an earlier run's ``--out``, whose register, report and reminders are no returns).
 
     Links are listed, not followed: a link to a file that has gone is still reported, and so is a link that
     leads round in a circle. Names are kept as the system gives them, valid UTF-8 or not (see :func:`_screen`).
@@ -62,6 +63,7 @@ def list_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
         here = Path(root)
         if skip is not None:
             dirs[:] = [d for d in dirs if (here / d).is_symlink() or (here / d).resolve() != skip]
+        dirs[:] = [d for d in dirs if (here / d).is_symlink() or not (here / d / LEDGER_NAME).is_file()]
         found += [here / name for name in files]
         found += [here / name for name in dirs if (here / name).is_symlink()]  # a link to a folder: reported, not entered
     return sorted(found, key=lambda p: str(p.relative_to(folder)).casefold())
