@@ -97,7 +97,7 @@ class Code(enum.Enum):
                             "save a copy under such a label into the returns folder.")
     FILE_DAMAGED = (ERROR, "The workbook is damaged and cannot be read ({detail}).",
                     "Open the workbook in Excel; if it opens, save it again as .xlsx and send that copy.")
-    FILE_TOO_LARGE = (ERROR, "The file was refused because it would unpack to far more than any return ({detail}).",
+    FILE_TOO_LARGE = (ERROR, "The file was refused because it is, or would unpack to, far more than any return ({detail}).",
                       "Send the workbook you were issued; this file is not a partnership return.")
     FILE_HOSTILE_XML = (ERROR, "The file was refused because it holds XML that a return never contains ({detail}).",
                         "Send the workbook you were issued; this file is not a partnership return.")

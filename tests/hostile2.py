@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import re
 import shutil
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,6 +66,59 @@ def _saved(stamp: str) -> Callable[[Path, Path], None]:
     """The good return saved 'at' ``stamp`` by its document properties (year 1 or 9999 with a time zone overflows)."""
     return _zip_edit(lambda name, data: re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", f"<dcterms:modified\\1>{stamp}<".encode(),
                                                data) if name == "docProps/core.xml" else data)
+
+
+def noise_png(megabytes: float, seed: int = 1) -> bytes:
+    """A valid PNG of random pixels (as a photo, it does not compress) of about ``megabytes`` MB."""
+    side = int((megabytes * 1e6 / 3) ** 0.5)
+    pixels = random.Random(seed).randbytes(3 * side * side)
+    image = b"".join(b"\0" + pixels[r * 3 * side:(r + 1) * 3 * side] for r in range(side))  # each row: filter 0, its pixels
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)  # 8 bits a channel, RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(image, 1)) + chunk(b"IEND", b"")
+
+
+_DRAWING_NS = ('xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+               'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+               'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def with_photo(megabytes: float, sheet: str = INFORMATION) -> Callable[[Path, Path], None]:
+    """The good return with a photo of about ``megabytes`` MB pasted on a sheet, as Excel stores one: the picture
+    in xl/media, a drawing anchoring it at H2, and the relationships and content types that tie them together."""
+    drawing = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><xdr:wsDr {_DRAWING_NS}><xdr:oneCellAnchor>'
+               '<xdr:from><xdr:col>7</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+               '<xdr:ext cx="2880000" cy="2880000"/><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="Site photo"/><xdr:cNvPicPr>'
+               '<a:picLocks noChangeAspect="1"/></xdr:cNvPicPr></xdr:nvPicPr><xdr:blipFill><a:blip r:embed="rId1"/><a:stretch>'
+               '<a:fillRect/></a:stretch></xdr:blipFill><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="2880000" cy="2880000"/>'
+               '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:oneCellAnchor>'
+               '</xdr:wsDr>').encode()
+
+    def rels(target: str, kind: str) -> bytes:
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                f'package/2006/relationships"><Relationship Id="rId1" Type="{_RELS}/{kind}" Target="{target}"/>'
+                "</Relationships>").encode()
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == sheet:
+            later = [data.find(tag) for tag in (b"<legacyDrawing", b"<picture", b"<oleObjects", b"<tableParts", b"<extLst")]
+            at = min([i for i in later if i >= 0] or [data.rindex(b"</worksheet>")])
+            return data[:at] + f'<drawing xmlns:r="{_RELS}" r:id="rId1"/>'.encode() + data[at:]
+        if name == "[Content_Types].xml":
+            return data.replace(b"<Default ", b'<Default Extension="png" ContentType="image/png"/><Override '
+                                b'PartName="/xl/drawings/drawing1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                                b'drawing+xml"/><Default ', 1)
+        return data
+
+    def build(good: Path, target: Path) -> None:
+        folder, part = sheet.rsplit("/", 1)
+        extra = {f"{folder}/_rels/{part}.rels": rels("../drawings/drawing1.xml", "drawing"), "xl/drawings/drawing1.xml": drawing,
+                 "xl/drawings/_rels/drawing1.xml.rels": rels("../media/image1.png", "image"), "xl/media/image1.png": noise_png(megabytes)}
+        _zip_edit(change, extra)(good, target)
+    return build
 
 
 # ---------------------------------------------------------------- .ods and .xls
@@ -145,6 +200,10 @@ def xls_abort(good: Path, target: Path) -> None:
 # ---------------------------------------------------------------- things in the folder that are not files, and names
 
 
+def _copy(good: Path, target: Path) -> None:
+    shutil.copyfile(good, target)
+
+
 def _fifo(good: Path, target: Path) -> None:
     os.mkfifo(target)  # hashing it would wait for a writer forever
 
@@ -212,6 +271,9 @@ def cases() -> list[Case]:
         Case("three hundred MB.xlsx", "rejected", {"FILE_TOO_LARGE"}, _sparse),
         # 6. what made the old scans quadratic
         Case("comment of error cells.xlsx", "accepted", set(), _sheet(_comment_of_error_cells)),
+        # 8. a genuine return, as officers send them: a site photo pasted in; a name with a line break and an escape
+        Case("P001 with a site photo.xlsx", "accepted", set(), with_photo(15)),
+        Case("P001 return\nBcc: everyone@council.example\x1b[2J.xlsx", "accepted", set(), _copy),
     ]
 
 
@@ -224,4 +286,5 @@ def build(folder: Path, good: Path) -> list[Case]:
     return built
 
 
-__all__ = ["CAFE", "CAFE_FOLDER", "RETURN_OUTCOMES", "Case", "as_xls", "build", "cases", "shown", "xls_abort", "xls_panic"]
+__all__ = ["CAFE", "CAFE_FOLDER", "RETURN_OUTCOMES", "Case", "as_xls", "build", "cases", "noise_png", "shown", "with_photo",
+           "xls_abort", "xls_panic"]

@@ -32,7 +32,7 @@ from partxl.returns.decisions import DECISIONS_NAME, Choice, Decided, Decision, 
 from partxl.returns.kinds import is_container
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.lifecycle import RETURNS, Settled, settle
-from partxl.returns.read import MAX_TOTAL_BYTES
+from partxl.returns.read import MAX_TOTAL_BYTES, TOO_LARGE_HINT
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 from partxl.returns.validate import Checked, check_file, misnamed
 from partxl.workers import PARALLEL_FROM, Failure, Workers
@@ -282,7 +282,7 @@ def _screen(path: Path, display: str, ledger: Ledger, fingerprint: str) -> FileR
     except NotAFile as exc:
         return FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=f"{exc.what}, not a file")])
     except TooLarge as exc:
-        finding = Code.FILE_TOO_LARGE.at(file=display, detail=f"the file is {exc.size:,} bytes")
+        finding = Code.FILE_TOO_LARGE.at(file=display, detail=f"the file is {exc.size:,} bytes", hint=TOO_LARGE_HINT)
         return FileResult(display, Outcome.REJECTED, findings=[finding])
     except OSError as exc:
         finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc))

@@ -39,6 +39,8 @@ READABLE = {".xlsx", ".xlsm", ".ods", ".xls"}
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200
+TOO_LARGE_HINT = ("A return is well under 1 MB. If a photo or a scanned document was pasted into the workbook, delete it "
+                  "(send it separately if it matters) and send the workbook again; otherwise send the workbook you were issued.")
 MAX_PARTS = 10_000  # a return has about twenty parts; the zip we hand calamine counts its parts in 16 bits
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, ValueError, EOFError, NotImplementedError,
               struct.error, IndexError)
@@ -260,8 +262,13 @@ def _file_bytes(path: Path) -> bytes:
     with open(path, "rb") as handle:
         data = handle.read(MAX_TOTAL_BYTES + 1)
     if len(data) > MAX_TOTAL_BYTES:
-        raise Rejected("FILE_TOO_LARGE", f"the file is more than {MAX_TOTAL_BYTES:,} bytes")
+        raise Rejected("FILE_TOO_LARGE", f"the file is more than {MAX_TOTAL_BYTES:,} bytes", TOO_LARGE_HINT)
     return data
+
+
+# Pictures an officer pastes in (a logo, a site photo: often 5-15 MB, and a phone's photo more) and thumbnails: no
+# reader inflates them, so their size is no reason to refuse a return; only the whole file's size bounds them.
+_PICTURE = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|webp|heic|heif)$", re.IGNORECASE)
 
 
 def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
@@ -274,6 +281,8 @@ def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
         raise Rejected("FILE_DAMAGED", "two of its parts have the same name")
     total = 0
     for info in infos:
+        if _PICTURE.search(info.filename):
+            continue  # never inflated (calamine is handed only the parts read): a photo pasted in costs nothing
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or (ratio > MAX_RATIO and info.file_size > 5_000_000):
