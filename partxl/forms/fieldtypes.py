@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-DATE_MIN = dt.date(1900, 1, 1)
+from partxl.dates import FIRST_DAY, PHANTOM_LEAP_DAY, day_of
+from partxl.dates import serial as excel_serial
+
+DATE_MIN = FIRST_DAY
 DATE_MAX = dt.date(2100, 12, 31)
 MONEY_MAX = 1_000_000_000_000
 INTEGER_MAX = 1_000_000_000
@@ -84,7 +86,7 @@ _DATE_FORMATS = (
     "%A %d %B %Y", "%a %d %b %Y",
 )
 _ORDINAL = re.compile(r"(\d{1,2})(st|nd|rd|th)\b", re.IGNORECASE)
-_LAST_SERIAL = (DATE_MAX - EXCEL_EPOCH).days
+_LAST_SERIAL = (DATE_MAX - DATE_MIN).days + 2  # 1 January 1900 is 1, and Excel counts a 29 February 1900
 
 
 def parse_date(value: Any) -> dt.date:
@@ -94,8 +96,11 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value <= _LAST_SERIAL and float(value).is_integer():
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        day = day_of(int(value)) if 1 <= value <= _LAST_SERIAL and float(value).is_integer() else None
+        if day is not None:
+            return day
+        if value == PHANTOM_LEAP_DAY:  # Excel shows it as 29/02/1900, a day that never was: not to be guessed
+            raise Unreadable("a date that exists: Excel shows 29/02/1900, but 1900 was not a leap year")
         raise Unreadable("a date such as 31/03/2025")
     text = _ORDINAL.sub(r"\1", _text(value)).replace("Sept ", "Sep ")
     text = re.sub(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)
@@ -160,8 +165,11 @@ def parse_score(value: Any) -> int:
 
 
 def serial(day: dt.date) -> int:
-    """Excel's day number (xlsxwriter converts a date bound only when the other bound is a date too)."""
-    return (day - EXCEL_EPOCH).days
+    """Excel's day number of a date from 1900 on (xlsxwriter converts a date bound only when the other bound is a
+    date too, and takes 1 January 1900 for a time of day: see partxl.dates)."""
+    number = excel_serial(day)
+    assert number is not None, day  # the bounds are from DATE_MIN on
+    return int(number)
 
 
 def clip(text: str, limit: int) -> str:

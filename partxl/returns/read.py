@@ -32,6 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from partxl.dates import as_libreoffice_showed
 from partxl.issue.metadata import META_SHEET
 
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -197,7 +198,8 @@ def _open_xlsx(path: Path, archive: _Archive, kind: str) -> Opened:
     saved_at = _xml_date(archive.get("docProps/core.xml"), "modified")
     plain = _check_extents(archive.parts, sheet_xml)
     has_macros = any(name.lower().endswith("vbaproject.bin") for name in archive.infos)
-    grids, visibility = _values(path, _stored_package(archive))
+    libreoffice = _application(archive.get("docProps/app.xml")).startswith("LibreOffice")
+    grids, visibility = _values(path, _stored_package(archive), libreoffice_days=libreoffice)
     return Opened(path, kind, grids, visibility, names, _Protection(sheet_xml, plain), sheet_xml, saved_at, has_macros)
 
 
@@ -869,6 +871,18 @@ def _repeats(element: Any, attribute: str) -> int:
     return int(text) if text.isdigit() and text.isascii() else 1
 
 
+def _application(data: bytes | None) -> str:
+    """The program that saved the file, by its properties ('' when they do not say, or cannot be read: no reason to
+    refuse a return)."""
+    try:
+        root = _parse_xml(data, "the document properties") if data is not None else None
+    except Rejected:
+        root = None
+    if root is None:
+        return ""
+    return next((e.text or "" for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "Application"), "").strip()
+
+
 def _xml_date(data: bytes | None, local_name: str) -> dt.datetime | None:
     """When the file was saved, by its properties; None when they do not say, or say something no date can be
     (year 1 or 9999 with a time zone overflows on the way to UTC)."""
@@ -895,8 +909,8 @@ class _Sheets(Mapping[str, list[list[Any]]]):
     that one is not read at all. A sheet calamine cannot read raises :class:`Rejected` then.
     """
 
-    def __init__(self, book: Any, names: list[str]):
-        self._book, self._names = book, names
+    def __init__(self, book: Any, names: list[str], libreoffice_days: bool = False):
+        self._book, self._names, self._libreoffice_days = book, names, libreoffice_days
         self._rows: dict[str, list[list[Any]]] = {}
 
     def __getitem__(self, name: str) -> list[list[Any]]:
@@ -907,6 +921,8 @@ class _Sheets(Mapping[str, list[list[Any]]]):
                 self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except BaseException as exc:  # calamine's own error types, and its panics (pyo3's PanicException)
                 raise _rejection(exc) from None
+            if self._libreoffice_days:
+                self._rows[name] = [[as_libreoffice_showed(v) for v in row] for row in self._rows[name]]
         return self._rows[name]
 
     def __contains__(self, name: object) -> bool:
@@ -919,9 +935,11 @@ class _Sheets(Mapping[str, list[list[Any]]]):
         return len(self._names)
 
 
-def _values(path: Path, package: bytes | None, data: bytes | None = None) -> tuple[Mapping[str, list[list[Any]]], dict[str, str]]:
+def _values(path: Path, package: bytes | None, data: bytes | None = None,
+            libreoffice_days: bool = False) -> tuple[Mapping[str, list[list[Any]]], dict[str, str]]:
     """The sheets' values and visibility: from ``package`` (the checked parts of an .xlsx), else from the workbook's
-    ``data`` in memory, else from the file."""
+    ``data`` in memory, else from the file; with ``libreoffice_days``, dates before March 1900 as LibreOffice, which
+    saved the file, showed them."""
     from python_calamine import CalamineWorkbook
 
     source = package if package is not None else data
@@ -931,7 +949,7 @@ def _values(path: Path, package: bytes | None, data: bytes | None = None) -> tup
                       if str(meta.typ).rsplit(".", 1)[-1].lower() == "worksheet"}
     except BaseException as exc:  # calamine's own errors for every kind of damage, encryption included, and its panics
         raise _rejection(exc) from None
-    return _Sheets(book, list(visibility)), visibility
+    return _Sheets(book, list(visibility), libreoffice_days), visibility
 
 
 def _rejection(exc: BaseException) -> Rejected:

@@ -27,6 +27,8 @@ from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
 
+from partxl.dates import agreed_serial
+
 STREAM_FROM_ROWS = 50_000  # a workbook expected to hold more rows than this is streamed (see StreamingWorkbook)
 # Text is never turned into formulas, links or numbers: what a user typed is written as they typed it.
 BOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -81,10 +83,12 @@ def write_value(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         (sheet._write_boolean if fast else sheet.write_boolean)(row, col, value, fmt)
     elif isinstance(value, (int, float)):
         (sheet._write_number if fast else sheet.write_number)(row, col, value, fmt)
-    elif isinstance(value, dt.datetime):
-        (sheet._write_datetime if fast else sheet.write_datetime)(row, col, value, fmt)
-    elif isinstance(value, dt.date):
-        (sheet._write_datetime if fast else sheet.write_datetime)(row, col, dt.datetime.combine(value, dt.time()), fmt)
+    elif isinstance(value, dt.date):  # its serial (partxl.dates); as text where Excel and LibreOffice would differ
+        number = agreed_serial(value)
+        if number is None:
+            (sheet._write_string if fast else sheet.write_string)(row, col, f"{value:%d/%m/%Y}", fmt)
+        else:
+            (sheet._write_number if fast else sheet.write_number)(row, col, number, fmt)
     else:
         (sheet._write_string if fast else sheet.write_string)(row, col, str(value), fmt)
 
