@@ -200,10 +200,6 @@ def xls_abort(good: Path, target: Path) -> None:
 # ---------------------------------------------------------------- things in the folder that are not files, and names
 
 
-def _copy(good: Path, target: Path) -> None:
-    shutil.copyfile(good, target)
-
-
 def _fifo(good: Path, target: Path) -> None:
     os.mkfifo(target)  # hashing it would wait for a writer forever
 
@@ -273,7 +269,7 @@ def cases() -> list[Case]:
         Case("comment of error cells.xlsx", "accepted", set(), _sheet(_comment_of_error_cells)),
         # 8. a genuine return, as officers send them: a site photo pasted in; a name with a line break and an escape
         Case("P001 with a site photo.xlsx", "accepted", set(), with_photo(15)),
-        Case("P001 return\nBcc: everyone@council.example\x1b[2J.xlsx", "accepted", set(), _copy),
+        Case("P001 return\nBcc: everyone@council.example\x1b[2J.xlsx", "accepted", set(), _zip_edit(lambda name, data: data)),
     ]
 
 
