@@ -262,11 +262,15 @@ def _build(data: dict[str, Any], where: Path, base: Path, today: dt.date | None,
     if not 1 <= port <= 65535:
         problems.add(f"[smtp] port should be from 1 to 65535, found {port} (25, or 587 with starttls)")
     register = typed("paths", "register", str)
+    deadline, issued = _date(data["cycle"]["deadline"], "deadline", problems), _date(issue, "issue_date", problems)
+    if data["cycle"].get("issue_date") and deadline < issued:  # a date the file fixes; "today" may well be past it
+        problems.add(f"[cycle] deadline {deadline:%Y-%m-%d} is before issue_date {issued:%Y-%m-%d}: returns cannot be due "
+                     "before the workbooks are issued; correct one of them")
     return Config(
         council=_needed(typed("council", "name", str), "[council] name", '"Wexbridge District Council"', problems),
         cycle=_needed(typed("cycle", "name", str), "[cycle] name", '"2026/27"', problems),
-        deadline=_date(data["cycle"]["deadline"], "deadline", problems),
-        issue_date=_date(issue, "issue_date", problems),
+        deadline=deadline,
+        issue_date=issued,
         grant_threshold=threshold,
         review_interval_months=interval,
         register=base / _needed(register, "[paths] register", '"register.xlsx"', problems),

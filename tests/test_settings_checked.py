@@ -55,6 +55,7 @@ BAD_VALUES = [
      "[[members]] 'Cllr Ellis' service", "on one line"),
     ('[paths]\nregister = ""\n', "[paths] register", "is empty"),
     ("[paths]\ntemplates = 5\n", "[paths] templates", "text in quotes"),
+    ("[cycle]\ndeadline = 2027-01-01\nissue_date = 2027-04-19\n", "[cycle] deadline 2027-01-01 is before issue_date", "correct one"),
 ]
 
 
