@@ -53,6 +53,46 @@ def start_method() -> str:
     return chosen
 
 
+def job_seconds() -> float:
+    """How long one job on a file from outside may run: :data:`JOB_SECONDS`, or ``PARTXL_JOB_SECONDS``."""
+    return float(os.environ.get(JOB_SECONDS_VARIABLE) or JOB_SECONDS)
+
+
+class TookTooLong(BaseException):
+    """Raised by :func:`each_within` into work that ran past its limit: a BaseException, so that the work's own
+    ``except Exception`` (a parser's, turning its failures into findings) does not take it for one of its own."""
+
+
+def each_within(items: Iterator[Any], seconds: float) -> Iterator[Any]:
+    """The items of ``items``, each made within ``seconds`` of asking, or :class:`TookTooLong` raised inside the work.
+
+    For work on a file from outside that runs in this process (the parsing of a saved e-mail, say, which is pure
+    Python): a timer signal interrupts it between two steps, so a file that would hold a parser for ever costs only
+    itself. Where there is no such timer (Windows), or off the main thread (signals go only to it), the items come
+    unguarded.
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield from items
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise TookTooLong(f"it ran for more than {seconds:g} seconds")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        while True:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            yield item
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 def few_collections() -> None:
     """Look for reference cycles less often, in this process and the workers it starts.
 
@@ -134,7 +174,7 @@ class Workers:
         the function says what such a job means, without doing the job. ``jobs`` is read to the end before
         this returns, and the workers start on the first jobs while later ones are still being made.
         """
-        limit = seconds if seconds is not None else float(os.environ.get(JOB_SECONDS_VARIABLE) or JOB_SECONDS)
+        limit = seconds if seconds is not None else job_seconds()
         return self.isolated.map(function, jobs, limit)
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:

@@ -380,3 +380,27 @@ def test_an_attachment_named_for_another_partnership_is_judged_by_its_own_name()
     assert misnamed(mailed.replace("P005", "P009", 1), "P009") is None
     assert own_name("'P009 return.xlsx' in the archive 'P001.zip'") == "P009 return.xlsx"
     assert own_name("2027/June/P001 return.xlsx") == "P001 return.xlsx"
+
+
+def test_a_container_that_holds_the_parser_too_long_is_stopped_and_the_run_goes_on(filled, monkeypatch, tmp_path):
+    """The mail is parsed in the command's own process: a message that would hold the parser for ever is stopped by a
+    timer between two steps of the parse (here a limit no parse can meet), and is a finding like any other."""
+    from partxl.workers import TookTooLong, each_within
+
+    def forever():
+        yield "first"
+        while True:  # pure Python, as the email package is
+            pass
+
+    items = each_within(forever(), 0.2)
+    assert next(items) == "first"
+    with pytest.raises(TookTooLong):
+        next(items)
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    cases.write(outlook("Return", [("P001 return.xlsx", filled["P001"])]), folder / "slow.eml")
+    monkeypatch.setenv("PARTXL_JOB_SECONDS", "0.0001")
+    result = consolidate(folder, tmp_path / "out")
+    [stopped] = [f for f in result.findings if f.code == "FILE_TIMED_OUT"]
+    assert stopped.file == "slow.eml" and "Outlook" in stopped.hint and "0.0001 seconds" in stopped.message

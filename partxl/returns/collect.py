@@ -35,7 +35,7 @@ from partxl.returns.lifecycle import RETURNS, Settled, settle
 from partxl.returns.read import MAX_TOTAL_BYTES, TOO_LARGE_HINT
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 from partxl.returns.validate import Checked, check_file, misnamed
-from partxl.workers import PARALLEL_FROM, Failure, Workers
+from partxl.workers import PARALLEL_FROM, Failure, TookTooLong, Workers, each_within, job_seconds
 
 if TYPE_CHECKING:  # the containers' module reads mail: imported when the first container is met, not before
     from partxl.returns.containers import Attachment, Problem, Provenance
@@ -304,7 +304,7 @@ def _unpacked(path: Path, display: str, ledger: Ledger, fingerprint: str, save_t
 
     try:
         regular_file(path)
-        for item in mail.unpack(path, display=display):
+        for item in each_within(mail.unpack(path, display=display), job_seconds()):  # a hostile one stops nothing else
             if isinstance(item, mail.Problem):
                 yield _problem(item)
                 continue
@@ -317,6 +317,11 @@ def _unpacked(path: Path, display: str, ledger: Ledger, fingerprint: str, save_t
         yield FileResult(display, Outcome.SKIPPED, findings=[Code.FILE_SKIPPED.at(file=display, detail=f"{exc.what}, not a file")])
     except OSError as exc:
         yield FileResult(display, Outcome.REJECTED, findings=[Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc))])
+    except TookTooLong as exc:  # what came out of it before is kept; the rest of it is not read
+        finding = Code.FILE_TIMED_OUT.at(file=display, detail=str(exc), seconds=job_seconds(),
+                                         hint="Open it in Outlook (or your archive tool) and save the workbooks from it into the "
+                                              "returns folder; if it happens again, send the file to whoever supports partxl.")
+        yield FileResult(display, Outcome.REJECTED, findings=[finding])
     except Exception as exc:  # no parser of hostile input is proven never to fail: the file is set aside, the run goes on
         detail = f"{type(exc).__name__}: {str(exc)[:200]}"
         yield _problem(mail.Problem(mail.Code.MAIL_DAMAGED, mail.Provenance(display), {"detail": detail}))
