@@ -153,6 +153,11 @@ def test_the_sender_and_the_message_date_go_into_the_ledger_and_decide_lateness(
     assert rows["P001"][:2] == (officers["P001"], "2027-06-07T09:02:11+00:00")
     assert rows["P019"][:2] == (officers["P019"], "2027-06-28T15:40:00+00:00")
     assert rows["P003"][:2] == ("", None)  # an archive is no message: it has no sender, and its saved date counts
+    [p001] = by_partnership(result)["P001"]
+    assert (p001.to_dict()["sender"], p001.to_dict()["received"]) == (officers["P001"], "2027-06-07T09:02:11+00:00")
+    sheet = list(openpyxl.load_workbook(out / "validation_report.xlsx", read_only=True)["Files"].iter_rows(values_only=True))
+    listed = {row[0]: dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]}
+    assert (listed[p001.path]["Sent by"], listed[p001.path]["Received (UTC)"]) == (officers["P001"], "2027-06-07T09:02:11+00:00")
     status = partxl.Workspace.load().status(folder, out=out, previous=SAMPLE_REGISTER, as_of=AS_OF)
     states = {p.id: str(p.state) for o in status.officers for p in o.partnerships}
     assert (states["P001"], states["P019"], states["P003"]) == ("returned", "returned late", "returned")  # all saved 20 June

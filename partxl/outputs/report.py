@@ -40,9 +40,10 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"error"', "format": s["error"]})
     sheet.conditional_format(1, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"warning"', "format": s["warning"]})
     files = [[f.path, f.outcome.text, f.partnership, sum(x.severity == "error" for x in f.findings), f.warnings,
-              f.saved_at or "", f.size, f.sha256] for f in result.files]
+              f.saved_at or "", f.sender, f.received or "", f.size, f.sha256] for f in result.files]
     _table(book, s, page, "Files", [("File", 40), ("Outcome", 34), ("Partnership", 12), ("Errors", 8), ("Warnings", 9),
-                              ("Saved", 19), ("Size (bytes)", 12), ("SHA-256", 66)], files)
+                              ("Saved", 19), ("Sent by", 28), ("Received (UTC)", 19), ("Size (bytes)", 12), ("SHA-256", 66)],
+           files)
     excluded = [[r.id, r.get(contract.NAME.cell, ""), r.get(contract.CATEGORY.cell, ""),
                  r.get(contract.LEAD_OFFICER.cell, ""),
                  "Not a partnership under the policy: the register excludes contractual arrangements and shared services."]

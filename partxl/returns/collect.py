@@ -393,7 +393,7 @@ def _recorded(seen: _Seen, ledger: Ledger, run_id: int) -> FileResult:
     for other in seen.also:
         ledger.sighted(run_id, other, seen.sha)
     return FileResult(seen.display, Outcome(entry.outcome), seen.sha, seen.size, entry.partnership, entry.saved_at,
-                      list(entry.findings) + _how_it_came(seen, entry), seen.cached)
+                      list(entry.findings) + _how_it_came(seen, entry), seen.cached, entry.sender, entry.received)
 
 
 def _utc(when: dt.datetime | None) -> str | None:

@@ -60,6 +60,8 @@ class FileResult:
     saved_at: str | None = None
     findings: list[Finding] = field(default_factory=list)
     cached: bool = False
+    sender: str = ""  # for a return that came in a message: who sent it (the earliest message it came in)
+    received: str | None = None  # … and when that message was received (ISO, UTC)
 
     @property
     def errors(self) -> int:
@@ -71,7 +73,7 @@ class FileResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "outcome": str(self.outcome), "partnership": self.partnership, "sha256": self.sha256,
-                "cached": self.cached}
+                "cached": self.cached, "sender": self.sender, "received": self.received}
 
 
 @dataclass
