@@ -409,3 +409,12 @@ def test_a_container_that_holds_the_parser_too_long_is_stopped_and_the_run_goes_
     result = consolidate(folder, tmp_path / "out")
     [stopped] = [f for f in result.findings if f.code == "FILE_TIMED_OUT"]
     assert stopped.file == "slow.eml" and "Outlook" in stopped.hint and "0.0001 seconds" in stopped.message
+
+
+def test_a_subject_of_forty_thousand_characters_does_not_push_the_file_name_out_of_the_report(filled, tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    cases.write(outlook("Long " * 9000, [("P001 return.xlsx", filled["P001"])], sender="x" * 5000 + "@example.org"),
+                folder / "long.eml")
+    [result] = consolidate(folder, tmp_path / "out").files
+    assert len(result.path) < 500 and result.path.endswith("in 'long.eml'") and "Long Long…" in result.path

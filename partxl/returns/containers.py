@@ -244,14 +244,20 @@ def _described(chain: tuple[Step, ...], at: int, file: str) -> str:
 def _message_words(step: Step) -> str:
     """"the message 'RE: Partnership return' from alan.whitfield@… on 12/01/2027 (message 12 of the mailbox)"."""
     env = step.envelope or Envelope()
-    words = f"the {step.item} '{env.subject}'" if env.subject else f"a {step.item} with no subject"
+    words = f"the {step.item} '{_short(env.subject)}'" if env.subject else f"a {step.item} with no subject"
     if env.sender:
-        words += f" from {env.sender}"
+        words += f" from {_short(env.sender)}"
     if env.when is not None:
         words += f" on {env.when:%d/%m/%Y}"
     if step.index:
         words += f" (message {step.index} of the mailbox)"
     return words
+
+
+def _short(text: str, most: int = 150) -> str:
+    """A subject or an address as the words show it: cut, with an ellipsis, past ``most`` characters (a subject of
+    forty thousand would fill a spreadsheet cell and push out the name of the file it came in)."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
