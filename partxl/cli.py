@@ -82,8 +82,12 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
-def _workspace(ctx: click.Context) -> Workspace:
-    return Workspace.load(config=ctx.obj["config"])
+def _workspace(ctx: click.Context, *, signs: bool = False) -> Workspace:
+    """The workspace; for a command that signs or verifies returns (``signs``), a sample configuration says so first."""
+    workspace = Workspace.load(config=ctx.obj["config"])
+    if signs and workspace.config.sample:
+        click.echo(f"{workspace.config.sample_note}. For a council's own returns, start with `partxl init DIR`.", err=True)
+    return workspace
 
 
 def _day(value: dt.datetime | None) -> dt.date | None:
@@ -153,7 +157,7 @@ def init(folder: Path) -> None:
 def generate(ctx: click.Context, register: Path | None, out_dir: Path, blank: bool, only: tuple[str, ...], force: bool,
              as_json: bool) -> None:
     """Write one locked, pre-filled workbook per partnership in the register."""
-    result = _workspace(ctx).generate(out_dir, register=register, blank=blank, only=only, force=force)
+    result = _workspace(ctx, signs=True).generate(out_dir, register=register, blank=blank, only=only, force=force)
     if only and not result.files:
         raise Fatal(f"no partnership with id {', '.join(only)} in the register")
 
@@ -189,7 +193,7 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
     """Read every return in RETURNS_DIR (workbooks, and the workbooks attached to saved e-mails, Outlook messages,
     mailboxes and .zip archives), check it, and build the Partnership Register."""
     ctx.obj["debug"] = ctx.obj["debug"] or debug
-    workspace = _workspace(ctx)
+    workspace = _workspace(ctx, signs=True)
     with _Progress("Reading returns", hidden=as_json) as progress:
         result = workspace.consolidate(returns_dir, out=out_dir, previous=previous, ledger=ledger_path, as_of=_day(as_of),
                                        progress=progress, save_attachments=save_dir)
@@ -214,7 +218,7 @@ def consolidate(ctx: click.Context, returns_dir: Path, out_dir: Path, previous: 
 @click.pass_context
 def check(ctx: click.Context, workbook: Path, as_of: dt.datetime | None, as_json: bool) -> None:
     """Check one filled-in workbook before sending it: exit 0 when it has no errors."""
-    result = _workspace(ctx).check(workbook, as_of=_day(as_of))
+    result = _workspace(ctx, signs=True).check(workbook, as_of=_day(as_of))
 
     def show() -> None:
         findings = result.findings

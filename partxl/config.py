@@ -12,6 +12,7 @@ import math
 import re
 import shutil
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ def _shipped_templates() -> Path:
 TEMPLATES_DIR = _shipped_templates()
 
 OPTIONAL_KEYS = {"cycle": {"issue_date"}, "paths": {"templates"}}
+SAMPLE_KEY = "partxl-sample-key-not-secret"  # published with partxl: it signs the samples, and so can anyone
+MIN_KEY_LENGTH = 32  # characters: HMAC-SHA256 asks a key at least as long as its 32-byte output
+SAMPLE_NOTE = "SAMPLE, not for real returns: signed with partxl's published sample key, so a forged return cannot be told apart"
 LISTS = {"officers", "members"}  # lists of [[tables]]: a council's file replaces the shipped list
 
 
@@ -80,6 +84,35 @@ class Config:
     agreement_types: tuple[tuple[str, tuple[str, ...]], ...] = ()  # [policy] agreement_types: category -> accepted types
     significant_if: tuple[str, ...] = ()  # [policy] significant_if: the Significance answers that make a partnership significant
     source: Path | None = None  # the file read, or None for the defaults
+    sample: bool = False  # [integrity] sample: the shipped samples' settings; every output says SAMPLE
+
+    def signing_key(self) -> str:
+        """The integrity key, when it can tell a workbook partxl issued from a forged one; else a :class:`ConfigError`
+        saying how to make one. No key, an empty or short one, or the published sample key outside a configuration
+        marked as a sample, would let anyone sign a return as genuine, so nothing is issued or accepted with them."""
+        key = self.integrity_key
+        if self.sample and key.strip():
+            return key
+        problem = ("has no [integrity] key" if not key.strip() else
+                   "uses the published sample key as its [integrity] key" if key.strip() == SAMPLE_KEY else
+                   f"has an [integrity] key of only {len(key)} characters" if len(key) < MIN_KEY_LENGTH else "")
+        if not problem:
+            return key
+        import secrets
+
+        where = self.source or DEFAULTS_PATH
+        raise ConfigError(
+            f"{where}: {problem}, so partxl could not tell a workbook it issued from a forged one and will neither issue "
+            f"nor accept returns. Put a secret key of your own in {where.name}, for example this fresh random one: "
+            f'[integrity] key = "{secrets.token_hex(32)}" (keep it out of e-mails and shared folders; `partxl init DIR` '
+            f"writes a new partxl.toml with one). Workbooks issued under another key no longer pass: issue them again with "
+            f"`partxl generate`. To try partxl on its shipped samples instead, add sample = true under [integrity]: "
+            f"every register and report then says SAMPLE.")
+
+    @property
+    def sample_note(self) -> str:
+        """What every output of a sample configuration says of itself (empty for a council's own)."""
+        return SAMPLE_NOTE if self.sample else ""
 
     def officer(self, name: str) -> Officer | None:
         """The officer or Member of that name (spacing and case aside): whom a partnership's workbook goes to."""
@@ -103,6 +136,16 @@ class Config:
         """The answers a setting such as ``agreement_types`` accepts for ``answer`` (a category); None: any."""
         lists = dict(getattr(self, setting))
         return lists.get(answer)
+
+
+def clean(value: str) -> str:
+    """Text as partxl keys and signs it: composed Unicode (NFC), single spaces, none at either end.
+
+    A cell's reader strips surrounding spaces and some clients save decomposed accents composed, so a council
+    or cycle name configured with a trailing space must mean the same as without one: on the workbooks signed
+    with it, and in the ledger, which keys returns by cycle.
+    """
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -226,6 +269,7 @@ def load_config(path: Path | None = None, *, today: dt.date | None = None) -> Co
             raise ConfigError(f"{path}: no such configuration file (create one with `partxl init DIR`)")
         data["cycle"].pop("issue_date")  # the samples' fixed date; a council's own file means "today"
         data.pop("members", None)  # the samples' Members are not a council's: a file written before [[members]] has none
+        data["integrity"] = {"key": "", "sample": False}  # the samples' published key is never a council's by default
         problems = Problems(path)
         data = _merge(data, _read_toml(path), problems)
         where, base = path, path.resolve().parent
@@ -267,8 +311,8 @@ def _build(data: dict[str, Any], where: Path, base: Path, today: dt.date | None,
         problems.add(f"[cycle] deadline {deadline:%Y-%m-%d} is before issue_date {issued:%Y-%m-%d}: returns cannot be due "
                      "before the workbooks are issued; correct one of them")
     return Config(
-        council=_needed(typed("council", "name", str), "[council] name", '"Wexbridge District Council"', problems),
-        cycle=_needed(typed("cycle", "name", str), "[cycle] name", '"2026/27"', problems),
+        council=clean(_needed(typed("council", "name", str), "[council] name", '"Wexbridge District Council"', problems)),
+        cycle=clean(_needed(typed("cycle", "name", str), "[cycle] name", '"2026/27"', problems)),
         deadline=deadline,
         issue_date=issued,
         grant_threshold=threshold,
@@ -294,6 +338,7 @@ def _build(data: dict[str, Any], where: Path, base: Path, today: dt.date | None,
         agreement_types=_lists(data["policy"].get("agreement_types"), "agreement_types", problems),
         significant_if=_names(data["policy"].get("significant_if"), "significant_if", problems),
         source=path,
+        sample=typed("integrity", "sample", bool),
     )
 
 
@@ -382,7 +427,8 @@ def init_workspace(folder: Path) -> list[Path]:
     config_path = folder / CONFIG_NAME
     if not config_path.exists():
         text = DEFAULTS_PATH.read_text(encoding="utf-8")
-        text = text.replace('key = "partxl-sample-key-not-secret"', f'key = "{secrets.token_hex(32)}"')
+        text = text.replace(f'key = "{SAMPLE_KEY}"', f'key = "{secrets.token_hex(32)}"')
+        text = text.replace("\nsample = true\n", "\nsample = false\n")
         text = re.sub(r"^issue_date = ", "# issue_date = ", text, count=1, flags=re.M)
         text = text.replace('# templates = "workbook_templates"', 'templates = "workbook_templates"')
         text = text.replace('register = "samples/register.xlsx"', 'register = "register.xlsx"')

@@ -146,6 +146,11 @@ class Code(enum.Enum):
                                   "it is held until the MIO confirms which partnership it is for.",
                          "If the partnership has been renamed, tell the MIO; if the workbook's hidden details were copied from "
                          "another workbook, return the one you were sent.")
+    DETAILS_COPIED = (WARNING, "Sheet '{sheet}' is headed for {value!r}, but the workbook's hidden issue details are those of "
+                               "{partnership} '{issued}': they were copied in from another workbook. It is held until the MIO "
+                               "confirms whose return it is.",
+                      "Return the workbook you were sent for this partnership. The MIO can accept it as the right partnership, "
+                      "or reject it, in decisions.xlsx.")
     OFFICER_MISMATCH = (WARNING, "The workbook was issued to {issued}, but its lead officer answer reads {value!r}; it is held "
                                  "until the MIO confirms the change.",
                         "If the lead officer has changed, tell the MIO, who will confirm it; otherwise correct the answer.")
@@ -204,7 +209,7 @@ class Code(enum.Enum):
 
 # A return with any of these is held, not accepted: its answers contradict the identity it was issued with, and
 # only the MIO can say whose return it is (it must not replace another partnership's row or accepted return).
-HOLDS = frozenset({"IDENTITY_MISMATCH", "OFFICER_MISMATCH", "FILENAME_MISMATCH"})
+HOLDS = frozenset({"IDENTITY_MISMATCH", "DETAILS_COPIED", "OFFICER_MISMATCH", "FILENAME_MISMATCH"})
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

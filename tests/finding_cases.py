@@ -301,7 +301,7 @@ def config_file(path: Path, integrity_key: str, *, templates: Path | None = None
                 cycle: tuple[str, dt.date, dt.date] | None = None, policy: str = "") -> Path:
     """A partxl.toml that differs from the defaults only where asked (the same signing key as the samples');
     ``policy`` is more of its [policy] section, as TOML lines."""
-    lines = [f'[integrity]\nkey = "{integrity_key}"']
+    lines = [f'[integrity]\nkey = "{integrity_key}"\nsample = true']
     if policy:
         lines.append(f"[policy]\n{policy}")
     if templates is not None:

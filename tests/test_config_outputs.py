@@ -15,7 +15,7 @@ import partxl
 from .conftest import REPO
 
 AS_OF = dt.date(2027, 4, 19)
-BASE = '[integrity]\nkey = "partxl-sample-key-not-secret"\n'
+BASE = '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n'
 
 
 def _values(path: Path) -> set[str]:

@@ -263,7 +263,7 @@ def test_a_workbook_of_an_older_form_version_is_read_and_new_questions_reported(
         "        required: true\n        help: Its web address.\n      - id: comments\n", 1)
     info.write_text(text)
     (tmp_path / "partxl.toml").write_text(f'[paths]\ntemplates = "{templates}"\n'
-                                          '[integrity]\nkey = "partxl-sample-key-not-secret"\n')
+                                          '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n')
     code, out, _ = run_cli("--config", str(tmp_path / "partxl.toml"), "check", str(filled.folder / "P001 annual return.xlsx"),
                            "--as-of", AS_OF, "--json")
     found = {(f["code"], f["field"]) for f in json.loads(out)["findings"]}

@@ -34,7 +34,7 @@ def _sheet_rows(path: Path, sheet: str) -> list[dict]:
 
 def test_roll_forward_issues_next_cycle_from_this_cycles_register(cycle: Path, tmp_path: Path):
     (tmp_path / "partxl.toml").write_text('[cycle]\nname = "2027/28"\ndeadline = 2028-06-23\nissue_date = 2028-03-27\n'
-                                          '[integrity]\nkey = "partxl-sample-key-not-secret"\n')
+                                          '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n')
     out = tmp_path / "workbooks"
     code, printed, err = run_cli("--config", str(tmp_path / "partxl.toml"), "generate", "--register", str(cycle / "register.xlsx"),
                                  "--out", str(out), "--json")
@@ -193,7 +193,8 @@ def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Pat
     try:
         (tmp_path / "partxl.toml").write_text(
             f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = true\nusername = "mio"\n'
-            f'password_env = "TEST_SMTP_PASSWORD"\ncafile = "{cert}"\n')
+            f'password_env = "TEST_SMTP_PASSWORD"\ncafile = "{cert}"\n'
+            '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n')
         args = ["--config", str(tmp_path / "partxl.toml"), "chase", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"),
                 "--previous", str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--to", str(tmp_path / "mail"),
                 "--workbooks", str(issued), "--send"]

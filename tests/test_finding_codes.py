@@ -422,6 +422,14 @@ def _(env: Env) -> Made:
     return env.check(path), where(path.name, **env.at("info_name"), field="Name of partnership", partnership="P002", value=P001_NAME)
 
 
+@case("DETAILS_COPIED", "warning")
+def _(env: Env) -> Made:
+    """P001's signed details pasted into P002's workbook, with the name answer made to match them: the headings tell."""
+    path = env.fill("P001 return (P002's workbook).xlsx", {"info_name": P001_NAME}, fc.metadata_of(env.source("P001")), pid="P002")
+    return env.check(path), where(path.name, "Information", "A2", partnership="P001",
+                                  value="Northshire Health and Wellbeing Board (P002)", says=(P001_NAME,))
+
+
 @case("OFFICER_MISMATCH", "warning")
 def _(env: Env) -> Made:
     issued_to = env.ws.check(env.source("P001")).metadata["issued_to"]

@@ -179,7 +179,8 @@ def test_significance_is_a_live_formula_with_the_configured_threshold(generated:
         assert values[threshold.sheet][threshold.address].value == config.grant_threshold
         assert formulas[threshold.sheet][threshold.address].protection.locked
     # the threshold is configuration, not code
-    (workdir / "partxl.toml").write_text('[policy]\ngrant_threshold = 50000\n[cycle]\nissue_date = 2027-04-19\n')
+    (workdir / "partxl.toml").write_text('[policy]\ngrant_threshold = 50000\n[cycle]\nissue_date = 2027-04-19\n'
+                                          '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n')
     code, _, err = run_cli("--config", str(workdir / "partxl.toml"), "generate", "--register", str(SAMPLE_REGISTER),
                            "--out", str(workdir / "out"), "--only", "P009")
     assert code == 0, err

@@ -36,7 +36,8 @@ from .test_a11y_workbooks import AA_TEXT, _parts, _sheets, colour_pairs, contras
 
 FIRST, SECOND = "2026/27", "2027/28"
 SUBJECT, ENDED = "P001", "P007"
-CONFIG = '[cycle]\nname = "{cycle}"\ndeadline = {deadline}\nissue_date = {issued}\n[integrity]\nkey = "partxl-sample-key-not-secret"\n'
+CONFIG = ('[cycle]\nname = "{cycle}"\ndeadline = {deadline}\nissue_date = {issued}\n'
+          '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n')
 REVIEWED = {contract.REVIEW_DATE.cell: dt.date(2027, 2, 25)}
 MONDAY = dt.datetime(2027, 6, 7, 9, 0)
 FUNDING = 4321.5  # P001's council funding in its accepted 2027/28 return

@@ -43,7 +43,8 @@ def _codes(checked: Checked) -> set[str]:
 
 def _config(tmp_path: Path, text: str) -> Any:
     path = tmp_path / "partxl.toml"
-    path.write_text(text + '\n[cycle]\nissue_date = 2027-04-19\n', encoding="utf-8")
+    path.write_text(text + '\n[cycle]\nissue_date = 2027-04-19\n[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n',
+                    encoding="utf-8")
     return load_config(path)
 
 

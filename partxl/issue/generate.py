@@ -84,6 +84,7 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
     A consolidated register of this very cycle is refused unless ``force``: rolling forward needs the next
     cycle's name and deadline in the configuration first, or every workbook is issued again for the same cycle.
     """
+    config.signing_key()  # no workbook is issued that anyone could have signed
     reg = read_register(register or config.register, spec, config)
     if reg.returns_of and reg.returns_of == config.cycle and not force:
         raise GenerateError(f"{reg.path} already holds the returns of the {config.cycle} cycle: to roll forward, set the next "
@@ -151,14 +152,14 @@ def metadata_for(config: Config, kind: WorkbookKind, record: Record) -> Metadata
     forms = ",".join(f"{f.id}@{f.version}" for f in kind.forms)
     officer_name = str(record.get(contract.LEAD_OFFICER.cell, "") or "")
     officer = config.officer(officer_name) if officer_name else None
-    return Metadata(
+    return Metadata(  # cleaned: the workbook shows, and is signed with, what a reader will read back
         workbook=kind.id, forms=forms, partnership_id=record.id,
         partnership_name=str(record.get(contract.NAME.cell, "") or ""),
         council=config.council, cycle=config.cycle,
         issued_to=officer.name if officer else officer_name, issued_to_email=officer.email if officer else "",
         issued_date=config.issue_date.isoformat(), deadline=config.deadline.isoformat(),
         issue_id=make_issue_id(record.id, config.cycle, config.issue_date, forms),
-    )
+    ).cleaned()
 
 
 def build_workbook(config: Config, kind: WorkbookKind, record: Record) -> bytes:
@@ -308,8 +309,7 @@ class _FormWriter:
             self.book.define_name(p.name, f"='{self.form.sheet}'!{xl_rowcol_to_cell(p.row, p.col, True, True)}")
 
     def _subtitle(self) -> str:
-        who = f"{self.meta.partnership_name} ({self.meta.partnership_id})" if self.meta.partnership_name else "New partnership proposal"
-        return f"{who} · {self.config.council} · {self.config.cycle} · {self.form.source}"
+        return f"{self.meta.heading()} · {self.config.council} · {self.config.cycle} · {self.form.source}"
 
     def _input(self, cell: lay.InputCell) -> None:
         sheet, fmt = self.sheet, self.s.inputs[cell.field.type]
@@ -362,7 +362,7 @@ class _FormWriter:
 def _write_metadata(hidden: Any, s: _Styles, meta: Metadata, config: Config) -> None:
     hidden.write_string(0, 0, "key", s.key)
     hidden.write_string(0, 1, "value", s.key)
-    entries = meta.entries() + [("signature", sign(meta, config.integrity_key))]
+    entries = meta.entries() + [("signature", sign(meta, config.signing_key()))]
     for row, (key, value) in enumerate(entries, start=1):
         hidden.write_string(row, 0, key)
         hidden.write_string(row, 1, value)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+
+from partxl.config import clean
 
 META_SHEET = "_partxl"
 FORMAT = "partxl-1"
@@ -34,12 +36,27 @@ class Metadata:
     issue_id: str
     format: str = FORMAT
 
+    def cleaned(self) -> Metadata:
+        """Every value as it is written, signed and read back (see :func:`partxl.config.clean`): a value signed as
+        configured (a council name with a trailing space, say) would otherwise fail on every genuine return, whose
+        reader strips it. A return is verified against what it holds, cleaned the same way, never the configuration."""
+        return Metadata(**{f.name: clean(getattr(self, f.name)) for f in fields(self)})
+
     def entries(self) -> list[tuple[str, str]]:
         return list(asdict(self).items())
+
+    def heading(self) -> str:
+        """Whose workbook it is, as every form sheet's heading shows it: what a copied-in metadata sheet contradicts."""
+        return heading(self.partnership_name, self.partnership_id)
 
     def form_versions(self) -> dict[str, int]:
         pairs = (item.split("@") for item in self.forms.split(",") if item)
         return {form_id: int(version) for form_id, version in pairs}
+
+
+def heading(name: str, partnership_id: str) -> str:
+    """The start of each form sheet's heading (``name (ID) · council · cycle · form``): the partnership it is for."""
+    return f"{name} ({partnership_id})" if name else "New partnership proposal"
 
 
 def make_issue_id(partnership_id: str, cycle: str, issued: dt.date, forms: str) -> str:
@@ -53,8 +70,13 @@ def _canonical(meta: Metadata) -> bytes:
 
 
 def sign(meta: Metadata, key: str) -> str:
-    return hmac.new(key.encode("utf-8"), _canonical(meta), hashlib.sha256).hexdigest()
+    """The signature of ``meta`` as cleaned: what :func:`verify` recomputes from the values a return holds."""
+    return hmac.new(key.encode("utf-8"), _canonical(meta.cleaned()), hashlib.sha256).hexdigest()
 
 
 def verify(meta: Metadata, signature: str, key: str) -> bool:
-    return hmac.compare_digest(sign(meta, key), signature.strip().lower())
+    """Whether ``signature`` is this council's over ``meta`` as read from a return (cleaned, or as it stands: a
+    workbook signed before values were cleaned keeps its signature over the raw ones)."""
+    given = signature.strip().lower()
+    raw = hmac.new(key.encode("utf-8"), _canonical(meta), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(sign(meta, key), given) or hmac.compare_digest(raw, given)

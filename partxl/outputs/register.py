@@ -197,6 +197,8 @@ def _about_sheet(book: Any, styles: dict[str, Any], config: Config, as_of: dt.da
         ("Detail sheets", "Representatives, Assessment and Agreement hold the table answers; "
                           "Other answers holds every answer not shown elsewhere (mostly the evaluation)."),
     ]
+    if config.sample_note:
+        facts.insert(0, ("SAMPLE", config.sample_note))
     if returns_of:
         facts += [(RETURNS_OF, returns_of), ("Built by", "partxl consolidate, from the returns recorded in its ledger.")]
     for row, (key, value) in enumerate(facts, start=2):

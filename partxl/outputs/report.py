@@ -119,6 +119,8 @@ def _summary(book: Any, s: dict[str, Any], result: ConsolidateResult, config: Co
     _Page(config.council, config.cycle, as_of).setup(sheet, "Summary", widths=[44, 8, 80])
     sheet.write_string(0, 0, f"{config.council}: validation report, {config.cycle}", s["title"])
     sheet.write_string(1, 0, f"As at {as_of:%d %B %Y}. Returns were due by {config.deadline:%d %B %Y}.", s["text"])
+    if config.sample_note:
+        sheet.write_string(2, 0, config.sample_note, s["text"])
     counts = Counter(f.outcome for f in result.files)
     returned = sum(r.returned for r in result.records)
     lines = [

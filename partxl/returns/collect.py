@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from partxl.config import Config
+from partxl.config import Config, clean
 from partxl.files import NotAFile, TooLarge, file_sha256, regular_file
 from partxl.findings import HOLDS, WARNING, Code, Finding
 from partxl.forms import contract
@@ -122,6 +122,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     workbook attached to it is a return of its own, read from memory; ``save_attachments`` is a folder to keep
     each as a file in as well (the MIO's ``--save-attachments``), otherwise nothing of it is written.
     """
+    config.signing_key()  # nothing is accepted as genuine that anyone could have signed
     files = list_returns(folder, exclude=out_dir) if files is None else files
     if workers is None:
         with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=many_returns(files)) as own:
@@ -364,7 +365,7 @@ def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
     outcome = _outcome(checked)
     first_seen = seen.entry.first_seen if seen.entry else dt.datetime.now().isoformat(timespec="seconds")
     return Entry(seen.sha, seen.suffix, seen.size, first_seen, seen.display, fingerprint, outcome, checked.partnership_id,
-                 checked.workbook_kind, meta.get("cycle", ""),
+                 checked.workbook_kind, clean(meta.get("cycle", "")),
                  checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
                  checked.values, checked.findings)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partxl.config import Config
+from partxl.config import Config, clean
 from partxl.findings import ERROR, HOLDS, Code, Finding, ordered
 from partxl.forms import contract
 from partxl.forms import layout as lay
@@ -29,7 +29,7 @@ from partxl.forms.definitions import Form, Rule, Spec, Table
 from partxl.forms.fieldtypes import TYPES, Refused, Unreadable
 from partxl.forms.names import cell_name, ref_name
 from partxl.forms.rules import add_months, breaks, unfilled_current_row
-from partxl.issue.metadata import Metadata, verify
+from partxl.issue.metadata import Metadata, heading, verify
 from partxl.returns.kinds import is_container
 from partxl.returns.read import Opened, Rejected, open_return
 from partxl.returns.results import CheckResult
@@ -130,11 +130,14 @@ def check_opened(opened: Opened, spec: Spec, config: Config, as_of: dt.date, nam
         checked.metadata, found.items[-1] = None, found.items[-1].but(partnership="", value=found.partnership)
         return checked
     answers = _Answers()
+    sheets = []
     for form, version in forms:
         located = locate(opened, form, version, found)
         if located is not None:
             read_answers(located, config, answers, found)
+            sheets.append(located.sheet)
     if forms:
+        check_headings(meta, opened, sheets, found)
         check_identity(meta, answers, spec, found)
         for form, _version in forms:
             apply_rules(form, answers, as_of, config, found)
@@ -182,10 +185,10 @@ def identify(meta: dict[str, str], spec: Spec, config: Config, found: _Findings)
     signature = meta.pop("signature", "")
     known = set(Metadata.__dataclass_fields__)
     data = Metadata(**{k: meta.get(k, "") for k in known})
-    if set(meta) - known or not verify(data, signature, config.integrity_key):
+    if set(meta) - known or not verify(data, signature, config.signing_key()):
         found.add(Code.METADATA_EDITED)
         return None
-    if meta.get("cycle") != config.cycle:
+    if clean(meta.get("cycle", "")) != clean(config.cycle):  # as issued: spacing in the configuration is not another cycle
         found.add(Code.WRONG_CYCLE, issued=meta.get("cycle", "?"), cycle=config.cycle)
         return []
     forms = []
@@ -396,6 +399,24 @@ def check_identity(meta: dict[str, str], answers: _Answers, spec: Spec, found: _
                       issued=issued)
 
 
+def check_headings(meta: dict[str, str], opened: Opened, sheets: list[str], found: _Findings) -> None:
+    """Form sheets headed for another partnership than the issue details say: a signed metadata sheet copied into
+    another partnership's workbook keeps its signature, but not the locked headings of the workbook it came from.
+    The return is held (once, at the first such sheet); a heading moved or cleared is not judged here."""
+    expected = _key(heading(meta.get("partnership_name", ""), meta.get("partnership_id", "")))
+    for sheet in sheets:
+        rows = opened.grids.get(sheet, [])
+        at = next((n for n in range(min(len(rows), _HEADING_ROWS)) if rows[n] and isinstance(rows[n][0], str)
+                   and " · " in rows[n][0]), None)
+        if at is not None and not _key(text := rows[at][0]).startswith(expected + " · "):
+            found.add(Code.DETAILS_COPIED, sheet=sheet, cell=f"A{at + 1}", value=clean(text.split(" · ")[0]),
+                      issued=clean(meta.get("partnership_name", "") or "a new proposal"))
+            return
+
+
+_HEADING_ROWS = 6  # the heading is the form's second row; a few rows inserted above it are still looked through
+
+
 def misnamed(file_name: str, partnership: str) -> Finding | None:
     """A file named as if for another partnership ("P005 return.xlsx" holding P009's workbook): held, as its name
     and its content disagree about whose return it is. Only names that start with an ID are judged; an attachment
@@ -418,7 +439,7 @@ _CLAIMED_ID = re.compile(r"([A-Za-z]{1,6}[-_]?\d{1,6})[ ._-]")
 
 
 def _key(text: Any) -> str:
-    return " ".join(str(text).split()).casefold()
+    return clean(str(text)).casefold()
 
 
 def _field_label(form: Form, ref: str, key: str | None) -> str:

@@ -1,0 +1,171 @@
+"""What partxl trusts, and why (issue 16, "Trust"): scenarios from issue to a consolidated register and back.
+
+Each scenario issues workbooks, returns them, consolidates, tampers with something, consolidates again, and
+checks that the register, the validation report and what the command says agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import unicodedata
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import partxl
+
+from . import finding_cases as fc
+from .conftest import SAMPLE_REGISTER, run_cli
+
+AS_OF = dt.date(2027, 4, 19)
+OWN_KEY = "5f1c0ffee0ddba11" * 4  # a council's own secret (64 characters, as `partxl init` writes)
+
+
+def council(folder: Path, integrity: str = f'key = "{OWN_KEY}"', more: str = "") -> Path:
+    """A council's own partxl.toml in ``folder``: the shipped settings but for its ``[integrity]`` section and ``more``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "partxl.toml"
+    text = f"[cycle]\nissue_date = {AS_OF.isoformat()}\n" if "[cycle]" not in more else ""
+    path.write_text(f"{text}{more}\n[integrity]\n{integrity}\n", encoding="utf-8")
+    return path
+
+
+def issue(ws: partxl.Workspace, out: Path, *pids: str) -> dict[str, Path]:
+    """Each partnership's workbook, issued by ``ws`` as `partxl generate` does."""
+    result = ws.generate(out, register=SAMPLE_REGISTER, only=pids)
+    assert result.ok, result.findings
+    return {pid: next(out.glob(f"{pid} *.xlsx")) for pid in pids}
+
+
+def register_rows(out: Path) -> dict[str, dict]:
+    rows = list(openpyxl.load_workbook(out / "register.xlsx", read_only=True)["Register"].iter_rows(values_only=True))
+    return {r[0]: dict(zip(rows[0], r, strict=False)) for r in rows[1:] if r[0]}
+
+
+def report_files(out: Path) -> dict[str, str]:
+    """The validation report's Files sheet: file -> outcome."""
+    rows = list(openpyxl.load_workbook(out / "validation_report.xlsx", read_only=True)["Files"].iter_rows(values_only=True))
+    head = rows[0]
+    return {r[head.index("File")]: r[head.index("Outcome")] for r in rows[1:] if r and r[0]}
+
+
+def sheet_text(path: Path, sheet: str) -> str:
+    book = openpyxl.load_workbook(path, read_only=True)
+    return " ".join(str(v) for row in book[sheet].iter_rows(values_only=True) for v in row if v is not None)
+
+
+# ---------------------------------------------------------------- 1. no forgeable key
+
+
+@pytest.mark.parametrize(("integrity", "says"), [
+    ("", "has no [integrity] key"),
+    ('key = ""', "has no [integrity] key"),
+    ('key = "partxl-sample-key-not-secret"', "published sample key"),
+    ('key = "council-secret"', "only 14 characters"),
+])
+def test_a_council_without_a_key_of_its_own_can_neither_issue_nor_consolidate(tmp_path: Path, integrity: str, says: str):
+    config = council(tmp_path / "council", integrity)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    shutil.copy(fc.REPO / "samples" / "returns" / "P001 annual return.xlsx", returns)  # signed with the published key
+    code, _, err = run_cli("--config", str(config), "generate", "--register", str(SAMPLE_REGISTER), "--out", str(tmp_path / "wb"))
+    assert code == 2 and says in err and str(config) in err and "partxl init" in err and "[integrity] key = \"" in err, err
+    assert not (tmp_path / "wb").exists() or not list((tmp_path / "wb").iterdir())
+    for command in (["consolidate", str(returns), "--out", str(tmp_path / "out")], ["check", str(returns / "P001 annual return.xlsx")],
+                    ["status", str(returns), "--out", str(tmp_path / "out")]):
+        code, _, err = run_cli("--config", str(config), *command, "--as-of", AS_OF.isoformat())
+        assert code == 2 and says in err and "Traceback" not in err, (command, err)
+    assert not (tmp_path / "out" / "register.xlsx").exists()
+    with pytest.raises(partxl.PartxlError, match="sample = true"):
+        partxl.Workspace.load(config=config).consolidate(returns, out=tmp_path / "out", as_of=AS_OF)
+
+
+def test_a_return_signed_with_the_sample_key_is_no_return_of_a_council_with_its_own(tmp_path: Path):
+    """Anyone can sign with the published key: the forged return is rejected; the genuine one is accepted."""
+    ws = partxl.Workspace.load(config=council(tmp_path / "council"))
+    genuine = issue(ws, tmp_path / "wb", "P001")["P001"]
+    forged = issue(partxl.Workspace.load(), tmp_path / "forger", "P002")["P002"]  # the shipped samples' settings
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    shutil.copy(genuine, returns / "P001 return.xlsx")
+    shutil.copy(forged, returns / "P002 return.xlsx")
+    result = ws.consolidate(returns, out=tmp_path / "out", previous=SAMPLE_REGISTER, as_of=AS_OF)
+    outcomes = {f.path: f.outcome for f in result.files}
+    assert outcomes == {"P001 return.xlsx": partxl.Outcome.ACCEPTED, "P002 return.xlsx": partxl.Outcome.REJECTED}
+    assert any(f.code == "METADATA_EDITED" and f.file == "P002 return.xlsx" for f in result.findings)
+    rows = register_rows(tmp_path / "out")
+    assert rows["P001"]["Returned"].startswith("Returned") and rows["P002"]["Returned"].startswith("Not yet returned")
+    files = report_files(tmp_path / "out")
+    assert files["P001 return.xlsx"] == "Accepted" and files["P002 return.xlsx"].startswith("Rejected")
+    assert "SAMPLE" not in sheet_text(tmp_path / "out" / "register.xlsx", "About")
+
+
+def test_the_shipped_samples_run_and_every_output_says_sample(tmp_path: Path):
+    out = tmp_path / "out"
+    code, _, err = run_cli("consolidate", str(fc.REPO / "samples" / "returns"), "--out", str(out), "--previous",
+                           str(SAMPLE_REGISTER), "--as-of", AS_OF.isoformat())
+    assert code == 1 and "SAMPLE, not for real returns" in err, err
+    assert "SAMPLE, not for real returns" in sheet_text(out / "register.xlsx", "About")
+    assert "SAMPLE, not for real returns" in sheet_text(out / "validation_report.xlsx", "Summary")
+    code, _, err = run_cli("generate", "--register", str(SAMPLE_REGISTER), "--out", str(tmp_path / "wb"), "--only", "P001")
+    assert code == 0 and "SAMPLE" in err
+
+
+def test_init_writes_a_key_of_its_own_and_no_sample_mark(tmp_path: Path):
+    code, _, err = run_cli("init", str(tmp_path / "council"))
+    assert code == 0, err
+    config = partxl.Workspace.load(tmp_path / "council").config
+    assert not config.sample and len(config.integrity_key) == 64 and config.signing_key() == config.integrity_key
+    code, _, err = run_cli("--config", str(tmp_path / "council" / "partxl.toml"), "generate", "--register",
+                           str(tmp_path / "council" / "register.xlsx"), "--out", str(tmp_path / "wb"), "--blank")
+    assert code == 0 and "SAMPLE" not in err, err
+
+
+# ---------------------------------------------------------------- 2. signed fields compared as issued
+
+
+def test_spacing_and_unicode_form_in_the_configuration_do_not_fail_genuine_returns(tmp_path: Path):
+    """A council name with a trailing space and a decomposed accent, a cycle with spaces: issued, returned, and the
+    configuration tidied (or made untidier) afterwards. Every genuine return is still accepted."""
+    decomposed = unicodedata.normalize("NFD", "Cyngor Môn  ")
+    untidy = council(tmp_path / "council", more=f'[council]\nname = "{decomposed}"\n[cycle]\nname = " 2026/27 "\n'
+                                                   f"issue_date = {AS_OF.isoformat()}\n")
+    issued = issue(partxl.Workspace.load(config=untidy), tmp_path / "wb", "P001", "P002")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    shutil.copy(issued["P001"], returns / "P001 return.xlsx")
+    # a client that saves text composed (NFC) and trims it: what the workbook holds changes form, not meaning
+    fc.edit(issued["P002"], returns / "P002 return.xlsx", None, fc.metadata(council="Cyngor Môn"))
+    for text in (f'[council]\nname = "{decomposed}"\n[cycle]\nname = " 2026/27 "\n', '[council]\nname = "Cyngor Môn"\n'):
+        config = council(tmp_path / "now", more=text)
+        result = partxl.Workspace.load(config=config).consolidate(returns, out=tmp_path / "out", previous=SAMPLE_REGISTER,
+                                                                  as_of=AS_OF)
+        assert {f.path: f.outcome for f in result.files} == {"P001 return.xlsx": partxl.Outcome.ACCEPTED,
+                                                              "P002 return.xlsx": partxl.Outcome.ACCEPTED}, result.findings
+        assert not {"METADATA_EDITED", "WRONG_CYCLE"} & {f.code for f in result.findings}
+        assert register_rows(tmp_path / "out")["P002"]["Returned"].startswith("Returned")
+    book = openpyxl.load_workbook(issued["P001"])
+    meta = {r[0].value: r[1].value for r in book["_partxl"].iter_rows(min_row=2, max_col=2)}
+    assert meta["council"] == "Cyngor Môn" and meta["cycle"] == "2026/27"  # what is signed is what the workbook shows
+
+
+# ---------------------------------------------------------------- 3. a signed metadata sheet copied into another workbook
+
+
+def test_details_copied_into_another_partnerships_workbook_are_held_not_taken_as_its_return(tmp_path: Path):
+    ws = partxl.Workspace.load(config=council(tmp_path / "council"))
+    issued = issue(ws, tmp_path / "wb", "P001", "P002")
+    p001_name = ws.check(issued["P001"]).metadata["partnership_name"]
+    returns = tmp_path / "returns"
+    # P002's workbook and answers, passed off as P001's: its signed details, and the name answer made to match
+    fc.edit(issued["P002"], returns / "P001 return.xlsx", {"info_name": p001_name}, fc.metadata_of(issued["P001"]))
+    result = ws.consolidate(returns, out=tmp_path / "out", previous=SAMPLE_REGISTER, as_of=AS_OF)
+    file, = result.files
+    assert file.outcome == partxl.Outcome.HELD and "DETAILS_COPIED" in {f.code for f in file.findings}
+    assert register_rows(tmp_path / "out")["P001"]["Returned"].startswith("Held: identity to confirm")
+    assert report_files(tmp_path / "out")["P001 return.xlsx"].startswith("Held")
+    questions = [q for q in result.questions if q.what == "P001 return.xlsx"]
+    assert questions and "copied in from another workbook" in questions[0].why
+    assert register_rows(tmp_path / "out")["P001"]["Partnership name"] == p001_name  # last year's answers still shown
