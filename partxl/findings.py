@@ -179,6 +179,17 @@ class Code(enum.Enum):
     DECISION_STALE = (WARNING, "A decision ({choice}) was made on {what}, which is no longer there (changed or removed); "
                                "it was not applied.", "Decide again on the question as it now stands, in decisions.xlsx.")
     # Across returns
+    ORDER_UNCLEAR = (WARNING, "This return and {others}, for the same partnership, arrived together (less than a second apart, "
+                              "in the same run), so which is newer cannot be told; it is held until the MIO says which stands.",
+                     "In decisions.xlsx, Accept the return that stands and Reject the other(s); the date a workbook says it "
+                     "was saved is its sender's, so it is not used.")
+    RETURN_GONE = (INFO, "This return is no longer in the returns folder, but the register still shows it (the ledger keeps "
+                         "every return).",
+                   "Nothing to do if it was tidied away. To withdraw it, choose Reject on its row in decisions.xlsx and "
+                   "consolidate again: the register then shows the return before it, or last year's answers.")
+    SAVED_DATE_ODD = (WARNING, "The workbook says it was saved on {saved}, {why}; partxl orders returns by when they arrive, "
+                               "not by that date.",
+                      "Nothing to do for this return; the computer it was saved on may have its clock wrong.")
     SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.", "Nothing to do; delete the copy if you like.")
     FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook was issued for {partnership}; "
                                   "it is held until the MIO confirms which partnership it is for.",
@@ -209,7 +220,7 @@ class Code(enum.Enum):
 
 # A return with any of these is held, not accepted: its answers contradict the identity it was issued with, and
 # only the MIO can say whose return it is (it must not replace another partnership's row or accepted return).
-HOLDS = frozenset({"IDENTITY_MISMATCH", "DETAILS_COPIED", "OFFICER_MISMATCH", "FILENAME_MISMATCH"})
+HOLDS = frozenset({"IDENTITY_MISMATCH", "DETAILS_COPIED", "OFFICER_MISMATCH", "FILENAME_MISMATCH", "ORDER_UNCLEAR"})
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

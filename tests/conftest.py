@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -47,10 +48,20 @@ def generated(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_cycle(tmp_path_factory) -> Path:
-    """The shipped sample cycle (samples/returns), consolidated through the CLI as at 19 April 2027."""
+def sample_returns(tmp_path_factory) -> Path:
+    """The shipped returns (samples/returns) as the MIO's folder has them: P015's correction arrived a minute after its
+    first go (a checkout gives every file the same time, and returns that arrive together are held for the MIO)."""
+    returns = shutil.copytree(REPO / "samples" / "returns", tmp_path_factory.mktemp("sample-returns") / "returns")
+    first = (returns / "P015 first go.xlsx").stat().st_mtime
+    os.utime(returns / "P015 corrected.xlsx", (first + 60, first + 60))
+    return returns
+
+
+@pytest.fixture(scope="session")
+def sample_cycle(tmp_path_factory, sample_returns: Path) -> Path:
+    """The shipped sample cycle (:func:`sample_returns`), consolidated through the CLI as at 19 April 2027."""
     out = tmp_path_factory.mktemp("sample-cycle")
-    code, _, err = run_cli("consolidate", str(REPO / "samples" / "returns"), "--out", str(out), "--previous",
+    code, _, err = run_cli("consolidate", str(sample_returns), "--out", str(out), "--previous",
                            str(SAMPLE_REGISTER), "--as-of", "2027-04-19")
     assert code in (0, 1), err
     return out

@@ -9,6 +9,7 @@ Nothing here imports partxl's internals: cases go through the public API only.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import zipfile
@@ -165,13 +166,16 @@ def zip_copy(src: Path, target: Path, change: Callable[[str, bytes], bytes | Non
 
 
 def saved_at(path: Path, when: dt.datetime) -> Path:
-    """Stamp the workbook as last saved at ``when`` (openpyxl stamps the moment of saving, to the second)."""
+    """Stamp the workbook as last saved at ``when`` (openpyxl stamps the moment of saving, to the second), and as arrived
+    in the folder then (its modification time), as a file saved and sent at that moment does."""
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     pattern = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
     staged = path.with_name(path.name + ".tmp")
     path.rename(staged)
     zip_copy(staged, path, lambda name, data: pattern.sub(rb"\g<1>" + stamp + rb"\g<2>", data) if name == "docProps/core.xml" else data)
     staged.unlink()
+    arrived = when.replace(tzinfo=dt.UTC).timestamp()
+    os.utime(path, (arrived, arrived))
     return path
 
 

@@ -13,7 +13,7 @@ import pytest
 from partxl.forms.definitions import load_spec
 from partxl.forms.layout import layout_form
 
-from .conftest import REPO, SAMPLE_REGISTER, run_cli
+from .conftest import SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import defined_cells, load, metadata
 
 AS_OF = "2027-04-19"
@@ -85,8 +85,8 @@ def test_a_proposal_agreed_in_the_register_is_issued_under_its_permanent_id(cycl
 NOT_RETURNED = {"P005", "P014", "P021", "P027", "P033", "P036", "P040"}  # as samples/make_samples.py leaves them
 
 
-def test_status_per_officer_and_in_the_report(cycle: Path, tmp_path: Path):
-    code, out, err = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path), "--previous",
+def test_status_per_officer_and_in_the_report(cycle: Path, tmp_path: Path, sample_returns: Path):
+    code, out, err = run_cli("status", str(sample_returns), "--out", str(tmp_path), "--previous",
                              str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--json")
     assert code == 1, err  # some partnerships need action
     states = {p["id"]: (o["officer"], p["state"]) for o in json.loads(out)["officers"] for p in o["partnerships"]}
@@ -99,7 +99,7 @@ def test_status_per_officer_and_in_the_report(cycle: Path, tmp_path: Path):
         elif pid in NOT_RETURNED:
             assert state == "late", pid  # nothing received, and the deadline has passed
     assert states["P002"][1] == "with errors" and states["P009"][1] == "with errors"
-    code, out, _ = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path), "--previous",
+    code, out, _ = run_cli("status", str(sample_returns), "--out", str(tmp_path), "--previous",
                            str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json")
     assert {p["state"] for o in json.loads(out)["officers"] for p in o["partnerships"] if p["id"] in NOT_RETURNED} == {"outstanding"}
     sheet = _sheet_rows(cycle / "validation_report.xlsx", "Status by officer")
@@ -121,12 +121,12 @@ def issued(tmp_path_factory) -> Path:
     return out
 
 
-def test_chase_writes_one_polite_specific_reminder_per_officer(cycle: Path, issued: Path, tmp_path: Path, config):
-    code, _, err = run_cli("chase", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"), "--previous",
+def test_chase_writes_one_polite_specific_reminder_per_officer(cycle: Path, issued: Path, tmp_path: Path, config, sample_returns: Path):
+    code, _, err = run_cli("chase", str(sample_returns), "--out", str(tmp_path / "out"), "--previous",
                            str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--to", str(tmp_path / "mail"), "--workbooks", str(issued))
     assert code == 0, err
     messages = _reminders(tmp_path / "mail")
-    code, out, _ = run_cli("status", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"), "--previous",
+    code, out, _ = run_cli("status", str(sample_returns), "--out", str(tmp_path / "out"), "--previous",
                            str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--json")
     status = json.loads(out)["officers"]
     needing = {o["officer"]: o for o in status if any(p["state"] in ("late", "outstanding", "with errors") for p in o["partnerships"])}
@@ -145,7 +145,7 @@ def test_chase_writes_one_polite_specific_reminder_per_officer(cycle: Path, issu
                 issued_file, = issued.glob(f"{p['id']} *.xlsx")
                 assert attachments[issued_file.name] == issued_file.read_bytes()
             if p["state"] == "with errors":
-                returned = REPO / "samples" / "returns" / p["files"][-1]
+                returned = sample_returns / p["files"][-1]
                 assert attachments[returned.name] == returned.read_bytes()
     deborah = messages["Deborah Lane"].get_body(preferencelist=("plain",)).get_content()
     objective = layout_form(load_spec().form("info")).by_name["info_strategic_objective"].a1
@@ -166,7 +166,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Path, tmp_path: Path, monkeypatch):
+def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Path, tmp_path: Path, monkeypatch, sample_returns: Path):
     import ssl
 
     from aiosmtpd.controller import Controller
@@ -195,7 +195,7 @@ def test_chase_send_delivers_through_starttls_and_login(cycle: Path, issued: Pat
             f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = true\nusername = "mio"\n'
             f'password_env = "TEST_SMTP_PASSWORD"\ncafile = "{cert}"\n'
             '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n')
-        args = ["--config", str(tmp_path / "partxl.toml"), "chase", str(REPO / "samples" / "returns"), "--out", str(tmp_path / "out"),
+        args = ["--config", str(tmp_path / "partxl.toml"), "chase", str(sample_returns), "--out", str(tmp_path / "out"),
                 "--previous", str(SAMPLE_REGISTER), "--as-of", "2027-07-12", "--to", str(tmp_path / "mail"),
                 "--workbooks", str(issued), "--send"]
         code, _, err = run_cli(*args)

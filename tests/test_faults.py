@@ -44,7 +44,9 @@ def clean(tmp_path_factory) -> Path:
 def test_killed_at_random_points_leaves_old_or_new_whole_and_a_rerun_equals_a_clean_run(clean: Path, tmp_path: Path):
     half = tmp_path / "half"
     half.mkdir()
-    for path in sorted(RETURNS.iterdir())[::2]:
+    for path in [p for p in sorted(RETURNS.iterdir()) if not p.name.startswith("P015")][::2]:  # P015's two returns come
+        # together, as in the clean run: returns are ordered by the run that first saw them, so splitting them would not
+        # give the clean run's register (nor should it)
         shutil.copy(path, half / path.name)
     out = tmp_path / "out"
     done = subprocess.run(_consolidate_args(half, out), capture_output=True, text=True, timeout=300)

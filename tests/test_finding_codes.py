@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -711,6 +712,39 @@ def _(env: Env) -> Made:
 @case("DUPLICATE_RETURN", "warning")
 def _(env: Env) -> Made:
     return env.cycle.findings, where("P015 first go.xlsx", partnership="P015", says=("(P015 corrected.xlsx) is newer",))
+
+
+def _arrivals(env: Env, name: str, *arrivals: tuple[str, dt.datetime]) -> Path:
+    """A returns folder of P003's workbook, once per arrival (file name, when it landed), each with its own answer."""
+    folder = env.root / name / "returns"
+    for n, (file, when) in enumerate(arrivals):
+        fc.edit(env.source("P003"), folder / file, {"info_meetings": f"Version {n + 1}"})
+        stamp = when.replace(tzinfo=dt.UTC).timestamp()
+        os.utime(folder / file, (stamp, stamp))
+    return folder
+
+
+@case("ORDER_UNCLEAR", "warning")
+def _(env: Env) -> Made:
+    when = dt.datetime(2027, 4, 16, 9, 0)
+    folder = _arrivals(env, "together", ("P003 return.xlsx", when), ("P003 again.xlsx", when))  # copied in at once
+    result = env.ws.consolidate(folder, out=folder.parent / "out", previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+    return result.findings, where("P003 again.xlsx", partnership="P003", says=("P003 return.xlsx",))
+
+
+@case("RETURN_GONE", "info")
+def _(env: Env) -> Made:
+    folder = _arrivals(env, "gone", ("P003 return.xlsx", dt.datetime(2027, 4, 16, 9, 0)))
+    env.ws.consolidate(folder, out=folder.parent / "out", previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+    (folder / "P003 return.xlsx").unlink()  # the MIO tidies it away
+    result = env.ws.consolidate(folder, out=folder.parent / "out", previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+    return result.findings, where("P003 return.xlsx", partnership="P003")
+
+
+@case("SAVED_DATE_ODD", "warning")
+def _(env: Env) -> Made:
+    path = fc.saved_at(env.fill("P001 return (clock wrong).xlsx"), dt.datetime(2099, 1, 1, 9, 0))
+    return env.check(path), where(path.name, partnership="P001", value="01/01/2099 09:00", says=("in the future",))
 
 
 @case("NEW_PROPOSAL", "warning")

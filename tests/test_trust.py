@@ -7,6 +7,7 @@ checks that the register, the validation report and what the command says agree.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import unicodedata
 from pathlib import Path
@@ -169,3 +170,123 @@ def test_details_copied_into_another_partnerships_workbook_are_held_not_taken_as
     questions = [q for q in result.questions if q.what == "P001 return.xlsx"]
     assert questions and "copied in from another workbook" in questions[0].why
     assert register_rows(tmp_path / "out")["P001"]["Partnership name"] == p001_name  # last year's answers still shown
+
+
+# ---------------------------------------------------------------- 4. newest is the last to arrive, not the latest claimed
+
+
+def arrive(path: Path, when: dt.datetime) -> Path:
+    """The file lands in the returns folder at ``when`` (its modification time)."""
+    stamp = when.replace(tzinfo=dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def decide(out: Path, decisions: dict[str, tuple[str, str]]) -> None:
+    """The MIO fills in decisions.xlsx: for each key, (decision, reason)."""
+    book = openpyxl.load_workbook(out / "decisions.xlsx")
+    sheet = book["Decisions"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if (chosen := decisions.get(row[header.index("Key")].value)) is not None:
+            row[header.index("Decision")].value, row[header.index("Reason")].value = chosen
+    book.save(out / "decisions.xlsx")
+
+
+DRAFT, CORRECTION = "Draft: meets when it can", "Civic Offices, every six weeks"
+MONDAY = dt.datetime(2027, 6, 7, 9, 0)
+
+
+@pytest.fixture
+def draft_and_correction(tmp_path: Path) -> tuple[partxl.Workspace, Path, Path, Path]:
+    """P003's draft (its workbook claims it was saved in 2099) and its correction, made but not yet in the folder."""
+    ws = partxl.Workspace.load(config=council(tmp_path / "council"))
+    source = issue(ws, tmp_path / "wb", "P003")["P003"]
+    made = tmp_path / "made"
+    draft = fc.saved_at(fc.edit(source, made / "P003 draft.xlsx", {"info_meetings": DRAFT}), dt.datetime(2099, 1, 1, 9, 0))
+    correction = fc.saved_at(fc.edit(source, made / "P003 corrected.xlsx", {"info_meetings": CORRECTION}), MONDAY)
+    return ws, draft, correction, tmp_path / "returns"
+
+
+def consolidate(ws: partxl.Workspace, returns: Path, out: Path) -> partxl.ConsolidateResult:
+    return ws.consolidate(returns, out=out, previous=SAMPLE_REGISTER, as_of=dt.date(2027, 7, 12))
+
+
+def meetings(out: Path) -> str:
+    return register_rows(out)["P003"]["Meetings"]
+
+
+def test_a_draft_dated_2099_does_not_beat_the_correction_that_came_after_it(draft_and_correction, tmp_path: Path):
+    ws, draft, correction, returns = draft_and_correction
+    returns.mkdir()
+    shutil.copy2(draft, returns)
+    arrive(returns / draft.name, MONDAY - dt.timedelta(days=1))
+    first = consolidate(ws, returns, tmp_path / "out")
+    assert meetings(tmp_path / "out") == DRAFT
+    odd, = [f for f in first.findings if f.code == "SAVED_DATE_ODD"]
+    assert odd.file == draft.name and "in the future" in odd.message
+    shutil.copy2(correction, returns)  # the next run: the correction, though it claims an earlier save
+    second = consolidate(ws, returns, tmp_path / "out")
+    assert meetings(tmp_path / "out") == CORRECTION
+    outcomes = {f.path: f.outcome for f in second.files}
+    assert outcomes == {draft.name: partxl.Outcome.SUPERSEDED, correction.name: partxl.Outcome.ACCEPTED}
+    assert report_files(tmp_path / "out")[draft.name] == "Replaced by a newer return"
+    assert register_rows(tmp_path / "out")["P003"]["Source file"] == correction.name
+
+
+def test_in_one_run_the_later_arrival_wins_whatever_the_workbooks_claim(draft_and_correction, tmp_path: Path):
+    ws, draft, correction, returns = draft_and_correction
+    returns.mkdir()
+    arrive(shutil.copy2(draft, returns), MONDAY)
+    arrive(shutil.copy2(correction, returns), MONDAY + dt.timedelta(minutes=5))
+    result = consolidate(ws, returns, tmp_path / "out")
+    assert meetings(tmp_path / "out") == CORRECTION
+    assert {f.path: f.outcome for f in result.files} == {draft.name: partxl.Outcome.SUPERSEDED,
+                                                        correction.name: partxl.Outcome.ACCEPTED}
+
+
+def test_returns_that_arrive_together_are_held_until_the_mio_says_which_stands(draft_and_correction, tmp_path: Path):
+    ws, draft, correction, returns = draft_and_correction
+    returns.mkdir()
+    arrive(shutil.copy2(draft, returns), MONDAY)
+    arrive(shutil.copy2(correction, returns), MONDAY + dt.timedelta(milliseconds=300))  # copied in together
+    out = tmp_path / "out"
+    result = consolidate(ws, returns, out)
+    assert {f.path: f.outcome for f in result.files} == {draft.name: partxl.Outcome.HELD, correction.name: partxl.Outcome.HELD}
+    assert all(any(f.code == "ORDER_UNCLEAR" for f in r.findings) for r in result.files)
+    row = register_rows(out)["P003"]
+    assert row["Returned"].startswith("Held") and row["Meetings"] not in (DRAFT, CORRECTION)  # last year's, not a guess
+    keys = {r.path: r.sha256 for r in result.files}
+    questions = {q.key for q in result.questions if q.kind == "Held return"}
+    assert questions == set(keys.values())
+    decide(out, {keys[correction.name]: ("Accept", "The officer confirmed this is the final version"),
+                 keys[draft.name]: ("Reject", "A draft, sent by mistake")})
+    again = consolidate(ws, returns, out)
+    assert meetings(out) == CORRECTION and register_rows(out)["P003"]["Returned"] == "Returned"
+    assert {f.path: f.outcome for f in again.files} == {draft.name: partxl.Outcome.REJECTED, correction.name: partxl.Outcome.ACCEPTED}
+    assert report_files(out)[correction.name] == "Accepted"
+
+
+# ---------------------------------------------------------------- 5. a return the MIO removes from the folder
+
+
+def test_a_removed_return_is_noted_and_can_be_withdrawn_in_the_decisions_workbook(draft_and_correction, tmp_path: Path):
+    ws, draft, correction, returns = draft_and_correction
+    returns.mkdir()
+    arrive(shutil.copy2(correction, returns), MONDAY)
+    arrive(shutil.copy2(draft, returns), MONDAY + dt.timedelta(hours=1))  # the draft, sent by mistake after the correction
+    out = tmp_path / "out"
+    consolidate(ws, returns, out)
+    assert meetings(out) == DRAFT
+    (returns / draft.name).unlink()  # the MIO takes it out of the folder
+    result = consolidate(ws, returns, out)
+    gone, = [f for f in result.findings if f.code == "RETURN_GONE"]
+    assert gone.file == draft.name and gone.partnership == "P003"
+    assert meetings(out) == DRAFT  # the ledger keeps every return: tidying the folder changes nothing by itself
+    question, = [q for q in result.questions if q.kind == "File"]
+    assert question.what == draft.name
+    decide(out, {question.key: ("Reject", "Sent by mistake; the correction stands")})
+    again = consolidate(ws, returns, out)
+    assert meetings(out) == CORRECTION and not [f for f in again.findings if f.code == "RETURN_GONE"]
+    assert register_rows(out)["P003"]["Source file"] == correction.name
+    assert {f.path: f.outcome for f in again.files} == {correction.name: partxl.Outcome.ACCEPTED}

@@ -31,7 +31,7 @@ from partxl.register.read import read_register
 from partxl.returns.decisions import DECISIONS_NAME, Choice, Decided, Decision, Kind, Question, record_decisions
 from partxl.returns.kinds import is_container
 from partxl.returns.ledger import Entry, Ledger, sha256_of
-from partxl.returns.lifecycle import RETURNS, Settled, settle
+from partxl.returns.lifecycle import RETURNS, Settled, arrange, came, settle
 from partxl.returns.read import MAX_TOTAL_BYTES, TOO_LARGE_HINT
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
 from partxl.returns.validate import Checked, check_file, misnamed
@@ -170,15 +170,17 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
         known = set(baseline) | {e.partnership.casefold() for e in returns if e.partnership}
         decided = record_decisions(out_dir / DECISIONS_NAME, ledger, config, known, dt.datetime.now())
     _same_and_misnamed(results, returns)
+    returns, together = _arranged(results, returns, decided)
     findings += list(decided.findings) + _held_decided(results, returns, decided)
-    records, excluded, register_findings, superseded = _build(baseline, returns, config, decided)
+    present = {r.sha256 for r in results if r.sha256}
+    records, excluded, register_findings, superseded, gone = _build(baseline, returns, config, decided, present, together)
     for r in results:
         if r.sha256 in superseded and r.outcome in RETURNS:
             r.outcome = Outcome.SUPERSEDED
     waived = _waive(results, decided)
     findings += [f for r in results for f in r.findings] + register_findings
     digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, returns, decided.decisions)
-    questions = open_questions(spec, results, records, decided)
+    questions = open_questions(spec, results, records, decided) + _withdrawable(gone)
     return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of,
                              inputs_digest=digest, questions=questions, decisions=list(decided.decisions), waived=waived)
 
@@ -218,6 +220,7 @@ class _Seen:
     size: int
     entry: Entry | None
     cached: bool
+    arrived: str | None = None  # its modification time: when it landed in the folder (None for an attachment)
     data: bytes | None = field(default=None, repr=False)
     came: Provenance | None = None
     also: list[str] = field(default_factory=list)  # the other places the same bytes came from, as named
@@ -288,13 +291,23 @@ def _screen(path: Path, display: str, ledger: Ledger, fingerprint: str) -> FileR
     except OSError as exc:
         finding = Code.FILE_UNREADABLE.at(file=display, detail=str(exc.strerror or exc))
         return FileResult(display, Outcome.REJECTED, findings=[finding])
-    return _looked_up(path, display, sha, path.suffix.lower(), size, ledger, fingerprint)
+    seen = _looked_up(path, display, sha, path.suffix.lower(), size, ledger, fingerprint)
+    seen.arrived = _arrived(path)
+    return seen
 
 
 def _looked_up(path: Path, display: str, sha: str, suffix: str, size: int, ledger: Ledger, fingerprint: str) -> _Seen:
     entry = ledger.get(sha, suffix)
     cached = entry is not None and entry.checker == fingerprint and not any(f.code in READER_FAILED for f in entry.findings)
     return _Seen(path, display, sha, suffix, size, entry, cached)
+
+
+def _arrived(path: Path) -> str | None:
+    """When the file landed in the folder: its modification time, in UTC (None when the system cannot say)."""
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(timespec="microseconds")
+    except (OSError, OverflowError, ValueError):
+        return None
 
 
 def _unpacked(path: Path, display: str, ledger: Ledger, fingerprint: str, save_to: Path | None) -> Iterator[FileResult | _Seen]:
@@ -367,7 +380,8 @@ def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
     return Entry(seen.sha, seen.suffix, seen.size, first_seen, seen.display, fingerprint, outcome, checked.partnership_id,
                  checked.workbook_kind, clean(meta.get("cycle", "")),
                  checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
-                 checked.values, checked.findings)
+                 checked.values, checked.findings, arrived=seen.entry.arrived if seen.entry else seen.arrived,
+                 first_run=seen.entry.first_run if seen.entry else 0)
 
 
 def _outcome(checked: Checked) -> Outcome:
@@ -442,6 +456,34 @@ def _same_and_misnamed(results: list[FileResult], returns: list[Entry]) -> None:
             entry.outcome = Outcome.HELD
 
 
+def _arranged(results: list[FileResult], returns: list[Entry], decided: Decided) -> tuple[list[Entry], set[str]]:
+    """The returns in the order they came, and those whose order cannot be told, held for the MIO (lifecycle.arrange)."""
+    chosen = {d.key for d in decided.decisions if d.kind == Kind.HELD and d.choice == Choice.ACCEPT}
+    ordered, tied = arrange(returns, _partnership_key, chosen)
+    together: dict[str, list[str]] = {}
+    for entry in ordered:
+        if entry.sha256 in tied:
+            together.setdefault(_partnership_key(entry), []).append(entry.last_path)
+    by_sha = {r.sha256: r for r in results if r.sha256}
+    for entry in ordered:
+        if entry.sha256 not in tied:
+            continue
+        entry.outcome = Outcome.HELD
+        if (result := by_sha.get(entry.sha256)) is not None:
+            others = [p for p in together[_partnership_key(entry)] if p != entry.last_path]
+            result.outcome = Outcome.HELD
+            result.findings.append(Code.ORDER_UNCLEAR.at(file=result.path, partnership=entry.partnership,
+                                                         others=", ".join(others)))
+    return ordered, tied
+
+
+def _withdrawable(gone: list[Entry]) -> list[Question]:
+    """A return that rules the register but is no longer in the folder: a row the MIO can reject it with."""
+    return [Question(Kind.FILE, e.sha256, _pid(e), e.last_path, "No longer in the returns folder, but the register still shows "
+                     "it. Choose Reject to withdraw it (the register then shows the return before it, or last year's).")
+            for e in gone]
+
+
 def _refile(finding: Finding, display: str) -> Finding:
     """A cached finding names the file as it is called now."""
     return finding if finding.file == display else Finding(**{**finding.as_dict(), "file": display})
@@ -463,12 +505,16 @@ def _baseline(path: Path, spec: Spec, config: Config) -> tuple[dict[str, Record]
     return {r.id.casefold(): r for r in previous.records}, previous.findings
 
 
-def _build(baseline: dict[str, Record], returns: list[Entry], config: Config,
-           decided: Decided) -> tuple[list[Record], list[Record], list[Finding], set[str]]:
+def _build(baseline: dict[str, Record], returns: list[Entry], config: Config, decided: Decided, present: set[str],
+           together: set[str]) -> tuple[list[Record], list[Record], list[Finding], set[str], list[Entry]]:
     """The register: each partnership's newest accepted answers over last year's, and where its returns leave it
-    (partxl.returns.lifecycle); what is left off, and what the MIO should know. Also the superseded returns."""
+    (partxl.returns.lifecycle); what is left off, and what the MIO should know. Also the superseded returns, and the
+    returns that rule the register though they are no longer in the folder (``present``: the SHA-256 of its files)."""
     findings: list[Finding] = []
-    settled, superseded = settle(returns, _partnership_key)
+    settled, superseded = settle(returns, _partnership_key, together)
+    ruling = {e.sha256: e for where in settled.values() for e in (where.shown, where.newest) if e is not None}
+    gone = [e for sha, e in ruling.items() if sha not in present]
+    findings += [Code.RETURN_GONE.at(file=e.last_path, partnership=_pid(e)) for e in gone]
     records: dict[str, Record] = {k: Record(r.id, r.status, dict(r.values)) for k, r in baseline.items()}
     for key, where in settled.items():
         findings += _noted(where, baseline, key)
@@ -494,7 +540,7 @@ def _build(baseline: dict[str, Record], returns: list[Entry], config: Config,
         elif not record.returned and stage(record) not in OWES_NOTHING:
             findings.append(Code.NOT_RETURNED.at(partnership=record.id,
                                                  deadline=f"{config.deadline:%d %B %Y}"))
-    return kept, excluded, findings, superseded
+    return kept, excluded, findings, superseded, gone
 
 
 def _record(last_year: Record | None, where: Settled) -> Record:
@@ -518,11 +564,11 @@ def _record(last_year: Record | None, where: Settled) -> Record:
 
 
 def _returned_on(entry: Entry) -> dt.date:
-    """The day a return came in, lateness is judged by: the day the message it came in was received (here, in the
-    council's time zone), else the day the officer saved it, else the day partxl first saw it."""
-    if entry.received:
-        return dt.datetime.fromisoformat(entry.received).astimezone().date()
-    return dt.date.fromisoformat((entry.saved_at or entry.first_seen)[:10])
+    """The day a return came in, lateness is judged by: the day the message it came in was received, else the day it
+    landed in the folder (both here, in the council's time zone), else the day partxl first saw it. Never the day its
+    workbook says it was saved: the sender writes that."""
+    when = came(entry)
+    return when.astimezone().date() if when is not None else dt.date.fromisoformat(entry.first_seen[:10])
 
 
 def _agreed(record: Record, where: Settled, decided: Decided) -> tuple[Record | None, list[Finding]]:
@@ -550,7 +596,8 @@ def _held_decided(results: list[FileResult], returns: list[Entry], decided: Deci
     by_sha = {r.sha256: r for r in results if r.sha256}
     present = {e.sha256 for e in returns}
     for entry in returns:
-        decision = decided.of(Kind.HELD, entry.sha256) if entry.outcome == Outcome.HELD else decided.of(Kind.FILE, entry.sha256)
+        decision = decided.of(Kind.HELD, entry.sha256) if entry.outcome == Outcome.HELD else \
+            decided.of(Kind.FILE, entry.sha256) or decided.of(Kind.HELD, entry.sha256)  # held before, and no longer
         if decision is None:
             continue
         if decision.choice == Choice.REJECT:

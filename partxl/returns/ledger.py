@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS files (
     errors      INTEGER NOT NULL DEFAULT 0,  -- how many of the findings are errors
     sender      TEXT NOT NULL DEFAULT '',    -- who sent it, for a return that came in a message (its address)
     received    TEXT,                -- when that message was received (ISO, UTC): the date lateness is judged by
+    arrived     TEXT,                -- when it landed in the folder (its modification time when first seen; ISO, UTC)
+    first_run   INTEGER,             -- the run that first saw it: returns are ordered by it, then received or arrived
     PRIMARY KEY (sha256, suffix)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -103,6 +105,8 @@ class Entry:
     errors: int = 0  # how many of its findings are errors (counted by SQLite where the findings are not decoded)
     sender: str = ""  # who sent it, when it came in a message (the earliest message it came in)
     received: str | None = None  # when that message was received (ISO, UTC); None for a file saved into the folder
+    arrived: str | None = None  # when it landed in the folder (ISO, UTC); never the date the sender's workbook claims
+    first_run: int = 0  # the run that first saw it
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -205,8 +209,8 @@ class Ledger:
         assert self.db.in_transaction, "record inside `with ledger.batch():`"
         self.db.execute(
             "INSERT INTO files (sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, "
-            "saved_at, metadata, answers, findings, errors, sender, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(sha256, suffix) DO UPDATE SET "
+            "saved_at, metadata, answers, findings, errors, sender, received, arrived, first_run) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256, suffix) DO UPDATE SET "
             "last_path=excluded.last_path, checker=excluded.checker, outcome=excluded.outcome, "
             "partnership=excluded.partnership, workbook=excluded.workbook, cycle=excluded.cycle, "
             "saved_at=excluded.saved_at, metadata=excluded.metadata, answers=excluded.answers, findings=excluded.findings, "
@@ -219,7 +223,8 @@ class Ledger:
              entry.workbook, entry.cycle, entry.saved_at, json.dumps(entry.metadata, sort_keys=True),
              json.dumps({k: _encode(v) for k, v in entry.answers.items()}, sort_keys=True, ensure_ascii=False),
              json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False),
-             sum(f.severity == "error" for f in entry.findings), entry.sender, entry.received))
+             sum(f.severity == "error" for f in entry.findings), entry.sender, entry.received, entry.arrived,
+             entry.first_run or run_id))
         self.sighted(run_id, path, entry.sha256)
 
     def state(self, key: str) -> Any:
@@ -255,13 +260,16 @@ class Ledger:
 
     def returns(self, cycle: str) -> list[Entry]:
         """Every return of the cycle (accepted, with errors, held), oldest first, with the answers of those that may be
-        shown and how many errors each has (its findings are in the run's results, or in the ledger for audit)."""
+        shown and how many errors each has (its findings are in the run's results, or in the ledger for audit).
+
+        Oldest first means first seen in an earlier run, then arrived in the folder earlier: never the date a workbook
+        says it was saved, which its sender writes (see partxl.returns.lifecycle for returns that arrive together)."""
         with closing(self.db.execute(
                 "SELECT sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
                 "metadata, CASE WHEN outcome IN ('accepted', 'held') THEN answers ELSE '{}' END AS answers, '[]' AS findings, "
-                "errors, sender, received FROM files "
+                "errors, sender, received, arrived, first_run FROM files "
                 "WHERE outcome IN ('accepted', 'errors', 'held') AND cycle = ? "
-                "ORDER BY COALESCE(saved_at, first_seen), first_seen, sha256", (cycle,))) as cursor:
+                "ORDER BY first_run, COALESCE(received, arrived, first_seen), first_seen, sha256", (cycle,))) as cursor:
             names = [d[0] for d in cursor.description]
             return [_entry(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
@@ -278,10 +286,14 @@ def _upgrade(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE files ADD COLUMN sender TEXT NOT NULL DEFAULT ''")
     if "received" not in columns:
         db.execute("ALTER TABLE files ADD COLUMN received TEXT")
+    if "first_run" not in columns:  # when each file arrived was not kept: the run that first saw it was
+        db.execute("ALTER TABLE files ADD COLUMN arrived TEXT")
+        db.execute("ALTER TABLE files ADD COLUMN first_run INTEGER")
+        db.execute("UPDATE files SET first_run = (SELECT MIN(run_id) FROM sightings WHERE sightings.sha256 = files.sha256)")
 
 
 _WITHOUT_ANSWERS = ("sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
-                    "metadata, '{}' AS answers, findings, errors, sender, received")
+                    "metadata, '{}' AS answers, findings, errors, sender, received, arrived, first_run")
 
 
 def _entry(row: dict[str, Any]) -> Entry:
@@ -292,4 +304,5 @@ def _entry(row: dict[str, Any]) -> Entry:
         answers={sys.intern(k): _decode(v) for k, v in json.loads(row["answers"]).items()},
         findings=[Finding(**f) for f in json.loads(row["findings"])], errors=row.get("errors", 0),
         sender=row.get("sender") or "", received=row.get("received"),
+        arrived=row.get("arrived"), first_run=row.get("first_run") or 0,
     )

@@ -121,6 +121,7 @@ def check_opened(opened: Opened, spec: Spec, config: Config, as_of: dt.date, nam
         found.add(Code.NOT_ISSUED)
         return checked
     checked.metadata = meta
+    _saved_date(opened.saved_at, meta, as_of, found)
     if opened.has_macros:
         found.add(Code.MACROS_IGNORED)
     if opened.names is None:  # said once for the file, not once a sheet
@@ -143,6 +144,23 @@ def check_opened(opened: Opened, spec: Spec, config: Config, as_of: dt.date, nam
             apply_rules(form, answers, as_of, config, found)
     checked.values = answers.values
     return checked
+
+
+def _saved_date(saved: dt.datetime | None, meta: dict[str, str], as_of: dt.date, found: _Findings) -> None:
+    """A saved date in the future, or long before the workbook was issued, is reported (and used for nothing)."""
+    if saved is None:
+        return
+    try:
+        issued = dt.date.fromisoformat(meta.get("issued_date", ""))
+    except ValueError:
+        issued = None
+    if saved.date() > max(as_of, dt.date.today()) + dt.timedelta(days=1):
+        why = "which is in the future"
+    elif issued is not None and saved.date() < issued - dt.timedelta(days=365):
+        why = f"more than a year before it was issued ({issued:%d/%m/%Y})"
+    else:
+        return
+    found.add(Code.SAVED_DATE_ODD, sheet="", value=f"{saved:%d/%m/%Y %H:%M}", saved=f"{saved:%d %B %Y}", why=why)
 
 
 class _Findings:
