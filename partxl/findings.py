@@ -190,6 +190,15 @@ class Code(enum.Enum):
     SAVED_DATE_ODD = (WARNING, "The workbook says it was saved on {saved}, {why}; partxl orders returns by when they arrive, "
                                "not by that date.",
                       "Nothing to do for this return; the computer it was saved on may have its clock wrong.")
+    LEDGER_ROW_ALTERED = (ERROR, "The ledger's record of this return does not match its seal: it was changed outside partxl. "
+                                 "The file is no longer in the returns folder, so the record is not used and the register "
+                                 "does not show it.",
+                          "Nothing partxl records should be edited by hand (the MIO's decisions go in decisions.xlsx): restore "
+                          "the ledger from a backup, or put the file back in the returns folder to have it read again.")
+    LEDGER_ROW_REREAD = (WARNING, "The ledger's record of this file did not match its seal: it was changed outside partxl. The "
+                                  "file was read again and recorded afresh.",
+                         "Nothing to do for this file; find out who edited the ledger: nothing partxl records should be edited "
+                         "by hand (the MIO's decisions go in decisions.xlsx).")
     SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.", "Nothing to do; delete the copy if you like.")
     FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook was issued for {partnership}; "
                                   "it is held until the MIO confirms which partnership it is for.",

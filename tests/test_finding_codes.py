@@ -13,7 +13,9 @@ import datetime as dt
 import functools
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -739,6 +741,28 @@ def _(env: Env) -> Made:
     (folder / "P003 return.xlsx").unlink()  # the MIO tidies it away
     result = env.ws.consolidate(folder, out=folder.parent / "out", previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
     return result.findings, where("P003 return.xlsx", partnership="P003")
+
+
+def _ledger_edited(env: Env, name: str, remove: bool) -> Made:
+    """P003's return consolidated, its record then edited in the ledger by hand (and its file tidied away, or not)."""
+    folder = _arrivals(env, name, ("P003 return.xlsx", dt.datetime(2027, 4, 16, 9, 0)))
+    env.ws.consolidate(folder, out=folder.parent / "out", previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+    if remove:
+        (folder / "P003 return.xlsx").unlink()
+    with closing(sqlite3.connect(folder.parent / "out" / "ledger.sqlite")) as db, db:
+        db.execute("UPDATE files SET partnership = 'P004'")
+    result = env.ws.consolidate(folder, out=folder.parent / "out", previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+    return result.findings, where("P003 return.xlsx", partnership="P003" if not remove else "P004")
+
+
+@case("LEDGER_ROW_REREAD", "warning")
+def _(env: Env) -> Made:
+    return _ledger_edited(env, "edited", remove=False)
+
+
+@case("LEDGER_ROW_ALTERED", "error")
+def _(env: Env) -> Made:
+    return _ledger_edited(env, "edited and gone", remove=True)
 
 
 @case("SAVED_DATE_ODD", "warning")

@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 import unicodedata
+from contextlib import closing
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 import partxl
+from partxl.returns.ledger import Ledger as partxl_ledger
 
 from . import finding_cases as fc
 from .conftest import SAMPLE_REGISTER, run_cli
@@ -290,3 +293,109 @@ def test_a_removed_return_is_noted_and_can_be_withdrawn_in_the_decisions_workboo
     assert meetings(out) == CORRECTION and not [f for f in again.findings if f.code == "RETURN_GONE"]
     assert register_rows(out)["P003"]["Source file"] == correction.name
     assert {f.path: f.outcome for f in again.files} == {correction.name: partxl.Outcome.ACCEPTED}
+
+
+# ---------------------------------------------------------------- 7. a ledger that cannot be used
+
+
+def _ledger_run(tmp_path: Path, prepare) -> tuple[int, str, Path]:
+    """consolidate over one good return, after ``prepare(ledger path)`` has spoilt the ledger: (exit code, stderr, ledger)."""
+    config = council(tmp_path / "council")
+    issued = issue(partxl.Workspace.load(config=config), tmp_path / "wb", "P001")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    shutil.copy(issued["P001"], returns / "P001 return.xlsx")
+    out = tmp_path / "out"
+    out.mkdir()
+    ledger = out / "ledger.sqlite"
+    prepare(ledger)
+    code, _, err = run_cli("--config", str(config), "consolidate", str(returns), "--out", str(out), "--previous",
+                           str(SAMPLE_REGISTER), "--as-of", AS_OF.isoformat())
+    return code, err, ledger
+
+
+def _foreign(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        db.execute("INSERT INTO customers (name) VALUES ('Ann')")
+
+
+def _future(path: Path) -> None:
+    with partxl_ledger(path) as ledger:
+        ledger.db.execute("PRAGMA user_version = 99")
+
+
+@pytest.mark.parametrize(("prepare", "says"), [
+    (lambda p: p.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16), "is damaged"),
+    (lambda p: p.write_bytes(b"not a database at all, but a note someone saved here\n" * 50), "is damaged"),
+    (_foreign, "not a partxl ledger"),
+    (_future, "newer partxl"),
+])
+def test_a_ledger_that_cannot_be_used_is_named_with_what_to_do(tmp_path: Path, prepare, says: str):
+    before = {}
+
+    def spoil(path: Path) -> None:
+        prepare(path)
+        before["bytes"] = path.read_bytes()
+
+    code, err, ledger = _ledger_run(tmp_path, spoil)
+    assert code == 2 and str(ledger) in err and says in err, err
+    raw = ("Traceback", "malformed", "no such", "DatabaseError", "OperationalError", "not a database")
+    assert not [text for text in raw if text in err.replace("partxl ledger", "")], err  # SQLite's own words, never
+    assert ledger.read_bytes() == before["bytes"]  # nothing the user gave is overwritten
+    assert not (tmp_path / "out" / "register.xlsx").exists()
+
+
+def test_a_ledger_that_cannot_be_written_says_so(tmp_path: Path, monkeypatch):
+    """A read-only ledger (simulated: the tests may run as root, whom permissions do not stop)."""
+    from partxl.returns.ledger import Ledger
+
+    def refuse(self, folder, now):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Ledger, "start_run", refuse)
+    code, err, ledger = _ledger_run(tmp_path, lambda p: None)
+    assert code == 2 and str(ledger) in err and "cannot be written" in err and "readonly" not in err, err
+
+
+# ---------------------------------------------------------------- 6. ledger rows are sealed
+
+
+def _tamper(ledger: Path, pid: str) -> None:
+    """Someone with an SQLite tool raises a partnership's grant in the ledger's record of its return."""
+    with closing(sqlite3.connect(ledger)) as db, db:
+        changed = db.execute("UPDATE files SET answers = json_set(answers, '$.significance_annual_grant', 999999999) "
+                             "WHERE partnership = ?", (pid,)).rowcount
+    assert changed == 1
+
+
+def test_a_grant_edited_in_the_ledger_never_reaches_the_register(tmp_path: Path):
+    ws = partxl.Workspace.load(config=council(tmp_path / "council"))
+    issued = issue(ws, tmp_path / "wb", "P001", "P009")
+    returns, out = tmp_path / "returns", tmp_path / "out"
+    returns.mkdir()
+    for pid, path in issued.items():
+        shutil.copy(path, returns / f"{pid} return.xlsx")
+    consolidate(ws, returns, out)
+    grants = {pid: register_rows(out)[pid]["Annual grant (£)"] for pid in issued}
+    assert 999999999 not in grants.values()
+
+    _tamper(out / "ledger.sqlite", "P001")  # its file is still in the folder: read again, and recorded afresh
+    result = consolidate(ws, returns, out)
+    assert register_rows(out)["P001"]["Annual grant (£)"] == grants["P001"]
+    noted, = [f for f in result.findings if f.code == "LEDGER_ROW_REREAD"]
+    assert noted.file == "P001 return.xlsx" and {f.path: f.outcome for f in result.files}["P001 return.xlsx"] == "accepted"
+    again = consolidate(ws, returns, out)  # recorded afresh: sealed again, nothing more to say
+    assert not [f for f in again.findings if f.code.startswith("LEDGER_ROW")]
+
+    (returns / "P009 return.xlsx").unlink()  # tidied away, then its record edited: nothing to read it again from
+    _tamper(out / "ledger.sqlite", "P009")
+    result = consolidate(ws, returns, out)
+    row = register_rows(out)["P009"]
+    assert row["Annual grant (£)"] != 999999999 and row["Returned"].startswith("Not yet returned")
+    altered, = [f for f in result.findings if f.code == "LEDGER_ROW_ALTERED"]
+    assert altered.file == "P009 return.xlsx" and altered.severity == "error" and altered.partnership == "P009"
+    report = openpyxl.load_workbook(out / "validation_report.xlsx", read_only=True)["Findings"]
+    assert any("LEDGER_ROW_ALTERED" in row for row in report.iter_rows(values_only=True))
+    status = ws.status(returns, out=out, previous=SAMPLE_REGISTER, as_of=dt.date(2027, 7, 12))
+    assert any(f.code == "LEDGER_ROW_ALTERED" for f in status.findings)

@@ -122,7 +122,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     workbook attached to it is a return of its own, read from memory; ``save_attachments`` is a folder to keep
     each as a file in as well (the MIO's ``--save-attachments``), otherwise nothing of it is written.
     """
-    config.signing_key()  # nothing is accepted as genuine that anyone could have signed
+    key = config.signing_key()  # nothing is accepted as genuine that anyone could have signed; the ledger is sealed with it
     files = list_returns(folder, exclude=out_dir) if files is None else files
     if workers is None:
         with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=many_returns(files)) as own:
@@ -132,7 +132,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
     fingerprint = checker_fingerprint(spec, config, as_of)
     results: list[FileResult] = []
     path = ledger_path or out_dir / LEDGER_NAME
-    with Ledger(path) if record else Ledger.snapshot(path) as ledger:
+    with Ledger(path, key=key) if record else Ledger.snapshot(path, key) as ledger:
         run_id = ledger.start_run(folder, dt.datetime.now())
         last_year = _in_background(_baseline, previous or config.register, spec, config)  # while files are hashed and checked
         screened: list[FileResult | _Seen] = []
@@ -165,13 +165,15 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                     if progress:
                         progress(len(results), len(screened))
         ledger.finish_run(run_id, len(results), dt.datetime.now())
+        read_again = set(ledger.altered)
         returns = ledger.returns(config.cycle)
+        altered = _altered(results, ledger, read_again)
         baseline, findings = last_year.result()
         known = set(baseline) | {e.partnership.casefold() for e in returns if e.partnership}
         decided = record_decisions(out_dir / DECISIONS_NAME, ledger, config, known, dt.datetime.now())
     _same_and_misnamed(results, returns)
     returns, together = _arranged(results, returns, decided)
-    findings += list(decided.findings) + _held_decided(results, returns, decided)
+    findings += altered + list(decided.findings) + _held_decided(results, returns, decided)
     present = {r.sha256 for r in results if r.sha256}
     records, excluded, register_findings, superseded, gone = _build(baseline, returns, config, decided, present, together)
     for r in results:
@@ -454,6 +456,16 @@ def _same_and_misnamed(results: list[FileResult], returns: list[Entry]) -> None:
     for entry in returns:  # the ledger's returns as now named, including those no longer in the folder
         if misnamed(entry.last_path, entry.partnership) is not None:
             entry.outcome = Outcome.HELD
+
+
+def _altered(results: list[FileResult], ledger: Ledger, read_again: set[tuple[str, str]]) -> list[Finding]:
+    """Rows of the ledger whose seal failed: a file still in the folder was read again (a note on it); a return no longer
+    there is left out of the register (a finding of its own, returned)."""
+    for result in results:
+        if result.sha256 and (result.sha256, Path(result.path).suffix.lower()) in read_again:
+            result.findings.append(Code.LEDGER_ROW_REREAD.at(file=result.path, partnership=result.partnership))
+    return [Code.LEDGER_ROW_ALTERED.at(file=e.last_path, partnership=e.partnership)
+            for k, e in ledger.altered.items() if k not in read_again]
 
 
 def _arranged(results: list[FileResult], returns: list[Entry], decided: Decided) -> tuple[list[Entry], set[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from partxl.errors import PartxlError
 from partxl.findings import Finding
 
 SCHEMA = """
@@ -43,6 +45,7 @@ CREATE TABLE IF NOT EXISTS files (
     received    TEXT,                -- when that message was received (ISO, UTC): the date lateness is judged by
     arrived     TEXT,                -- when it landed in the folder (its modification time when first seen; ISO, UTC)
     first_run   INTEGER,             -- the run that first saw it: returns are ordered by it, then received or arrived
+    seal        TEXT,                -- HMAC-SHA256 of the columns above but last_path, keyed with the integrity key
     PRIMARY KEY (sha256, suffix)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -82,6 +85,57 @@ CREATE TABLE IF NOT EXISTS decision_log (  -- every decision made or revoked, in
 CREATE VIEW IF NOT EXISTS accepted_versions AS
     SELECT partnership, cycle, sha256, saved_at, first_seen, last_path FROM files WHERE outcome = 'accepted';
 """
+
+
+LEDGER_VERSION = 3  # PRAGMA user_version this partxl writes: a ledger of a later version is refused, never rewritten
+
+
+SEALED = ("sha256", "suffix", "size", "first_seen", "checker", "outcome", "partnership", "workbook", "cycle", "saved_at",
+          "metadata", "answers", "findings", "errors", "sender", "received", "arrived", "first_run")  # all but last_path
+
+
+def _seal(key: str, row: dict[str, Any]) -> str:
+    """The seal of a files row: an HMAC over what the register, the report and the order of returns are made from."""
+    text = json.dumps([row[c] for c in SEALED], ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class LedgerError(PartxlError):
+    """A ledger that cannot be used: damaged, not a partxl ledger, from a newer partxl, or not writable; says what to do."""
+
+
+def _trouble(path: Path, exc: BaseException) -> LedgerError:
+    """What an SQLite error on the ledger at ``path`` means for the MIO, in words (never SQLite's own text)."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text or "unable to open" in text or isinstance(exc, PermissionError):
+        return LedgerError(f"{path}: the ledger cannot be written (the file or its folder is read-only, or cannot be "
+                           "opened). Make both writable, or give --ledger a file in a folder you can write to.")
+    if "full" in text:
+        return LedgerError(f"{path}: the disk holding the ledger is full; nothing was recorded. Free some space and run "
+                           "again.")
+    if "locked" in text or "busy" in text:
+        return LedgerError(f"{path}: the ledger is in use by another program (another partxl, or an SQLite tool with "
+                           "it open). Close that and run again.")
+    return LedgerError(f"{path}: the ledger is damaged and cannot be read. Restore it from a backup; or move it aside "
+                       "and run again, which starts a new ledger and reads every return still in the folder again (the "
+                       "returns no longer in the folder, and the MIO's decisions, are then not on record).")
+
+
+def _check_ours(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse, before writing anything to it, a database that is not a partxl ledger or is a newer partxl's."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if tables and "files" not in tables:
+        listed = ", ".join(sorted(tables)[:5])
+        raise LedgerError(f"{path}: is an SQLite database but not a partxl ledger (its tables: {listed}); it was left as it "
+                          "was. Give --ledger the ledger partxl wrote (ledger.sqlite beside the register), or a new file.")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+    if tables and not {"sha256", "suffix", "outcome", "answers"} <= columns:
+        raise LedgerError(f"{path}: has a 'files' table that is not a partxl ledger's; it was left as it was. Give --ledger "
+                          "the ledger partxl wrote, or a new file.")
+    if version > LEDGER_VERSION:
+        raise LedgerError(f"{path}: was written by a newer partxl (ledger version {version}; this partxl knows up to "
+                          f"{LEDGER_VERSION}); it was left as it was. Upgrade partxl, or give --ledger a new file.")
 
 
 @dataclass
@@ -131,21 +185,43 @@ def _decode(value: Any) -> Any:
 
 
 class Ledger:
-    """The ledger file at ``path``, opened for recording (made if it does not exist yet)."""
+    """The ledger file at ``path``, opened for recording (made if it does not exist yet).
 
-    def __init__(self, path: Path, db: sqlite3.Connection | None = None):
-        self.path = path
-        if db is None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-        self.db = db
-        self.db.executescript(SCHEMA)
-        _upgrade(self.db)
+    With the council's integrity ``key``, every file's row is sealed as it is recorded (an HMAC over everything but
+    where it was last seen), and a row whose seal fails is not used: one edited outside partxl (a grant of 999,999,999
+    typed into its answers, say) is re-read from its file if that is still in the folder, and otherwise reported and
+    left out (:attr:`altered`). Without a key (commands that only read it for a report) rows are taken as they are.
+    """
+
+    def __init__(self, path: Path, db: sqlite3.Connection | None = None, key: str = ""):
+        """Open (or make) the ledger; a :class:`LedgerError` saying what to do when it cannot be used. A database that is
+        not a partxl ledger, or is a newer partxl's, is refused before anything is written to it."""
+        self.path, self.key = path, key
+        self.altered: dict[tuple[str, str], Entry] = {}  # rows whose seal failed, by (sha256, suffix)
+        try:
+            if db is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, isolation_level=None)
+                _check_ours(db, path)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+            else:
+                _check_ours(db, path)
+            self.db = db
+            self.db.executescript(SCHEMA)
+            _upgrade(self.db)
+            self.db.execute(f"PRAGMA user_version = {LEDGER_VERSION}")
+        except LedgerError:
+            if db is not None:
+                db.close()
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            if db is not None:
+                db.close()
+            raise _trouble(path, exc) from None
 
     @classmethod
-    def snapshot(cls, path: Path) -> Ledger:
+    def snapshot(cls, path: Path, key: str = "") -> Ledger:
         """A copy of the ledger at ``path`` in memory (empty when there is none yet), for commands that only read.
 
         ``partxl status`` and ``partxl chase`` check the files the ledger does not know as consolidate
@@ -153,9 +229,13 @@ class Ledger:
         """
         db = sqlite3.connect(":memory:", isolation_level=None)
         if path.is_file():
-            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as source:
-                source.backup(db)
-        return cls(path, db)
+            try:
+                with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as source:
+                    source.backup(db)
+            except sqlite3.Error as exc:
+                db.close()
+                raise _trouble(path, exc) from None
+        return cls(path, db, key)
 
     def close(self) -> None:
         self.db.close()
@@ -163,8 +243,11 @@ class Ledger:
     def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, trace: object) -> None:
+        """Closes the ledger; an SQLite error on it inside the block becomes a :class:`LedgerError` saying what to do."""
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise _trouble(self.path, exc) from None
 
     def start_run(self, folder: Path, now: dt.datetime) -> int:
         """A run over ``folder``, whose name is kept as text even when it is not UTF-8 (its odd bytes escaped)."""
@@ -176,12 +259,35 @@ class Ledger:
         self.db.execute("UPDATE runs SET files = ?, finished = ? WHERE id = ?", (files, now.isoformat(timespec="seconds"), run_id))
 
     def get(self, sha256: str, suffix: str) -> Entry | None:
-        """What the ledger knows of a file, without its answers (only the register build needs those)."""
-        with closing(self.db.execute(f"SELECT {_WITHOUT_ANSWERS} FROM files WHERE sha256 = ? AND suffix = ?",
+        """What the ledger knows of a file, without its answers (only the register build needs those); None when its row
+        fails its seal (noted in :attr:`altered`: the file is then checked again, and its row written afresh)."""
+        with closing(self.db.execute(f"SELECT {_WITHOUT_ANSWERS}, answers AS sealed_answers, seal FROM files "
+                                     "WHERE sha256 = ? AND suffix = ?", (sha256, suffix))) as cursor:
+            row = cursor.fetchone()
+            names = [d[0] for d in cursor.description]
+        if not row:
+            return None
+        found = dict(zip(names, row, strict=True))
+        entry = _entry(found)
+        if not self._sealed({**found, "answers": found["sealed_answers"]}):
+            self.altered[(sha256, suffix)] = entry
+            return None
+        return entry
+
+    def _sealed(self, row: dict[str, Any]) -> bool:
+        return not self.key or hmac.compare_digest(str(row.get("seal") or ""), _seal(self.key, row))
+
+    def _reseal(self, sha256: str, suffix: str) -> None:
+        """Seal the row as it now stands (an upsert keeps when it was first seen and where it first came from)."""
+        if not self.key:
+            return
+        with closing(self.db.execute(f"SELECT {', '.join(SEALED)} FROM files WHERE sha256 = ? AND suffix = ?",
                                      (sha256, suffix))) as cursor:
             row = cursor.fetchone()
             names = [d[0] for d in cursor.description]
-        return _entry(dict(zip(names, row, strict=True))) if row else None
+        if row:
+            self.db.execute("UPDATE files SET seal = ? WHERE sha256 = ? AND suffix = ?",
+                            (_seal(self.key, dict(zip(names, row, strict=True))), sha256, suffix))
 
     def seen(self, entry: Entry, run_id: int, path: str) -> None:
         """A file already checked, seen again (perhaps under another name, or in another message): note where, and the
@@ -192,6 +298,7 @@ class Ledger:
             self.db.execute("UPDATE files SET sender = ?, received = ? WHERE sha256 = ? AND suffix = ? AND "
                             "(received IS NULL OR received > ?)", (entry.sender, entry.received, entry.sha256, entry.suffix,
                                                                    entry.received))
+            self._reseal(entry.sha256, entry.suffix)
         self.sighted(run_id, path, entry.sha256)
 
     def sighted(self, run_id: int, path: str, sha256: str) -> None:
@@ -207,6 +314,8 @@ class Ledger:
     def record(self, entry: Entry, run_id: int, path: str) -> None:
         """Store a file's check (replacing an older check of the same bytes) and this run's sighting, inside a batch."""
         assert self.db.in_transaction, "record inside `with ledger.batch():`"
+        if (entry.sha256, entry.suffix) in self.altered:  # nothing of an altered row is kept: not even when it came
+            self.db.execute("DELETE FROM files WHERE sha256 = ? AND suffix = ?", (entry.sha256, entry.suffix))
         self.db.execute(
             "INSERT INTO files (sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, "
             "saved_at, metadata, answers, findings, errors, sender, received, arrived, first_run) "
@@ -225,6 +334,7 @@ class Ledger:
              json.dumps([f.as_dict() for f in entry.findings], ensure_ascii=False),
              sum(f.severity == "error" for f in entry.findings), entry.sender, entry.received, entry.arrived,
              entry.first_run or run_id))
+        self._reseal(entry.sha256, entry.suffix)
         self.sighted(run_id, path, entry.sha256)
 
     def state(self, key: str) -> Any:
@@ -263,15 +373,29 @@ class Ledger:
         shown and how many errors each has (its findings are in the run's results, or in the ledger for audit).
 
         Oldest first means first seen in an earlier run, then arrived in the folder earlier: never the date a workbook
-        says it was saved, which its sender writes (see partxl.returns.lifecycle for returns that arrive together)."""
+        says it was saved, which its sender writes (see partxl.returns.lifecycle for returns that arrive together).
+
+        A row whose seal fails is left out and noted in :attr:`altered` (its file, if still in the folder, was read again
+        and its row written afresh before this is asked)."""
+        found: list[Entry] = []
         with closing(self.db.execute(
                 "SELECT sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
-                "metadata, CASE WHEN outcome IN ('accepted', 'held') THEN answers ELSE '{}' END AS answers, '[]' AS findings, "
-                "errors, sender, received, arrived, first_run FROM files "
+                "metadata, answers, findings, errors, sender, received, arrived, first_run, seal FROM files "
                 "WHERE outcome IN ('accepted', 'errors', 'held') AND cycle = ? "
                 "ORDER BY first_run, COALESCE(received, arrived, first_seen), first_seen, sha256", (cycle,))) as cursor:
             names = [d[0] for d in cursor.description]
-            return [_entry(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+            for values in cursor:  # one row at a time: every return's answers at once would cost 150 MB at 10,000
+                row = dict(zip(names, values, strict=True))
+                sealed = self._sealed(row)
+                row["findings"] = "[]"  # in the run's results, or in the ledger for audit
+                if row["outcome"] not in ("accepted", "held") or not sealed:
+                    row["answers"] = "{}"
+                entry = _entry(row)
+                if sealed:
+                    found.append(entry)
+                else:
+                    self.altered[(entry.sha256, entry.suffix)] = entry
+        return found
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
@@ -290,6 +414,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE files ADD COLUMN arrived TEXT")
         db.execute("ALTER TABLE files ADD COLUMN first_run INTEGER")
         db.execute("UPDATE files SET first_run = (SELECT MIN(run_id) FROM sightings WHERE sightings.sha256 = files.sha256)")
+    if "seal" not in columns:  # rows written before rows were sealed are not trusted: their files are read again
+        db.execute("ALTER TABLE files ADD COLUMN seal TEXT")
 
 
 _WITHOUT_ANSWERS = ("sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
