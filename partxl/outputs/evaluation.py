@@ -152,7 +152,7 @@ def write_evaluations(register: Path, ledger_path: Path, out_dir: Path, spec: Sp
     """An evaluation report for each partnership of ``register`` whose newest accepted return in the ledger at
     ``ledger_path`` answers the evaluation, in the register's order."""
     read = read_register(register, spec, config)
-    with open_ledger(ledger_path) as ledger:
+    with open_ledger(ledger_path, config.signing_key()) as ledger:
         newest = newest_accepted(r for received in every_return(ledger).values() for r in received)
     about = About(config.council, read.returns_of or config.cycle, as_of, config.deadline, config.grant_threshold)
     form = evaluation_form(spec)

@@ -40,7 +40,7 @@ from partxl.register.model import OWES_NOTHING, SOURCE_COLUMN, Record, ReturnSta
 from partxl.register.read import RegisterFile, read_register
 from partxl.returns.decisions import Choice, Decided, Decision, Kind, in_force
 from partxl.returns.ledger import Entry, Ledger
-from partxl.returns.lifecycle import RETURNS, settle
+from partxl.returns.lifecycle import RETURNS, arrange, settle
 from partxl.returns.results import Outcome
 from partxl.returns.validate import misnamed
 from partxl.xlsx import BOOK_OPTIONS, FastWorkbook, wrapped_height, write_value
@@ -197,12 +197,18 @@ def cycle_returns(ledger: Ledger, cycle: str, decided: Decided) -> list[Received
     for entry in entries:
         if misnamed(entry.last_path, entry.partnership) is not None:
             entry.outcome = Outcome.HELD
-        decision = decided.of(Kind.HELD if entry.outcome == Outcome.HELD else Kind.FILE, entry.sha256)
+    chosen = {d.key for d in decided.decisions if d.kind == Kind.HELD and d.choice == Choice.ACCEPT}
+    entries, together = arrange(entries, lambda e: e.partnership.casefold(), chosen)  # arrived together: held, as consolidate
+    for entry in entries:
+        if entry.sha256 in together:
+            entry.outcome = Outcome.HELD
+        decision = decided.of(Kind.HELD, entry.sha256) if entry.outcome == Outcome.HELD else \
+            decided.of(Kind.FILE, entry.sha256) or decided.of(Kind.HELD, entry.sha256)
         if decision is not None:
             accepted = decision.choice != Choice.REJECT
             entry.partnership = (decision.value or entry.partnership) if accepted else entry.partnership
             entry.outcome = (Outcome.ERRORS if entry.errors else Outcome.ACCEPTED) if accepted else Outcome.REJECTED
-    settled, superseded = settle(entries, lambda e: e.partnership.casefold())
+    settled, superseded = settle(entries, lambda e: e.partnership.casefold(), together)
     shown = {s.shown.sha256 for s in settled.values() if s.shown is not None}
     return [Received(e, issued[e.sha256], Outcome.SUPERSEDED if e.sha256 in superseded and e.outcome in RETURNS
                      else Outcome(e.outcome), e.sha256 in shown) for e in entries]
@@ -230,12 +236,13 @@ def every_return(ledger: Ledger) -> dict[str, list[Received]]:
     return {cycle: cycle_returns(ledger, cycle, decided) for cycle in ledger.cycles()}
 
 
-def open_ledger(path: Path) -> Ledger:
-    """The ledger at ``path``, copied to memory to be read (it is never written); a clear error when there is none."""
+def open_ledger(path: Path, key: str = "") -> Ledger:
+    """The ledger at ``path``, copied to memory to be read (it is never written); a clear error when there is none.
+    With the integrity ``key``, a row edited outside partxl is left out, as consolidate leaves it out."""
     if not path.is_file():
         raise PartxlError(f"{path}: no such ledger (partxl consolidate writes ledger.sqlite beside the register; "
                           "give its place with --ledger)")
-    return Ledger.snapshot(path)
+    return Ledger.snapshot(path, key)
 
 
 def _decision_log(ledger: Ledger) -> list[Decision]:
@@ -721,7 +728,7 @@ def write_partnership(partnership_id: str, register: Path, ledger_path: Path, ou
                       as_of: dt.date, *, pdf: bool = False) -> PartnershipResult:
     """The report of one partnership of ``register``, its history from the ledger at ``ledger_path``."""
     read = read_register(register, spec, config)
-    with open_ledger(ledger_path) as ledger:
+    with open_ledger(ledger_path, config.signing_key()) as ledger:
         returns = every_return(ledger)
         record = find_record(read.records, partnership_id, register, (r.entry.partnership for rs in returns.values() for r in rs))
         model = partnership_model(record, read, ledger, returns, spec, config, as_of)
