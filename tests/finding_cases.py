@@ -179,6 +179,16 @@ def saved_at(path: Path, when: dt.datetime) -> Path:
     return path
 
 
+def one_by_one(folder: Path, start: dt.datetime = dt.datetime(2027, 4, 16, 9, 0)) -> Path:
+    """Every file in ``folder`` arrived on its own, two seconds after the one before (in name order), as an inbox saved
+    one message at a time leaves them: returns that arrive together are held for the MIO, which a corpus of variants
+    of one partnership is not about."""
+    for n, path in enumerate(sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())):
+        stamp = (start + dt.timedelta(seconds=2 * n)).replace(tzinfo=dt.UTC).timestamp()
+        os.utime(path, (stamp, stamp))
+    return folder
+
+
 def huge_part(size: int) -> Callable[[Path, Path], Path]:
     """A real workbook carrying one extra part of ``size`` zero bytes (a few hundred KB once deflated)."""
     def build(src: Path, target: Path) -> Path:

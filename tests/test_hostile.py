@@ -16,6 +16,7 @@ import pytest
 
 from partxl.returns.validate import check_file
 
+from . import finding_cases as fc
 from . import hostile, returns
 from .conftest import SAMPLE_REGISTER, run_cli
 from .inspect_xlsx import register_answers
@@ -38,6 +39,7 @@ def corpus(good: tuple[Path, Path], tmp_path_factory) -> tuple[Path, list[hostil
     folder = tmp_path_factory.mktemp("corpus") / "returns"
     cases = hostile.build(folder, good[0], good[1])
     shutil.copyfile(good[0], folder / "P001 good.xlsx")
+    fc.one_by_one(folder)
     return folder, cases
 
 
