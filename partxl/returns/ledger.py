@@ -354,10 +354,11 @@ class Ledger:
             return [tuple(row) for row in cursor.fetchall()]
 
     def cycles(self) -> list[str]:
-        """Every cycle the ledger holds returns of (accepted, with errors or held), oldest first by its first return."""
-        with closing(self.db.execute("SELECT cycle, MIN(COALESCE(saved_at, first_seen)) FROM files WHERE outcome IN "
-                                     "('accepted', 'errors', 'held') GROUP BY cycle ORDER BY 2, 1")) as cursor:
-            return [str(cycle) for cycle, _ in cursor.fetchall()]
+        """Every cycle the ledger holds returns of (accepted, with errors or held), oldest first by the run that first saw
+        one of its returns (not by the dates the workbooks claim)."""
+        with closing(self.db.execute("SELECT cycle, MIN(first_run), MIN(first_seen) FROM files WHERE outcome IN "
+                                     "('accepted', 'errors', 'held') GROUP BY cycle ORDER BY 2, 3, 1")) as cursor:
+            return [str(cycle) for cycle, _, _ in cursor.fetchall()]
 
     def decide(self, row: tuple[str, ...], revoke: bool = False) -> None:
         """Record a decision (or its revocation), replacing the one in force for the same question; log it."""
