@@ -24,6 +24,7 @@ import pytest
 from partxl.returns.validate import check_file
 from partxl.workers import PARALLEL_FROM, Failure, Workers
 
+from . import finding_cases as fc
 from . import hostile2, returns
 from .conftest import SAMPLE_REGISTER
 from .peak import run_measured
@@ -44,6 +45,7 @@ def corpus(good: tuple[Path, Path], tmp_path_factory) -> tuple[Path, list[hostil
     folder = tmp_path_factory.mktemp("corpus2") / "returns"
     cases = hostile2.build(folder, good[0])
     shutil.copyfile(good[0], folder / "P001 good.xlsx")
+    fc.one_by_one(folder)  # each file on its own: returns that arrive together would be held, which is not this corpus's point
     return folder, cases
 
 
@@ -63,6 +65,7 @@ def outcome(request, corpus, good, tmp_path_factory) -> dict:
         shutil.copyfile(good[0], folder / "P001 good.xlsx")
         for n in range(PARALLEL_FROM):
             shutil.copyfile(good[1], folder / f"P019 return, copy {n}.xlsx")
+        fc.one_by_one(folder)
     out = tmp_path_factory.mktemp("corpus2-out")
     done, peak = _consolidate(folder, out)
     assert done.returncode == 1, done.stderr  # some returns have errors, the report is written

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import io
+import os
 from pathlib import Path
 
 import openpyxl
@@ -80,6 +81,11 @@ def both(typed: dict[str, bytes], tmp_path_factory) -> tuple[Path, Path, partxl.
     zipped = cases.zipped([(name, typed[name]) for name in in_zip])
     cases.write(cases.thunderbird("Returns from the Housing team", [("returns.zip", zipped)], date=_date(len(names)),
                                   sender=HOUSING), mail / "Housing returns.eml")  # a team's admin sends its officers' returns
+    # each file saved into the folder when its message came: returns are ordered by when they arrived, either way
+    came = {**{n: k for k, n in enumerate(in_outlook)}, **{n: k for k, n in enumerate(in_mailbox)}, **dict.fromkeys(in_zip, len(names))}
+    for name, hours in came.items():
+        stamp = (FIRST + dt.timedelta(hours=hours)).timestamp()
+        os.utime(files / name, (stamp, stamp))
     ws = partxl.Workspace.load()
     plain = ws.consolidate(files, out=base / "out-files", previous=SAMPLE_REGISTER, as_of=AS_OF)
     mailed = ws.consolidate(mail, out=base / "out-mail", previous=SAMPLE_REGISTER, as_of=AS_OF)

@@ -41,13 +41,13 @@ def _tables(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def streamed(sample_cycle: Path, tmp_path_factory) -> Path:
+def streamed(sample_cycle: Path, sample_returns: Path, tmp_path_factory) -> Path:
     """The sample cycle consolidated again through the CLI, with streaming forced for the register and the report."""
     out = tmp_path_factory.mktemp("streamed")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(partxl.outputs.register, "STREAM_FROM_ROWS", 0)
         patch.setattr(partxl.outputs.report, "STREAM_FROM_ROWS", 0)
-        code, _, err = run_cli("consolidate", str(REPO / "samples" / "returns"), "--out", str(out), "--previous",
+        code, _, err = run_cli("consolidate", str(sample_returns), "--out", str(out), "--previous",
                                str(SAMPLE_REGISTER), "--as-of", "2027-04-19")
     assert code in (0, 1), err
     return out

@@ -234,7 +234,7 @@ def test_a_ledger_from_an_earlier_partxl_is_upgraded_in_place(tmp_path):
 
     from partxl.returns.ledger import SCHEMA, Ledger
 
-    later = ("    errors ", "    sender ", "    received ")  # columns a later partxl added
+    later = ("    errors ", "    sender ", "    received ", "    arrived ", "    first_run ", "    seal ")  # columns a later partxl added
     old = "".join(line for line in SCHEMA.splitlines(keepends=True) if not line.startswith(later))
     path = tmp_path / "ledger.sqlite"
     with closing(sqlite3.connect(path)) as db:
@@ -243,9 +243,16 @@ def test_a_ledger_from_an_earlier_partxl_is_upgraded_in_place(tmp_path):
         db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    ("a" * 64, ".xlsx", 1, "2026-11-23", "P1.xlsx", "x", "errors", "P1", "annual", "2026/27", None, "{}", "{}",
                     json.dumps(findings)))
+        db.execute("INSERT INTO runs (started, folder) VALUES ('2026-11-23T09:00:00', 'returns')")
+        db.execute("INSERT INTO sightings VALUES (1, 'P1.xlsx', ?)", ("a" * 64,))
         db.commit()
     with Ledger(path) as ledger:
-        assert [(e.partnership, e.errors, e.sender, e.received) for e in ledger.returns("2026/27")] == [("P1", 2, "", None)]
+        assert [(e.partnership, e.errors, e.sender, e.received, e.first_run) for e in ledger.returns("2026/27")] == \
+            [("P1", 2, "", None, 1)]
+    with Ledger(path, key="k" * 32) as ledger:  # rows written before rows were sealed are not trusted
+        assert ledger.returns("2026/27") == [] and list(ledger.altered) == [("a" * 64, ".xlsx")]
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
 
 
 def test_a_closed_partnership_has_no_review_due(spec, config):
