@@ -79,7 +79,9 @@ def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: 
 
 def check_return(path: Path, spec: Spec, config: Config, as_of: dt.date) -> CheckResult:
     """``partxl check``: one workbook checked as consolidate would, recording nothing; or, for a saved e-mail, Outlook
-    message, mailbox or archive, every workbook in it (accepted only when there is one and each would be)."""
+    message, mailbox or archive, every workbook in it (accepted only when there is one and each would be). Nothing is
+    checked with a key anyone could sign with (see Config.signing_key)."""
+    config.signing_key()
     if is_container(path):
         return _check_container(path, spec, config, as_of)
     checked = check_file(path, spec, config, as_of)
