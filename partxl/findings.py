@@ -199,6 +199,11 @@ class Code(enum.Enum):
                                   "file was read again and recorded afresh.",
                          "Nothing to do for this file; find out who edited the ledger: nothing partxl records should be edited "
                          "by hand (the MIO's decisions go in decisions.xlsx).")
+    DECISION_ALTERED = (ERROR, "A decision in the ledger ({choice} on the {what}, recorded {recorded} by {who}) does not "
+                               "match its seal: it was changed outside partxl (or recorded before decisions were sealed), "
+                               "so it is not applied.",
+                        "If the decision stands, make it again in decisions.xlsx with its reason; decisions are never "
+                        "edited in the ledger by hand.")
     SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.", "Nothing to do; delete the copy if you like.")
     FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook was issued for {partnership}; "
                                   "it is held until the MIO confirms which partnership it is for.",

@@ -132,7 +132,7 @@ class Env:
         book.save(base / "out" / "decisions.xlsx")
         gone = ("Held return", "a" * 64, "Accept", "P003", "", "Accepted after a call with the officer", "Priya Shah",
                 "2027-04-18T10:00:00", "2026/27")
-        with Ledger(base / "out" / "ledger.sqlite") as ledger:
+        with Ledger(base / "out" / "ledger.sqlite", key=self.ws.config.signing_key()) as ledger:
             ledger.decide(gone)  # recorded by an earlier run, on a file the officer has since replaced
         return self.ws.consolidate(base / "returns", out=base / "out", previous=base / "last year.xlsx", as_of=AS_OF)
 
@@ -763,6 +763,21 @@ def _(env: Env) -> Made:
 @case("LEDGER_ROW_ALTERED", "error")
 def _(env: Env) -> Made:
     return _ledger_edited(env, "edited and gone", remove=True)
+
+
+@case("DECISION_ALTERED", "error")
+def _(env: Env) -> Made:
+    """A waiver the MIO recorded, made into another in the ledger by hand."""
+    folder = _arrivals(env, "decision edited", ("P003 return.xlsx", dt.datetime(2027, 4, 16, 9, 0)))
+    out = folder.parent / "out"
+    env.ws.consolidate(folder, out=out, previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+    with Ledger(out / "ledger.sqlite", key=env.ws.config.signing_key()) as ledger:
+        ledger.decide(("Finding", "P003|EXIT_STRATEGY_MISSING", "Waive", "", "", "Works to its terms of reference", "Priya Shah",
+                       "2027-04-18T10:00:00", "2026/27"))
+    with closing(sqlite3.connect(out / "ledger.sqlite")) as db, db:
+        db.execute("UPDATE decisions SET key = 'P003|AGREEMENT_MISSING'")
+    result = env.ws.consolidate(folder, out=out, previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
+    return result.findings, where("", partnership="P003", says=("Waive", "recorded 2027-04-18 by Priya Shah"))
 
 
 @case("SAVED_DATE_ODD", "warning")

@@ -399,3 +399,28 @@ def test_a_grant_edited_in_the_ledger_never_reaches_the_register(tmp_path: Path)
     assert any("LEDGER_ROW_ALTERED" in row for row in report.iter_rows(values_only=True))
     status = ws.status(returns, out=out, previous=SAMPLE_REGISTER, as_of=dt.date(2027, 7, 12))
     assert any(f.code == "LEDGER_ROW_ALTERED" for f in status.findings)
+
+
+def test_a_decision_edited_in_the_ledger_is_not_applied(tmp_path: Path):
+    """The MIO rejects a held return in decisions.xlsx; someone turns it into an Accept in the ledger: not applied."""
+    ws = partxl.Workspace.load(config=council(tmp_path / "council"))
+    issued = issue(ws, tmp_path / "wb", "P001", "P002")
+    returns, out = tmp_path / "returns", tmp_path / "out"
+    fc.edit(issued["P002"], returns / "P001 return.xlsx", None, fc.metadata_of(issued["P001"]))  # held: not P001's
+    held, = consolidate(ws, returns, out).files
+    decide(out, {held.sha256: ("Reject", "P002's workbook, not P001's")})
+    assert {f.path: f.outcome for f in consolidate(ws, returns, out).files} == {held.path: partxl.Outcome.REJECTED}
+    with closing(sqlite3.connect(out / "ledger.sqlite")) as db, db:
+        assert db.execute("UPDATE decisions SET choice = 'Accept', reason = 'fine' WHERE key = ?", (held.sha256,)).rowcount == 1
+    result = consolidate(ws, returns, out)
+    altered, = [f for f in result.findings if f.code == "DECISION_ALTERED"]
+    assert altered.severity == "error" and "Accept" in altered.message
+    # the edited Accept is not applied: the MIO's own decisions.xlsx still says Reject, which is recorded again
+    assert {f.path: f.outcome for f in result.files} == {held.path: partxl.Outcome.REJECTED}
+    assert register_rows(out)["P001"]["Returned"].startswith("Not yet returned")
+    assert not [f for f in consolidate(ws, returns, out).findings if f.code == "DECISION_ALTERED"]  # sealed afresh
+    (out / "decisions.xlsx").unlink()  # and without the MIO's workbook, an edited decision is simply not applied
+    with closing(sqlite3.connect(out / "ledger.sqlite")) as db, db:
+        db.execute("UPDATE decisions SET choice = 'Accept' WHERE key = ?", (held.sha256,))
+    assert {f.path: f.outcome for f in consolidate(ws, returns, out).files} == {held.path: partxl.Outcome.HELD}
+    assert register_rows(out)["P001"]["Returned"].startswith("Held")

@@ -978,7 +978,7 @@ def write_summary(register: Path, out_file: Path, spec: Spec, config: Config, as
     before = read_register(previous, spec, config) if previous else None
     waived: frozenset[tuple[str, str]] = frozenset()
     if ledger is not None and ledger.is_file():
-        with Ledger.snapshot(ledger) as held:
+        with Ledger.snapshot(ledger, config.signing_key()) as held:
             waived = waivers(in_force(held).decisions)
     built = build_summary(current.records, spec, config, as_of, before.records if before else None, waived=waived)
     outcome = replace_keeping_copy(out_file, summary_bytes(built))

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS decisions (  -- the MIO's decisions in force, one per
     who         TEXT NOT NULL,       -- the MIO of the configuration that read it
     recorded    TEXT NOT NULL,
     cycle       TEXT NOT NULL,
+    seal        TEXT,                -- HMAC-SHA256 of the columns above, keyed with the integrity key
     PRIMARY KEY (kind, key)
 );
 CREATE TABLE IF NOT EXISTS decision_log (  -- every decision made or revoked, in order: for audit
@@ -198,6 +199,7 @@ class Ledger:
         not a partxl ledger, or is a newer partxl's, is refused before anything is written to it."""
         self.path, self.key = path, key
         self.altered: dict[tuple[str, str], Entry] = {}  # rows whose seal failed, by (sha256, suffix)
+        self.altered_decisions: list[tuple[str, ...]] = []  # decisions in force whose seal failed
         try:
             if db is None:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -347,11 +349,22 @@ class Ledger:
 
     def decisions(self, *, log: bool = False) -> list[tuple[str, ...]]:
         """The decisions in force: (kind, key, choice, value, day, reason, who, recorded, cycle), oldest first; with
-        ``log``, every decision ever made or revoked, in the order made (the audit trail)."""
-        query = ("SELECT kind, key, choice, value, day, reason, who, recorded, cycle FROM decision_log ORDER BY id" if log else
-                 "SELECT kind, key, choice, value, day, reason, who, recorded, cycle FROM decisions ORDER BY recorded, kind, key")
+        ``log``, every decision ever made or revoked, in the order made (the audit trail). A decision in force whose seal
+        fails (edited outside partxl, or recorded before decisions were sealed) is left out, and kept in
+        :attr:`altered_decisions` to be reported."""
+        query = ("SELECT kind, key, choice, value, day, reason, who, recorded, cycle, '' FROM decision_log ORDER BY id" if log else
+                 "SELECT kind, key, choice, value, day, reason, who, recorded, cycle, seal FROM decisions "
+                 "ORDER BY recorded, kind, key")
         with closing(self.db.execute(query)) as cursor:
-            return [tuple(row) for row in cursor.fetchall()]
+            rows = [tuple(row) for row in cursor.fetchall()]
+        if log or not self.key:
+            return [row[:-1] for row in rows]
+        self.altered_decisions = [row[:-1] for row in rows if not hmac.compare_digest(str(row[-1] or ""), self._sealing(row[:-1]))]
+        return [row[:-1] for row in rows if row[:-1] not in self.altered_decisions]
+
+    def _sealing(self, row: tuple[str, ...]) -> str:
+        text = json.dumps(list(row), ensure_ascii=False, separators=(",", ":"))
+        return hmac.new(self.key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def cycles(self) -> list[str]:
         """Every cycle the ledger holds returns of (accepted, with errors or held), oldest first by the run that first saw
@@ -365,7 +378,8 @@ class Ledger:
         if revoke:
             self.db.execute("DELETE FROM decisions WHERE kind = ? AND key = ?", row[:2])
         else:
-            self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?)", row)
+            self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                            (*row, self._sealing(tuple(row)) if self.key else None))
         self.db.execute("INSERT INTO decision_log (kind, key, choice, value, day, reason, who, recorded, cycle) "
                         "VALUES (?,?,?,?,?,?,?,?,?)", row)
 
@@ -417,6 +431,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
         db.execute("UPDATE files SET first_run = (SELECT MIN(run_id) FROM sightings WHERE sightings.sha256 = files.sha256)")
     if "seal" not in columns:  # rows written before rows were sealed are not trusted: their files are read again
         db.execute("ALTER TABLE files ADD COLUMN seal TEXT")
+    if "seal" not in {row[1] for row in db.execute("PRAGMA table_info(decisions)")}:  # nor decisions: the MIO makes them again
+        db.execute("ALTER TABLE decisions ADD COLUMN seal TEXT")
 
 
 _WITHOUT_ANSWERS = ("sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
