@@ -83,7 +83,7 @@ def test_written_as_the_day_both_programs_show(tmp_path: Path):
 
 
 NEXT_CYCLE = ('[cycle]\nname = "2027/28"\ndeadline = 2028-06-23\nissue_date = 2028-03-27\n'
-              '[integrity]\nkey = "partxl-sample-key-not-secret"\n')
+              '[integrity]\nkey = "partxl-sample-key-not-secret"\nsample = true\n')
 
 
 @pytest.mark.parametrize("day", [dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1)], ids=str)
