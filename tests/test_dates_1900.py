@@ -95,6 +95,17 @@ def test_the_day_goes_from_the_return_to_the_register_into_next_years_workbook_a
     _round_trip(tmp_path, day)
 
 
+def test_excels_29_february_1900_is_refused_not_read_as_the_28th(generated: Path, tmp_path: Path):
+    """Excel accepts 29/02/1900 and stores day 60, which calamine reads as 28 February: the officer is asked instead."""
+    plan = [returns.Return("P001", f"P001 day {n}", {**returns.FRESH_REVIEW, "info_date_formed": n}) for n in (59, 60)]
+    day_59, day_60 = returns.fill_with_openpyxl(plan, generated, tmp_path)  # numbers, in the date cell's date format
+    workspace = Workspace.load()
+    read = {n: check_file(path, workspace.spec, workspace.config, dt.date(2027, 4, 19)) for n, path in ((59, day_59), (60, day_60))}
+    assert read[59].values is not None and read[59].values["info_date_formed"] == dt.date(1900, 2, 28) and read[59].accepted
+    invalid, = [f for f in read[60].findings if f.code == "INVALID"]
+    assert invalid.field == "Date formed" and "29/02/1900" in invalid.hint and not read[60].accepted
+
+
 def _round_trip(tmp_path: Path, day: dt.date) -> Path:
     """consolidate the returns folder, read the register, generate next year's P001 from it and read that back."""
     code, printed, err = run_cli("consolidate", str(tmp_path / "returns"), "--out", str(tmp_path / "out"), "--previous",

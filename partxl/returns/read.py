@@ -32,7 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from partxl.dates import as_libreoffice_showed
+from partxl.dates import PHANTOM_LEAP_DAY, as_libreoffice_showed
 from partxl.issue.metadata import META_SHEET
 
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -89,15 +89,22 @@ class Opened:
     sheet_xml: Mapping[str, bytes] = field(default_factory=dict)  # sheet -> its XML part (xlsx only), scanned on demand
     saved_at: dt.datetime | None = None
     has_macros: bool = False
+    excel_days: bool = False  # an .xlsx whose day numbers are Excel's, phantom 29 February 1900 and all (see partxl.dates)
     _facts: dict[str, _Facts] = field(default_factory=dict, init=False, repr=False)
 
     def cell(self, sheet: str, address: str) -> Any:
-        """The value at ``address`` on ``sheet`` ('' when empty or outside the used area)."""
+        """The value at ``address`` on ``sheet`` ('' when empty or outside the used area). calamine reads Excel's day
+        60, the 29 February 1900 Excel shows but that never was, as the 28th: that day number is returned as it is, for
+        the checks to refuse, rather than a day the officer did not see."""
         row, col = a1_to_rowcol(address)
         grid = self.grids.get(sheet)
         if grid is None or row >= len(grid) or col >= len(grid[row]):
             return ""
-        return grid[row][col]
+        value = grid[row][col]
+        if self.excel_days and type(value) is dt.date and value == _DAY_59_OR_60 and \
+                _raw_value(self.sheet_xml.get(sheet), address) == str(PHANTOM_LEAP_DAY):
+            return PHANTOM_LEAP_DAY
+        return value
 
     def formula_cells(self, sheet: str) -> frozenset[str]:
         """A1 addresses on ``sheet`` that hold a formula (xlsx only: other formats say nothing)."""
@@ -119,6 +126,41 @@ class Opened:
             return None
         return {str(r[0]).strip(): "" if len(r) < 2 or r[1] is None else str(r[1]).strip()
                 for r in grid[1:] if r and isinstance(r[0], str) and r[0].strip()}
+
+
+_DAY_59_OR_60 = dt.date(1900, 2, 28)
+
+
+def _raw_value(data: bytes | None, address: str) -> str | None:
+    """The text of the ``<v>`` of the cell at ``address`` in a sheet part (None when there is none): a real parse, done
+    only for the rare cell that needs it."""
+    import pyexpat
+
+    if data is None:
+        return None
+    state: dict[str, Any] = {"cell": "", "in_v": False, "text": None}
+    parser = pyexpat.ParserCreate()
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        name = name.rpartition(":")[2]
+        if name == "c":
+            state["cell"] = attributes.get("r", "")
+        elif name == "v" and state["cell"] == address:
+            state["in_v"], state["text"] = True, ""
+
+    def end(name: str) -> None:
+        state["in_v"] = state["in_v"] and name.rpartition(":")[2] != "v"
+
+    def text(chunk: str) -> None:
+        if state["in_v"]:
+            state["text"] += chunk
+
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    try:
+        parser.Parse(data, True)
+    except pyexpat.ExpatError:
+        return None
+    return None if state["text"] is None else str(state["text"]).strip()
 
 
 _A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
@@ -200,7 +242,8 @@ def _open_xlsx(path: Path, archive: _Archive, kind: str) -> Opened:
     has_macros = any(name.lower().endswith("vbaproject.bin") for name in archive.infos)
     libreoffice = _application(archive.get("docProps/app.xml")).startswith("LibreOffice")
     grids, visibility = _values(path, _stored_package(archive), libreoffice_days=libreoffice)
-    return Opened(path, kind, grids, visibility, names, _Protection(sheet_xml, plain), sheet_xml, saved_at, has_macros)
+    return Opened(path, kind, grids, visibility, names, _Protection(sheet_xml, plain), sheet_xml, saved_at, has_macros,
+                  excel_days=not libreoffice)
 
 
 # ---------------------------------------------------------------- the package: sizes, and no DTD anywhere
