@@ -485,7 +485,7 @@ def _arranged(results: list[FileResult], returns: list[Entry], decided: Decided)
             others = [p for p in together[_partnership_key(entry)] if p != entry.last_path]
             result.outcome = Outcome.HELD
             result.findings.append(Code.ORDER_UNCLEAR.at(file=result.path, partnership=entry.partnership,
-                                                         others=", ".join(others)))
+                                                         others=", ".join(others) or "another return no longer in the folder"))
     return ordered, tied
 
 
