@@ -101,6 +101,13 @@ class Code(enum.Enum):
                       "Send the workbook you were issued; this file is not a partnership return.")
     FILE_HOSTILE_XML = (ERROR, "The file was refused because it holds XML that a return never contains ({detail}).",
                         "Send the workbook you were issued; this file is not a partnership return.")
+    FILE_AMBIGUOUS = (ERROR, "The file was refused because spreadsheet programs could read it differently ({detail}), so "
+                             "what partxl read might not be what Excel shows.",
+                      "Open the workbook in Excel, check the answers, save it again as .xlsx and send that copy; if it "
+                      "was not saved by Excel or LibreOffice, ask the officer where it came from.")
+    FILE_STRICT_XLSX = (ERROR, "The workbook is saved as Strict Open XML ({detail}), which partxl does not read.",
+                        "Open the workbook in Excel and save it as an ordinary Excel Workbook (.xlsx): File > Save As > "
+                        "Excel Workbook, not 'Strict Open XML Spreadsheet'; then send that copy.")
     FILE_UNREADABLE = (ERROR, "The file could not be read from disk ({detail}).",
                        "Check the file's permissions and that it is not open elsewhere, then run again.")
     FILE_SKIPPED = (INFO, "Skipped: {detail}.", "Nothing to do.")

@@ -273,9 +273,10 @@ def cases() -> list[Case]:
     ]
 
 
-def build(folder: Path, good: Path) -> list[Case]:
+def build(folder: Path, good: Path, corpus: Callable[[], list[Case]] = cases) -> list[Case]:
+    """Make every case of ``corpus`` in ``folder`` from the good return."""
     folder.mkdir(parents=True, exist_ok=True)
-    built = cases()
+    built = corpus()
     for case in built:
         assert case.build is not None
         case.build(good, folder / case.name)

@@ -117,9 +117,9 @@ class Job(unohelper.Base, XCallback):
             doc.close(True)
 
 
-def main():
-    with open(sys.argv[1]) as handle:
-        jobs = json.load(handle)["jobs"]
+def session(specs, make):
+    """Start a throw-away soffice, hand it each spec's job (``make(ctx, spec, profile)``, an XCallback that sets
+    ``done``, ``result`` and perhaps ``error``) on its main thread, one at a time, and end it: the results in order."""
     profile = tempfile.mkdtemp(prefix="partxl-lo-")
     pipe = f"partxl{os.getpid()}"
     proc = subprocess.Popen(
@@ -130,13 +130,13 @@ def main():
     try:
         ctx = connect(pipe, proc)
         callback = ctx.ServiceManager.createInstanceWithContext("com.sun.star.awt.AsyncCallback", ctx)
-        for spec in jobs:
+        for spec in specs:
             time.sleep(float(spec.get("pause", 0)))
-            job = Job(ctx, spec, profile)
+            job = make(ctx, spec, profile)
             callback.addCallback(job, None)
             if not job.done.wait(120):
                 raise SystemExit(f"LibreOffice did not finish {spec['in']} in 120 s")
-            if job.error:
+            if getattr(job, "error", None):
                 raise SystemExit(f"LibreOffice failed on {spec['in']}: {job.error}")
             results.append(job.result)
         try:
@@ -150,7 +150,14 @@ def main():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # soffice.bin and anything it started
         shutil.rmtree(profile, ignore_errors=True)
-    json.dump({"results": results}, sys.stdout)
+    return results
+
+
+def main(make=None):
+    """Run the jobs of the file named on the command line, printing their results as JSON."""
+    with open(sys.argv[1]) as handle:
+        jobs = json.load(handle)["jobs"]
+    json.dump({"results": session(jobs, make or Job)}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from partxl.returns.decisions import COLUMNS
 from partxl.returns.ledger import Ledger
 
 from . import finding_cases as fc
-from . import libreoffice, returns
+from . import hostile, hostile3, libreoffice, returns
 
 AS_OF = fc.AS_OF
 WHERE = ("file", "sheet", "cell", "field", "partnership")  # every case says each of these ("" where the finding has none)
@@ -316,6 +317,26 @@ def _(env: Env) -> Made:
     path = fc.zip_copy(env.source("P001"), env.folder / "P001 return (entities).xlsx",
                        lambda name, data: fc.ENTITY_BOMB if name == "docProps/core.xml" else data)
     return env.check(path), where(path.name, says=("docProps/core.xml",))
+
+
+@case("FILE_AMBIGUOUS", "error")
+def _(env: Env) -> Made:
+    """A value beside an inline string: calamine shows the string, LibreOffice shows nothing (tests/hostile3.py)."""
+    def change(name: str, data: bytes) -> bytes:
+        if name != hostile._sheet_part(env.source("P001"), "Information"):
+            return data
+        return re.sub(rb'(<c r="B18"[^>]*?)( t="[a-zA-Z]+")?(/>|>.*?</c>)', rb'\1 t="inlineStr"><v>5</v><is><t>x</t></is></c>',
+                      data, count=1)
+    path = fc.zip_copy(env.source("P001"), env.folder / "P001 return (two readings).xlsx", change)
+    return env.check(path), where(path.name, says=("B18", "'Information'"))
+
+
+@case("FILE_STRICT_XLSX", "error")
+def _(env: Env) -> Made:
+    """Saved as 'Strict Open XML Spreadsheet' (tests/hostile3.py writes the namespaces as Excel does)."""
+    path = env.folder / "P001 return (strict).xlsx"
+    hostile3._strict(env.source("P001"), path)
+    return env.check(path), where(path.name, says=("Strict Open XML",))
 
 
 @case("FILE_UNREADABLE", "error")

@@ -271,4 +271,6 @@ def test_a_far_cell_however_written_is_refused(how: str, good, tmp_path: Path):
     hostile2._sheet(lambda data: data.replace(b"</sheetData>", FAR_CELLS[how] + b"</sheetData>", 1))(good[0], path)
     with pytest.raises(Rejected) as refused:
         open_return(path).grids["Information"]
-    assert refused.value.code == "FILE_SHEET_TOO_LARGE", (how, refused.value.code, refused.value.detail)
+    # an address in lower case is one readers may place differently: refused as such, before it is placed
+    expected = "FILE_AMBIGUOUS" if how == "lower case" else "FILE_SHEET_TOO_LARGE"
+    assert refused.value.code == expected, (how, refused.value.code, refused.value.detail)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from partxl.returns import read
+from partxl.returns import package, read
 from partxl.returns.validate import check_file
 
 from . import hostile2, returns
@@ -85,7 +85,7 @@ def _rows(path: Path) -> list[tuple]:
 
 def test_a_file_beyond_the_limit_is_told_to_lose_the_picture(tmp_path: Path, spec, config, monkeypatch):
     """The whole-file limit stands (200 MB); the finding says the size and what to do, in the officer's terms."""
-    monkeypatch.setattr(read, "MAX_TOTAL_BYTES", 1 << 20)  # a 1 MB limit stands in for 200 MB, to keep the test small
+    monkeypatch.setattr(package, "MAX_TOTAL_BYTES", 1 << 20)  # a 1 MB limit stands in for 200 MB, to keep the test small
     small, target = REPO / "samples" / "returns" / "P001 annual return.xlsx", tmp_path / "P001 with a photo.xlsx"
     hostile2.with_photo(2)(small, target)
     assert small.stat().st_size < 1 << 20 < target.stat().st_size

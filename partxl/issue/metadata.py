@@ -76,7 +76,8 @@ def sign(meta: Metadata, key: str) -> str:
 
 def verify(meta: Metadata, signature: str, key: str) -> bool:
     """Whether ``signature`` is this council's over ``meta`` as read from a return (cleaned, or as it stands: a
-    workbook signed before values were cleaned keeps its signature over the raw ones)."""
-    given = signature.strip().lower()
+    workbook signed before values were cleaned keeps its signature over the raw ones). Compared as bytes:
+    compare_digest refuses text that is not ASCII, and a damaged workbook can hold any."""
+    given = signature.strip().lower().encode("utf-8", "surrogatepass")
     raw = hmac.new(key.encode("utf-8"), _canonical(meta), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(sign(meta, key), given) or hmac.compare_digest(raw, given)
+    return hmac.compare_digest(sign(meta, key).encode(), given) or hmac.compare_digest(raw.encode(), given)

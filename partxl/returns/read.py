@@ -2,31 +2,30 @@
 
 Values come from python-calamine (fast, and it reads .xlsx, .xlsm, .ods and .xls alike; it
 never runs macros). What calamine does not see — defined names, sheet protection, formulas,
-error values, the time the file was saved — is read from the small XML parts directly.
-Before any parser (ours or calamine's) sees a package, it is checked for zip bombs (declared
-and actual sizes) and every XML part is scanned for a DTD, which spreadsheet parts never have
-and entity bombs and external entities (XXE) need; such a file is refused, not parsed.
+error values, the time the file was saved — is read from the XML parts directly, with a real
+XML parser. Before any parser (ours or calamine's) sees a package, the package is checked
+(:mod:`partxl.returns.package`): one way to read the zip, no zip bomb, every part read XML in
+UTF-8 without a DTD.
 
 calamine is handed only the parts checked here, already inflated (so nothing is inflated
-twice, and a part that lies about its size never reaches it), and nothing it would size
-its memory from is left unchecked: a sheet whose cells reach far beyond any return's (one cell
-at XFD1048576 makes calamine ask for hundreds of GiB and abort the process) and a
-shared-strings count that the part cannot hold are refused before calamine reads them. A
-Rust panic inside calamine (a ``BaseException``) becomes a damaged-file rejection like any
-other of its errors.
+twice, a part that lies about its size never reaches it, and no part is read that the
+checks did not see: which parts are read is decided by the relationships calamine follows,
+never by a name's suffix). Each sheet's part is parsed (:mod:`partxl.returns.sheetxml`)
+before calamine reads its values: a sheet that reaches far beyond any return's, or that
+readers would read differently, is refused rather than read, and the same parse gives its
+protection, formulas and error values. A shared-strings count the part cannot hold is
+refused before calamine sets memory aside for it; a Strict Open XML workbook is refused with
+a finding that says how to save it as an ordinary one. A Rust panic inside calamine (a
+``BaseException``) becomes a damaged-file rejection like any other of its errors.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import io
 import re
-import struct
-import zipfile
-import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -34,46 +33,25 @@ from typing import Any
 
 from partxl.dates import PHANTOM_LEAP_DAY, as_libreoffice_showed
 from partxl.issue.metadata import META_SHEET
+from partxl.returns.package import (
+    MAX_MEMBER_BYTES,
+    MAX_TOTAL_BYTES,
+    PICTURE,
+    TOO_LARGE_HINT,
+    Archive,
+    Rejected,
+    ambiguous,
+    check_xml_bytes,
+    file_bytes,
+    stored_package,
+)
+from partxl.returns.sheetxml import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, STRICT, STRICT_HINT, Facts, scan
 
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 READABLE = {".xlsx", ".xlsm", ".ods", ".xls"}
-MAX_MEMBER_BYTES = 50 * 1024 * 1024
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 200
-TOO_LARGE_HINT = ("A return is well under 1 MB. If a photo or a scanned document was pasted into the workbook, delete it "
-                  "(send it separately if it matters) and send the workbook again; otherwise send the workbook you were issued.")
-MAX_PARTS = 10_000  # a return has about twenty parts; the zip we hand calamine counts its parts in 16 bits
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, ValueError, EOFError, NotImplementedError,
-              struct.error, IndexError)
-# How far a return's sheet may reach. The forms' widest sheet uses 11 columns (A-K: the hidden issue details, one
-# list per dropdown) and the longest 42 rows (Information); the issue details' lists are as long as the longest
-# dropdown (the council's officers: tens, for a large council a few hundred). Ten times that and more is no return:
-# a sheet beyond it would cost calamine about 40 bytes a cell of its rectangle (a cell at Z1048576 is 1.1 GiB, at
-# XFD1048576 hundreds of GiB and an abort), so it is refused, unread, rather than read. Within these limits a
-# sheet's grid stays below about 25 MB.
-MAX_SHEET_ROWS = 5_000
-MAX_SHEET_COLUMNS = 100
+__all__ = ["MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "READABLE", "TOO_LARGE_HINT", "Opened", "Rejected", "a1_to_rowcol", "open_return"]
 
-
-class Rejected(Exception):
-    """A file that cannot be read as a return; ``code`` names the finding, ``hint`` what would be right."""
-
-    def __init__(self, code: str, detail: str = "", hint: str = ""):
-        super().__init__(detail or code)
-        self.code, self.detail, self.hint = code, detail, hint
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What a sheet's XML part says that calamine does not: protection, formulas, error values, and how far it reaches."""
-
-    protected: bool
-    formulas: frozenset[str] = frozenset()
-    errors: Mapping[str, str] = field(default_factory=dict)
-    beyond: str = ""  # where the sheet reaches past the limits ("" when it does not)
-
-
-_NO_FACTS = _Facts(False)
+_NO_FACTS = Facts(False)
 
 
 @dataclass
@@ -90,7 +68,7 @@ class Opened:
     saved_at: dt.datetime | None = None
     has_macros: bool = False
     excel_days: bool = False  # an .xlsx whose day numbers are Excel's, phantom 29 February 1900 and all (see partxl.dates)
-    _facts: dict[str, _Facts] = field(default_factory=dict, init=False, repr=False)
+    _facts: dict[str, Facts] = field(default_factory=dict, init=False, repr=False)
 
     def cell(self, sheet: str, address: str) -> Any:
         """The value at ``address`` on ``sheet`` ('' when empty or outside the used area). calamine reads Excel's day
@@ -114,9 +92,9 @@ class Opened:
         """A1 -> '#REF!', '#DIV/0!' … on ``sheet``: cells the value reader shows as blank (xlsx only)."""
         return (self._facts.get(sheet) or self.facts(sheet)).errors
 
-    def facts(self, sheet: str) -> _Facts:
+    def facts(self, sheet: str) -> Facts:
         """What ``sheet``'s XML part says (nothing for other formats); asked for once per cell read, so kept."""
-        facts = self.protected.facts(sheet) if isinstance(self.protected, _Protection) else None
+        facts = self.protected.facts(sheet) if isinstance(self.protected, _SheetFacts) else None
         self._facts[sheet] = facts = facts or _NO_FACTS
         return facts
 
@@ -203,7 +181,7 @@ def open_return(path: Path, data: bytes | None = None) -> Opened:
     if suffix == ".xls":
         grids, visibility = _values(path, None, data)
         return Opened(path, "xls", grids, visibility, None, None)
-    archive = _Archive(path, data)
+    archive = Archive(path, data)
     return _open_ods(path, archive) if suffix == ".ods" else _open_xlsx(path, archive, suffix.lstrip("."))
 
 
@@ -214,7 +192,7 @@ def _encrypted(path: Path, data: bytes | None) -> Rejected:
     from partxl.returns.protection import protection_of
 
     try:
-        protection = protection_of(data if data is not None else _file_bytes(path))
+        protection = protection_of(data if data is not None else file_bytes(path))
     except (OSError, Rejected):
         return Rejected("FILE_ENCRYPTED")
     if protection.unreadable:
@@ -222,9 +200,10 @@ def _encrypted(path: Path, data: bytes | None) -> Rejected:
     return Rejected("FILE_ENCRYPTED")
 
 
-def _open_ods(path: Path, archive: _Archive) -> Opened:
-    """An .ods: every XML part checked (calamine reads the file itself), the tables' reach, names and protection."""
-    parts = archive.every_xml_part()
+def _open_ods(path: Path, archive: Archive) -> Opened:
+    """An .ods: every XML part checked, whatever it is called (calamine reads the file itself, LibreOffice the parts its
+    manifest lists), the tables' reach, names and protection."""
+    parts = _every_xml_part(archive)
     content = _parse(parts, "content.xml")
     if content is None:
         raise Rejected("FILE_DAMAGED", "it has no content.xml")
@@ -234,206 +213,31 @@ def _open_ods(path: Path, archive: _Archive) -> Opened:
     return Opened(path, "ods", grids, visibility, names, protected, saved_at=_xml_date(archive.get("meta.xml"), "date"))
 
 
-def _open_xlsx(path: Path, archive: _Archive, kind: str) -> Opened:
-    """An .xlsx or .xlsm: the parts calamine and partxl read, each checked, and calamine given only those."""
+def _open_xlsx(path: Path, archive: Archive, kind: str) -> Opened:
+    """An .xlsx or .xlsm: the parts calamine and partxl read, each checked, and calamine given only those; each sheet's
+    part parsed before calamine reads the sheet (:class:`_SheetFacts`)."""
     names, sheet_xml = _xlsx_structure(archive)
     saved_at = _xml_date(archive.get("docProps/core.xml"), "modified")
-    plain = _check_extents(archive.parts, sheet_xml)
     has_macros = any(name.lower().endswith("vbaproject.bin") for name in archive.infos)
+    facts = _SheetFacts(sheet_xml)
     libreoffice = _application(archive.get("docProps/app.xml")).startswith("LibreOffice")
-    grids, visibility = _values(path, _stored_package(archive), libreoffice_days=libreoffice)
-    return Opened(path, kind, grids, visibility, names, _Protection(sheet_xml, plain), sheet_xml, saved_at, has_macros,
-                  excel_days=not libreoffice)
+    grids, visibility = _values(path, stored_package(archive), check=facts.facts, libreoffice_days=libreoffice)
+    return Opened(path, kind, grids, visibility, names, facts, sheet_xml, saved_at, has_macros, excel_days=not libreoffice)
 
 
-# ---------------------------------------------------------------- the package: sizes, and no DTD anywhere
+def _every_xml_part(archive: Archive) -> dict[str, bytes]:
+    """Every part that is XML by its content, whatever its name (an .ods part called ``content.bin`` is still read by
+    whatever its manifest says reads it), inflated and checked; the others (pictures) are inflated, not parsed."""
+    for name in archive.infos:
+        if not name.endswith("/") and not PICTURE.search(name):  # a picture is never read as XML, nor inflated
+            data = archive.get(name, xml=False)
+            if data is not None and (data[:2] in (b"\xfe\xff", b"\xff\xfe") or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+                                     or name.lower().endswith((".xml", ".rels", ".rdf"))):
+                check_xml_bytes(name, data)
+    return archive.parts
 
 
-class _Archive:
-    """The package, checked as it is read, before any parser sees a part of it.
-
-    - the sizes its directory declares first: a zip bomb is refused before anything is inflated;
-    - then each part is inflated counting bytes, so a zip that lies about its sizes is caught too;
-    - a part that declares a DTD is refused: spreadsheet parts never do, and an entity bomb or an
-      external entity (XXE) must, wherever it hides (the sheets and shared strings calamine parses too);
-      so the standard library's parser, which never sees a DTD, is safe to use afterwards.
-    Only the parts something reads are inflated (calamine is handed only those, see :func:`_stored_package`),
-    each once, and looked up as calamine looks them up (by name, ignoring case). The file is read once into
-    memory (its size is checked first) and each part inflated by zlib directly: the zipfile module's reader
-    costs more than the inflating, for a workbook's twenty small parts.
-    """
-
-    def __init__(self, path: Path, data: bytes | None = None):
-        if data is not None and len(data) > MAX_TOTAL_BYTES:
-            raise Rejected("FILE_TOO_LARGE", f"the file is more than {MAX_TOTAL_BYTES:,} bytes")
-        try:
-            self.data = _file_bytes(path) if data is None else data
-            self.zip = zipfile.ZipFile(io.BytesIO(self.data))
-            listed = self.zip.infolist()
-        except ZIP_ERRORS as exc:
-            raise Rejected("FILE_DAMAGED", str(exc)) from None
-        _check_declared_sizes(listed)
-        self.infos = {info.filename: info for info in listed}
-        self._folded = {name.replace("\\", "/").lower(): name for name in self.infos}
-        self.parts: dict[str, bytes] = {}  # inflated and checked, in the order read
-        self._inflated = 0
-
-    def get(self, path: str) -> bytes | None:
-        """The part at ``path`` (found as calamine finds it), inflated and checked; None when there is none."""
-        name = self._folded.get(path.lower(), path)
-        if name not in self.parts:
-            info = self.infos.get(name)
-            if info is None:
-                return None
-            try:
-                data = _inflate(self.data, info, self.zip, MAX_TOTAL_BYTES - self._inflated)
-            except ZIP_ERRORS as exc:
-                raise Rejected("FILE_DAMAGED", f"part {name}: {exc}") from None
-            self._inflated += len(data)
-            _refuse_dtd(name, data)
-            self.parts[name] = data
-        return self.parts[name]
-
-    def every_xml_part(self) -> dict[str, bytes]:
-        """Every XML part, inflated and checked (for a reader that is handed the file itself)."""
-        for name in self.infos:
-            if name.lower().endswith((".xml", ".rels")):
-                self.get(name)
-        return self.parts
-
-
-def _file_bytes(path: Path) -> bytes:
-    """The whole file, unless it is bigger than any package partxl will inflate (then it is not read at all)."""
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_TOTAL_BYTES + 1)
-    if len(data) > MAX_TOTAL_BYTES:
-        raise Rejected("FILE_TOO_LARGE", f"the file is more than {MAX_TOTAL_BYTES:,} bytes", TOO_LARGE_HINT)
-    return data
-
-
-# Pictures an officer pastes in (a logo, a site photo: often 5-15 MB, and a phone's photo more) and thumbnails: no
-# reader inflates them, so their size is no reason to refuse a return; only the whole file's size bounds them.
-_PICTURE = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|webp|heic|heif)$", re.IGNORECASE)
-
-
-def _check_declared_sizes(infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse a zip bomb from the sizes its directory declares, before inflating anything; and a package with two
-    parts of one name (ignoring case, as calamine finds parts), where which one a reader takes is anyone's guess."""
-    if len(infos) > MAX_PARTS:
-        raise Rejected("FILE_TOO_LARGE", f"it has {len(infos):,} parts")
-    folded = {info.filename.replace("\\", "/").lower() for info in infos}
-    if len(folded) < len(infos):
-        raise Rejected("FILE_DAMAGED", "two of its parts have the same name")
-    total = 0
-    for info in infos:
-        if _PICTURE.search(info.filename):
-            continue  # never inflated (calamine is handed only the parts read): a photo pasted in costs nothing
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or (ratio > MAX_RATIO and info.file_size > 5_000_000):
-            raise Rejected("FILE_TOO_LARGE", f"part {info.filename} would inflate to {info.file_size:,} bytes")
-
-
-def _inflate(data: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, room: int) -> bytes:
-    """One part, inflated counting bytes (no further than the limits) and checked against its CRC."""
-    limit = min(MAX_MEMBER_BYTES, room)
-    if info.flag_bits & 1:
-        raise zipfile.BadZipFile("the part is encrypted")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        inflated = _inflate_other(archive, info, limit)
-    else:
-        raw = _member_data(data, info)
-        inflated = raw[: limit + 1] if info.compress_type == zipfile.ZIP_STORED else _deflated(raw, limit)
-    if len(inflated) > limit:
-        raise Rejected("FILE_TOO_LARGE", f"part {info.filename} inflates to more than {limit:,} bytes")
-    if zlib.crc32(inflated) != info.CRC:
-        raise zipfile.BadZipFile("Bad CRC-32")
-    return inflated
-
-
-def _member_data(data: bytes, info: zipfile.ZipInfo) -> bytes:
-    """The compressed bytes of a part, found through its local header as the zip format lays it out."""
-    at = info.header_offset
-    header = data[at: at + 30]
-    if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile("bad local file header")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    start = at + 30 + name_length + extra_length
-    raw = data[start: start + info.compress_size]
-    if len(raw) < info.compress_size:
-        raise zipfile.BadZipFile("the part is cut short")
-    return raw
-
-
-def _deflated(raw: bytes, limit: int) -> bytes:
-    """Inflate a deflated part in steps of 1 MiB, stopping as soon as it is past ``limit`` (a bomb goes no further)."""
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    chunks: list[bytes] = []
-    size = 0
-    pending = raw
-    while not inflater.eof:
-        chunk = inflater.decompress(pending, 1 << 20)
-        chunks.append(chunk)
-        size += len(chunk)
-        pending = inflater.unconsumed_tail
-        if size > limit or not chunk and not pending:
-            break
-    if size <= limit and not inflater.eof:
-        raise zlib.error("the compressed data is cut short")
-    return b"".join(chunks)
-
-
-def _inflate_other(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """A part compressed some other way (bzip2, LZMA): the zipfile module's reader, counting as it goes."""
-    blocks: list[bytes] = []
-    size = 0
-    with archive.open(info) as part:
-        while block := part.read(1 << 16):
-            size += len(block)
-            if size > limit:
-                raise Rejected("FILE_TOO_LARGE", f"part {info.filename} inflates to more than {limit:,} bytes")
-            blocks.append(block)
-    return b"".join(blocks)
-
-
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def _refuse_dtd(name: str, data: bytes) -> None:
-    """A DTD anywhere in the part refuses the file; the cheap test first (almost no part has ``<!`` at all).
-
-    A part in UTF-16 (NUL bytes) is searched as text too, so that a DTD cannot hide in the wider encoding; a part
-    without a ``!`` (in any of these encodings) has none, and that is the one test most parts need.
-    """
-    if b"!" not in data:
-        return
-    texts = [data] if b"\x00" not in data else [data, *(data.decode(c, "ignore").encode() for c in ("utf-16-le", "utf-16-be"))]
-    if any(b"<!" in text and _DTD.search(text) for text in texts):
-        raise Rejected("FILE_HOSTILE_XML", f"part {name} declares a document type or entities")
-
-
-def _stored_package(archive: _Archive) -> bytes:
-    """The parts read and checked, as a zip of stored (not compressed) parts, for calamine to read.
-
-    calamine then reads exactly what was checked here, from memory, inflates nothing again, and cannot reach
-    a part that was not checked: it has no other.
-    """
-    out, directory = io.BytesIO(), io.BytesIO()
-    for name, data in archive.parts.items():
-        info = archive.infos[name]
-        encoded = name.encode()
-        flags = 0x800 if not encoded.isascii() else 0  # names in UTF-8
-        offset, crc = out.tell(), zlib.crc32(data) if info.compress_type not in (0, 8) else info.CRC
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 0, 0, 0x21, crc, len(data), len(data), len(encoded), 0))
-        out.write(encoded)
-        out.write(data)
-        directory.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 0, 0, 0x21, crc, len(data), len(data),
-                                    len(encoded), 0, 0, 0, 0, 0, offset))
-        directory.write(encoded)
-    start, count = out.tell(), len(archive.parts)
-    out.write(directory.getvalue())
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory.getvalue()), start, 0))
-    return out.getvalue()
+# ---------------------------------------------------------------- XML parts
 
 
 def _parse(parts: dict[str, bytes], part: str) -> Any:
@@ -477,18 +281,21 @@ def _split_ref(text: str, sep: str) -> tuple[str, str] | None:
 @functools.lru_cache(maxsize=32)  # the same few bytes in every return
 def _document_folder(rels: bytes | None) -> str:
     """The workbook's folder, as the package's relationships name it ('xl/' in every file Excel or LibreOffice writes;
-    the last such relationship, as calamine takes it)."""
-    targets = [] if rels is None else [rel.get("Target", "") for rel in _parse_xml(rels, "_rels/.rels").iter(f"{_PKG_REL}Relationship")
-                                       if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("Target") is not None]
+    the last such relationship, as calamine takes it). A Strict Open XML package is refused here."""
+    found = [] if rels is None else list(_parse_xml(rels, "_rels/.rels").iter(f"{_PKG_REL}Relationship"))
+    if any(rel.get("Type", "").startswith(STRICT) for rel in found):
+        raise Rejected("FILE_STRICT_XLSX", "its parts are linked as Strict Open XML", STRICT_HINT)
+    targets = [rel.get("Target", "") for rel in found if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("Target") is not None]
     if not targets:
         return "xl/"  # calamine refuses such a package: the folder only matters for the checks here
     return targets[-1][: targets[-1].rfind("/") + 1].removeprefix("/")
 
 
-def _xlsx_structure(archive: _Archive) -> tuple[Mapping[str, tuple[str, str]], dict[str, bytes]]:
+def _xlsx_structure(archive: Archive) -> tuple[Mapping[str, tuple[str, str]], dict[str, bytes]]:
     """Defined names and each worksheet's XML part, found (and so inflated and checked) as calamine finds them:
     the workbook in the folder ``_rels/.rels`` names, its sheets by the links beside it; and the shared strings
-    and styles, which calamine reads as it opens the workbook."""
+    and styles, which calamine reads as it opens the workbook. What is read is what the links name, whatever the
+    parts are called; a link that readers could resolve differently, or two sheets in one part, are refused."""
     folder = _document_folder(archive.get("_rels/.rels"))
     book = archive.get(folder + "workbook.xml")
     if book is None:
@@ -497,26 +304,47 @@ def _xlsx_structure(archive: _Archive) -> tuple[Mapping[str, tuple[str, str]], d
     _check_shared_strings(archive.get(folder + "sharedStrings.xml"))
     archive.get(folder + "styles.xml")
     sheet_xml: dict[str, bytes] = {}
+    parts: set[str] = set()
     for name, target in sheets:
         if name in sheet_xml:  # calamine would read the first of two sheets of one name: refused rather than guessed
             raise Rejected("FILE_DAMAGED", f"two sheets are called '{name}'")
-        data = archive.get(target[1:] if target.startswith("/") else folder + target)
+        if _ODD_TARGET.search(target):
+            raise ambiguous(f"sheet '{name}' is linked to its part as {target[:80]!r}, which readers resolve differently")
+        if not target.lower().endswith(".xml"):  # calamine reads it; LibreOffice shows such a sheet empty
+            raise ambiguous(f"sheet '{name}' is kept in a part called {target[:80]!r}, which spreadsheet programs read "
+                            "differently (not .xml)")
+        part = (target[1:] if target.startswith("/") else folder + target).lower()
+        if part in parts:
+            raise ambiguous(f"two sheets are linked to one part ({target[:80]!r})")
+        parts.add(part)
+        data = archive.get(part)
         if data is not None:
             sheet_xml[name] = data
     return names, sheet_xml
+
+
+_ODD_TARGET = re.compile(r"(^|/)\.{1,2}(/|$)|//|[\\%#?:]|^$")  # dot segments, empty ones, escapes, a scheme: not a plain path
 
 
 @functools.lru_cache(maxsize=32)  # a cycle's returns share their workbook part byte for byte: each kind is parsed once
 def _book_structure(book_xml: bytes, rels_xml: bytes | None) -> tuple[Mapping[str, tuple[str, str]], tuple[tuple[str, str], ...]]:
     """The workbook's defined names (name -> sheet, A1) and its sheets (name, target as the links give it)."""
     book = _parse_xml(book_xml, "xl/workbook.xml")
-    names = {}
+    if book.tag.startswith("{" + STRICT):
+        raise Rejected("FILE_STRICT_XLSX", "its workbook is Strict Open XML", STRICT_HINT)
+    if book.tag != f"{_MAIN}workbook":
+        raise Rejected("FILE_DAMAGED", "its workbook part is not a workbook")
+    names: dict[str, tuple[str, str]] = {}
     for dn in book.iter(f"{_MAIN}definedName"):
         target = _split_ref(dn.text or "", "!")
-        if target and dn.get("localSheetId") is None:
-            names[dn.get("name", "")] = target
+        if dn.get("localSheetId") is None:
+            if dn.get("name", "") in names:  # which of two a reader takes is anyone's guess
+                raise ambiguous(f"it defines the name {dn.get('name', '')[:60]!r} twice")
+            if target:
+                names[dn.get("name", "")] = target
     rels = _parse_xml(rels_xml, "xl/_rels/workbook.xml.rels") if rels_xml is not None else None
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
+    targets = {r.get("Id"): r.get("Target", "") if r.get("TargetMode", "Internal") == "Internal" else "external:"
+               for r in rels.iter(f"{_PKG_REL}Relationship")} if rels is not None else {}
     sheets = tuple((sheet.get("name", ""), targets.get(sheet.get(f"{_REL}id"), "")) for sheet in book.iter(f"{_MAIN}sheet"))
     return MappingProxyType(names), sheets  # shared between returns: read-only
 
@@ -532,14 +360,7 @@ def _check_shared_strings(data: bytes | None) -> None:
 
 
 def _sst_attributes(data: bytes) -> dict[str, str]:
-    """The attributes of the first ``sst`` element, as calamine takes them. When nothing but the XML declaration comes
-    before ``<sst`` (as every writer has it), that one tag is parsed; otherwise the part, up to that element."""
-    at = data.find(b"<sst")
-    prolog = data[:at].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if at >= 0 and (not prolog or prolog.startswith(b"<?xml") and prolog.count(b"<") == 1 and prolog.rstrip().endswith(b"?>")):
-        found = _tag_attributes(data, at)
-        if found is not None:
-            return found
+    """The attributes of the first ``sst`` element, as calamine takes them, parsed no further than that element."""
     return _first_element(data, "sharedStrings.xml", "sst")
 
 
@@ -561,38 +382,21 @@ def _first_element(data: bytes, part: str, local: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- each sheet part: how far it reaches, and what it holds
 
+class _SheetFacts(Mapping[str, bool]):
+    """sheet -> protection on; and the other facts of each sheet's part (:meth:`facts`), from one parse of the part
+    (:func:`partxl.returns.sheetxml.scan`), made when partxl first asks about the sheet or calamine is about to read
+    it, whichever is first: a sheet nobody reads is not parsed, and no sheet is read unparsed."""
 
-def _check_extents(parts: dict[str, bytes], sheet_xml: Mapping[str, bytes]) -> set[int]:
-    """Before calamine reads any sheet, every part it could read as one (every part holding sheet data, whatever the
-    links say) is seen to stay within the limits; the first that does not refuses the file, naming its sheet.
-    The ids of the parts proven plain (see :func:`_plain_extent`)."""
-    sheets = {id(data): name for name, data in sheet_xml.items()}
-    plain = set()
-    for part, data in parts.items():
-        if b"sheetData" not in data:
-            continue
-        if _plain_extent(data):
-            plain.add(id(data))
-        elif beyond := _full_scan(data, sheets.get(id(data), part)).beyond:
-            raise Rejected("FILE_SHEET_TOO_LARGE", beyond)
-    return plain
+    def __init__(self, sheet_xml: Mapping[str, bytes]):
+        self._xml = sheet_xml
+        self._facts: dict[str, Facts] = {}
 
-
-class _Protection(Mapping[str, bool]):
-    """sheet -> protection on; and the other facts of each sheet's part (:meth:`facts`), all worked out for a sheet
-    when first asked. Only the sheets answers are read from are asked about, and each once: most of them have
-    neither formulas nor errors, and are not parsed at all."""
-
-    def __init__(self, sheet_xml: Mapping[str, bytes], plain: set[int]):
-        self._xml, self._plain = sheet_xml, plain  # the ids of the parts whose every cell says where it is
-        self._facts: dict[str, _Facts] = {}
-
-    def facts(self, sheet: str) -> _Facts | None:
+    def facts(self, sheet: str) -> Facts | None:
         if sheet not in self._facts:
             data = self._xml.get(sheet)
             if data is None:
                 return None
-            self._facts[sheet] = _plain_facts(data) or _scanned_facts(data, sheet, id(data) in self._plain)
+            self._facts[sheet] = scan(data, sheet)
         return self._facts[sheet]
 
     def __getitem__(self, sheet: str) -> bool:
@@ -606,260 +410,6 @@ class _Protection(Mapping[str, bool]):
 
     def __len__(self) -> int:
         return len(self._xml)
-
-
-def _sheet_data(data: bytes) -> tuple[int, int]:
-    """Where the cells are: from the first mention of ``sheetData`` to just past the last. calamine reads cells only
-    between its sheetData start and end tags, which lie within that span however the part is written."""
-    start = max(data.find(b"sheetData") - 1, 0)
-    end = data.rfind(b"sheetData")
-    close = data.find(b">", end)
-    return start, len(data) if end < 0 or close < 0 else close + 1
-
-
-# The cheap proof that a part is plain: every cell element is written as Excel, LibreOffice, openpyxl and xlsxwriter
-# write it, <c r="B12" s="3" t="s"> with nothing else in the tag, within A1:Z999, and the used range is declared the
-# same way (or not at all). calamine places a cell by its r, so such a part reaches no further; a comment or CDATA
-# can only add text that looks like more cells, never hide one. Each test is a search in C, linear in the part and
-# most of them only over the span of the sheet data, together a small part of what the real parse costs; whatever
-# is not proven plain goes to the real parse, which decides. (A regular expression here only ever proves a part
-# plain; it never reads one.)
-_ODD_CELL = re.compile(rb'<c(?:[\t\r\n/>]| (?!r="[A-Z]?[0-9]{1,3}"(?: s="[0-9]{1,6}")?(?: t="[a-zA-Z]{1,9}")?/?>))')
-_PREFIXED_CELL = re.compile(rb":c[\t\r\n />]")
-_PLAIN_DIMENSION = re.compile(rb'<dimension ref="[A-Z]?[0-9]{1,3}(?::[A-Z]?[0-9]{1,3})?"/>')
-
-
-def _plain_extent(data: bytes) -> bool:
-    """Whether the part is proven, cheaply, to stay within A1:Z999 (see above). NUL bytes mean another encoding,
-    and what comes before the sheet data (where calamine reads the declared range) must be plain tags."""
-    start, end = _sheet_data(data)
-    head = data[:start]
-    dimensions = head.count(b"dimension")
-    return (b"\x00" not in data and b"!" not in head and head.count(b"<?") <= 1 and data[start:start + 1] == b"<"
-            and (dimensions == 0 or dimensions == 1 and _PLAIN_DIMENSION.search(head) is not None)
-            and not (data.find(b":c", start, end) >= 0 and _PREFIXED_CELL.search(data, start, end))
-            and _ODD_CELL.search(data, start, end) is None)
-
-
-def _plain_facts(data: bytes) -> _Facts | None:
-    """The facts of a part whose sheet data holds no formulas and no error values: only its protection, read from
-    that one tag. None when the part needs the real parse."""
-    start, end = _sheet_data(data)
-    if data.find(b"</f", start, end) >= 0 or data.find(b":f", start, end) >= 0 or data.find(b't="e"', start, end) >= 0:
-        return None
-    protected = _protection_tag(data)
-    return None if protected is None else _Facts(protected)
-
-
-def _protection_tag(data: bytes) -> bool | None:
-    """Whether the ``<sheetProtection>`` tag turns protection on; None when there is one not written plainly."""
-    at = data.find(b"<sheetProtection")
-    if at < 0:
-        return None if b"sheetProtection" in data else False
-    tag = _tag_attributes(data, at)
-    return None if tag is None else tag.get("sheet") in ("1", "true")
-
-
-def _tag_attributes(data: bytes, at: int) -> dict[str, str] | None:
-    """The attributes of the one tag that starts at ``at``, read by the XML parser (None when it is not a whole tag)."""
-    import pyexpat
-
-    end = data.find(b">", at)
-    if end < 0:
-        return None
-    tag = data[at: end + 1]
-    found: dict[str, str] = {}
-    parser = pyexpat.ParserCreate()
-    parser.StartElementHandler = lambda _name, attributes: found.update(attributes)
-    try:
-        parser.Parse(tag if tag.endswith(b"/>") else tag[:-1] + b"/>", True)
-    except pyexpat.ExpatError:
-        return None
-    return found
-
-
-def _scanned_facts(data: bytes, sheet: str, plain: bool) -> _Facts:
-    """Formulas and error values from a real parse: of the sheet data alone, with a lean handler, when the part is
-    plain (every cell says where it is; the rest of a form's sheet, its validations and their help texts, is twice
-    as long) and states its protection plainly; of the whole part, placing cells as calamine does, otherwise."""
-    start, end = _sheet_data(data)
-    protected = _protection_tag(data)
-    if plain and protected is not None and data[start:start + 10] == b"<sheetData":
-        contents = _cell_contents(data[start:end])
-        if contents is not None:
-            return _Facts(protected, *contents)
-    return _full_scan(data, sheet)
-
-
-def _cell_contents(data: bytes) -> tuple[frozenset[str], dict[str, str]] | None:
-    """The formula cells and error values of sheet data whose cells all give their address (None if not XML)."""
-    import pyexpat
-
-    formulas: set[str] = set()
-    errors: dict[str, str] = {}
-    cell = ["", ""]  # the open cell's address and type
-    parser = pyexpat.ParserCreate()
-
-    def start(name: str, attributes: dict[str, str]) -> None:
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if name == "c":
-            cell[0], cell[1] = attributes.get("r", ""), attributes.get("t", "")
-            if cell[1] == "e":
-                errors[cell[0]] = "#N/A"
-        elif name == "f":
-            formulas.add(cell[0])
-        elif name == "v" and cell[1] == "e":
-            errors[cell[0]] = _text_at(data, parser.CurrentByteIndex)
-
-    parser.StartElementHandler = start
-    try:
-        parser.Parse(data, True)
-    except pyexpat.ExpatError:
-        return None
-    finally:
-        parser.StartElementHandler = None
-    return frozenset(formulas), errors
-
-
-def _text_at(data: bytes, at: int) -> str:
-    """The text of the element whose tag starts at byte ``at`` (an error value: '#REF!', '#DIV/0!' …)."""
-    start = data.find(b">", at) + 1
-    end = data.find(b"<", start)
-    return data[start:end].decode("utf-8", "replace").strip() or "#N/A"
-
-
-@functools.lru_cache(maxsize=16)  # the extent check at opening and the facts asked for later share one parse
-def _full_scan(data: bytes, sheet: str) -> _Facts:
-    """Everything about a part from one real parse of all of it (:class:`_SheetScan`)."""
-    scan = _SheetScan(data, sheet)
-    with contextlib.suppress(_Beyond):  # it says how far, which is all that is wanted then
-        scan.parse()
-    return _Facts(scan.protected, frozenset(scan.formulas), scan.errors, scan.beyond)
-
-
-class _Beyond(Exception):
-    """Raised from inside the parse as soon as a sheet is seen to reach past the limits: no need to read further."""
-
-
-class _SheetScan:
-    """One pass of the XML parser over a sheet part, placing cells as calamine does, noting formulas and errors.
-
-    calamine takes a cell's place from its ``r`` attribute, or else from the running row (a ``<row r>``, or one
-    more than the row before) and column (one more than the cell before); its grid spans the cells that hold
-    something. The dimension a sheet declares is checked too: older calamine sets room aside by it. expat is
-    linear however the part is written (a comment of repeated ``<c t="e">`` is just a comment to it), and no DTD
-    can reach it. The handlers see every element, so this is the slow path: plain parts never come here.
-    """
-
-    def __init__(self, data: bytes, sheet: str):
-        import pyexpat
-
-        self.data, self.sheet = data, sheet
-        self.protected, self.beyond = False, ""
-        self.formulas: set[str] = set()
-        self.errors: dict[str, str] = {}
-        self._row = self._col = 0
-        self._cell: str | None = None  # the address of the open cell
-        self._cell_type = ""
-        self._placed = False
-        self._in_data = False
-        self._parser = pyexpat.ParserCreate()
-        self._parser.StartElementHandler = self._start
-        self._parser.EndElementHandler = self._end
-
-    def parse(self) -> None:
-        """Parse the part; :class:`_Beyond` once it reaches too far, :class:`Rejected` when it is not XML."""
-        import pyexpat
-
-        try:
-            self._parser.Parse(self.data, True)
-        except pyexpat.ExpatError as exc:
-            raise Rejected("FILE_DAMAGED", f"sheet '{self.sheet}' is not well-formed XML ({exc})") from None
-        finally:  # the parser holds this scan through its handlers: let both go without waiting for the cycle collector
-            self._parser.StartElementHandler = self._parser.EndElementHandler = None
-
-    def _start(self, name: str, attributes: dict[str, str]) -> None:
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if self._cell is not None:
-            self._in_cell(name)
-        elif self._in_data:
-            if name == "c":
-                self._open_cell(attributes)
-            elif name == "row" and "r" in attributes:
-                self._row = _row_index(attributes["r"], self._row)
-        elif name == "sheetData":
-            self._in_data = True
-        elif name == "dimension":
-            for corner in attributes.get("ref", "").split(":"):
-                self._check(*_position(corner, (0, 0)), f"its declared used range {attributes.get('ref', '')}")
-        elif name == "sheetProtection":
-            self.protected = attributes.get("sheet") in ("1", "true")
-
-    def _end(self, name: str) -> None:
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if name == "c" and self._cell is not None:
-            if self._cell_type == "e" and self._cell not in self.errors:
-                self.errors[self._cell] = "#N/A"
-            self._cell, self._col = None, self._col + 1
-        elif name == "row" and self._in_data:
-            self._row, self._col = self._row + 1, 0
-        elif name == "sheetData":
-            self._in_data = False
-
-    def _open_cell(self, attributes: dict[str, str]) -> None:
-        reference = attributes.get("r")
-        if reference is not None:
-            self._row, self._col = _position(reference, (self._row, self._col))
-            reference = reference.upper()
-        self._cell = reference if reference is not None and _A1.match(reference) else _address(self._row, self._col)
-        self._cell_type, self._placed = attributes.get("t", ""), False
-
-    def _in_cell(self, name: str) -> None:
-        """Anything inside a cell gives it content: it is placed (and checked), and noted if a formula or an error."""
-        if not self._placed:
-            self._placed = True
-            self._check(self._row, self._col, f"cell {self._cell}")
-        if name == "f":
-            self.formulas.add(self._cell or "")
-        elif name == "v" and self._cell_type == "e":
-            self.errors[self._cell or ""] = _text_at(self.data, self._parser.CurrentByteIndex)
-
-    def _check(self, row: int, col: int, what: str) -> None:
-        if row >= MAX_SHEET_ROWS or col >= MAX_SHEET_COLUMNS:
-            self.beyond = (f"sheet '{self.sheet}' reaches {what}, beyond the {MAX_SHEET_ROWS:,} rows and "
-                           f"{MAX_SHEET_COLUMNS:,} columns any return's sheet fits in")
-            raise _Beyond
-
-
-def _position(reference: str, otherwise: tuple[int, int]) -> tuple[int, int]:
-    """(row, column) from 0 of an address as calamine reads it (letters in either case, then digits); ``otherwise``
-    when it is not one (calamine then fails on the sheet, which is reported as damaged)."""
-    letters = reference.rstrip("0123456789")
-    digits = reference[len(letters):]
-    if not digits or not letters.isascii() or not letters.isalpha():
-        return otherwise
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ord(ch) - 64
-    return int(digits) - 1, col - 1
-
-
-def _row_index(reference: str, otherwise: int) -> int:
-    """The row (from 0) of a ``<row r>`` as calamine reads it (letters before the digits are passed over)."""
-    digits = reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    return int(digits) - 1 if digits.isascii() and digits.isdigit() else otherwise
-
-
-def _address(row: int, col: int) -> str:
-    letters = ""
-    col += 1
-    while col > 0:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 # ---------------------------------------------------------------- ods
@@ -952,14 +502,17 @@ class _Sheets(Mapping[str, list[list[Any]]]):
     that one is not read at all. A sheet calamine cannot read raises :class:`Rejected` then.
     """
 
-    def __init__(self, book: Any, names: list[str], libreoffice_days: bool = False):
-        self._book, self._names, self._libreoffice_days = book, names, libreoffice_days
+    def __init__(self, book: Any, names: list[str], libreoffice_days: bool = False,
+                 check: Callable[[str], object] | None = None):
+        self._book, self._names, self._libreoffice_days, self._check = book, names, libreoffice_days, check
         self._rows: dict[str, list[list[Any]]] = {}
 
     def __getitem__(self, name: str) -> list[list[Any]]:
         if name not in self._rows:
             if name not in self._names:
                 raise KeyError(name)
+            if self._check is not None and self._check(name) is None:  # a sheet calamine finds and the checks did not
+                raise ambiguous(f"sheet '{name}' is not where its links say")
             try:
                 self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except BaseException as exc:  # calamine's own error types, and its panics (pyo3's PanicException)
@@ -978,11 +531,12 @@ class _Sheets(Mapping[str, list[list[Any]]]):
         return len(self._names)
 
 
-def _values(path: Path, package: bytes | None, data: bytes | None = None,
-            libreoffice_days: bool = False) -> tuple[Mapping[str, list[list[Any]]], dict[str, str]]:
+def _values(path: Path, package: bytes | None, data: bytes | None = None, libreoffice_days: bool = False,
+            check: Callable[[str], object] | None = None) -> tuple[Mapping[str, list[list[Any]]], dict[str, str]]:
     """The sheets' values and visibility: from ``package`` (the checked parts of an .xlsx), else from the workbook's
     ``data`` in memory, else from the file; with ``libreoffice_days``, dates before March 1900 as LibreOffice, which
-    saved the file, showed them."""
+    saved the file, showed them; ``check(sheet)`` before a sheet is read (None when that sheet was never checked:
+    then it is not read)."""
     from python_calamine import CalamineWorkbook
 
     source = package if package is not None else data
@@ -992,7 +546,7 @@ def _values(path: Path, package: bytes | None, data: bytes | None = None,
                       if str(meta.typ).rsplit(".", 1)[-1].lower() == "worksheet"}
     except BaseException as exc:  # calamine's own errors for every kind of damage, encryption included, and its panics
         raise _rejection(exc) from None
-    return _Sheets(book, list(visibility), libreoffice_days), visibility
+    return _Sheets(book, list(visibility), libreoffice_days, check), visibility
 
 
 def _rejection(exc: BaseException) -> Rejected:

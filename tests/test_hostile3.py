@@ -1,0 +1,132 @@
+"""What partxl reads is what Excel and LibreOffice show: the corpus of tests/hostile3.py.
+
+Each case is checked on its own (the finding it must get, the answers it must register), and the whole corpus is
+consolidated beside a good return in a separate process with a memory ceiling and a time limit, as the MIO runs it:
+each file gets its outcome and finding, the good return is read, the outputs are written, no traceback is shown.
+tests/test_differential.py then opens every case in LibreOffice and compares what it shows with what partxl read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from partxl.findings import Code
+from partxl.returns.validate import check_file
+
+from . import hostile3, returns
+from .conftest import SAMPLE_REGISTER
+from .peak import run_measured
+
+AS_OF = "2027-04-19"
+CASES = {case.name: case for case in hostile3.cases()}
+READ = ("accepted", "errors", "superseded", "held")  # read (many copies of one partnership's return: some are held)
+
+
+@pytest.fixture(scope="module")
+def good(generated: Path, tmp_path_factory) -> Path:
+    plan = {item.source: item for item in returns.plan()}
+    one, = returns.fill_with_openpyxl([plan["P001"]], generated, tmp_path_factory.mktemp("good3"))
+    return one
+
+
+@pytest.fixture(scope="module")
+def corpus(good: Path, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus3") / "returns"
+    hostile3.build(folder, good)
+    shutil.copyfile(good, folder / "P001 good.xlsx")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def plain(corpus: Path, spec, config):
+    return check_file(corpus / "P001 good.xlsx", spec, config, dt.date.fromisoformat(AS_OF))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_case_is_refused_or_read_as_shown(name: str, corpus: Path, plain, spec, config):
+    """A refused case gets its finding (and nothing is read from it); a read one gets the findings it must, no other
+    finding the good return does not have, and registers the answers the case says."""
+    case = CASES[name]
+    checked = check_file(corpus / name, spec, config, dt.date.fromisoformat(AS_OF))
+    codes = {f.code for f in checked.findings}
+    if case.outcome == "rejected":
+        assert codes == case.codes and not checked.values, (name, [(f.code, f.message) for f in checked.findings])
+        return
+    assert case.codes <= codes, (name, [(f.code, f.message) for f in checked.findings])
+    assert codes - case.codes <= {f.code for f in plain.findings}, (name, [(f.code, f.message) for f in checked.findings])
+    for key, value in case.values.items():
+        assert checked.values.get(key) == value, (name, key, checked.values.get(key))
+    unchanged = {k: v for k, v in plain.values.items() if k not in case.values and k != "info_accountable_body"}
+    assert {k: checked.values.get(k) for k in unchanged} == unchanged, name
+
+
+def test_a_refusal_says_what_to_do(corpus: Path, spec, config):
+    """The officer or the MIO can act on each refusal: a Strict Open XML workbook is to be saved as an ordinary one."""
+    strict = check_file(corpus / "Strict Open XML.xlsx", spec, config, dt.date.fromisoformat(AS_OF)).findings[0]
+    assert "ordinary Excel Workbook (.xlsx)" in strict.hint and "Strict Open XML" in strict.message, strict
+    nul = check_file(corpus / "NUL in a part name.xlsx", spec, config, dt.date.fromisoformat(AS_OF)).findings[0]
+    assert "control character" in nul.message and nul.hint == Code.FILE_AMBIGUOUS.value[2], nul
+    cell = check_file(corpus / "negative shared-string index.xlsx", spec, config, dt.date.fromisoformat(AS_OF)).findings[0]
+    assert "'Information'" in cell.message and "B18" in cell.message and "'-1'" in cell.message, cell
+
+
+def test_the_corpus_consolidates_in_bounded_time_and_memory(corpus: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    done, peak = run_measured([sys.executable, "-m", "partxl", "consolidate", str(corpus), "--out", str(out), "--previous",
+                               str(SAMPLE_REGISTER), "--as-of", AS_OF, "--json"], tmp_path / "peak.json",
+                              memory=4 << 30, timeout=300)
+    assert done.returncode == 1, done.stderr  # some returns refused, the report is written
+    assert "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    files = {f["path"]: f["outcome"] for f in report["files"]}
+    codes: dict[str, set[str]] = {}
+    for finding in report["findings"]:
+        codes.setdefault(finding["file"], set()).add(finding["code"])
+    for case in CASES.values():
+        if case.outcome == "rejected":
+            assert files[case.name] == "rejected" and case.codes <= codes.get(case.name, set()), (case.name, files[case.name])
+        else:
+            assert files[case.name] in READ, (case.name, files[case.name])
+    assert files["P001 good.xlsx"] in READ
+    assert (out / "register.xlsx").is_file() and (out / "validation_report.xlsx").is_file()
+    assert peak < 1024, peak
+
+
+def test_the_plain_proof_and_the_full_parse_agree(corpus: Path, generated: Path):
+    """Wherever the cheap proof that a sheet is plain holds, the full parse gives the same facts (and does not refuse
+    the sheet): over every sheet of the corpus, the issued workbooks, and 2,000 randomly damaged copies of them."""
+    import random
+    import zipfile
+
+    from partxl.returns import sheetxml
+    from partxl.returns.package import Rejected
+
+    from .test_fuzz import _damage_text
+
+    sheets = []
+    for path in [*sorted(corpus.glob("*.xlsx")), *sorted(generated.glob("*.xlsx"))[:6]]:
+        try:
+            with zipfile.ZipFile(path) as package:
+                sheets += [package.read(n) for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        except (zipfile.BadZipFile, ValueError):
+            continue
+    rng = random.Random(16)
+    damaged = [_damage_text(rng.choice(sheets), rng) for _ in range(2000)]
+    proven = 0
+    for data in sheets + damaged:
+        plain = sheetxml._plain(data)
+        if plain is None:
+            continue
+        proven += 1
+        try:
+            full = sheetxml._Scan(data, "sheet").run()
+        except Rejected as exc:
+            raise AssertionError(f"proven plain, refused by the full parse: {exc.detail}\n{data[:2000]!r}") from None
+        assert plain == full, data[:2000]
+    assert proven > len(sheets) // 2  # most sheets are proven plain
