@@ -182,6 +182,13 @@ def fill_with_openpyxl(items: list[Return], generated: Path, folder: Path) -> li
     return out
 
 
+
+def good_returns(generated: Path, folder: Path, *sources: str) -> list[Path]:
+    """The planned returns of ``sources`` (sample ids, e.g. "P001"), filled in as issued: the good files that
+    the hostile corpora put each case beside."""
+    planned = {item.source: item for item in plan()}
+    return fill_with_openpyxl([planned[source] for source in sources], generated, folder)
+
 def _typed_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()  # Calc reads ISO dates in any locale

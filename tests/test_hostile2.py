@@ -34,9 +34,7 @@ AS_OF = "2027-04-19"
 
 @pytest.fixture(scope="module")
 def good(generated: Path, tmp_path_factory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("good2")
-    plan = {item.source: item for item in returns.plan()}
-    one, two = returns.fill_with_openpyxl([plan["P001"], plan["P019"]], generated, folder)
+    one, two = returns.good_returns(generated, tmp_path_factory.mktemp("good2"), "P001", "P019")
     return one, two
 
 

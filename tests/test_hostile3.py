@@ -30,8 +30,7 @@ READ = ("accepted", "errors", "superseded", "held")  # read (many copies of one 
 
 @pytest.fixture(scope="module")
 def good(generated: Path, tmp_path_factory) -> Path:
-    plan = {item.source: item for item in returns.plan()}
-    one, = returns.fill_with_openpyxl([plan["P001"]], generated, tmp_path_factory.mktemp("good3"))
+    one, = returns.good_returns(generated, tmp_path_factory.mktemp("good3"), "P001")
     return one
 
 

@@ -28,8 +28,7 @@ AS_OF = "2027-04-19"
 
 @pytest.fixture(scope="module")
 def good(generated: Path, tmp_path_factory) -> Path:
-    plan = {item.source: item for item in returns.plan()}
-    one, = returns.fill_with_openpyxl([plan["P001"]], generated, tmp_path_factory.mktemp("photo-good"))
+    one, = returns.good_returns(generated, tmp_path_factory.mktemp("photo-good"), "P001")
     return one
 
 

@@ -236,12 +236,7 @@ class _Tagger:
         while i < len(instructions):
             inst = instructions[i]
             op = str(inst.operator) if not isinstance(inst, pikepdf.ContentStreamInlineImage) else "INLINE IMAGE"
-            if op == "q":
-                stack.append(ctm)
-            elif op == "Q" and stack:
-                ctm = stack.pop()
-            elif op == "cm":
-                ctm = _Matrix(*map(float, inst.operands)) * ctm
+            ctm = _graphics_state(op, inst, ctm, stack)
             if op in ("BDC", "BMC"):  # LibreOffice's own marked content, kept whole
                 end = _matching_emc(instructions, i)
                 mcid = _mcid(inst) if op == "BDC" else None
@@ -320,6 +315,17 @@ class _Matrix:
                        self.c * o.b + self.d * o.d, self.e * o.a + self.f * o.c + o.e, self.e * o.b + self.f * o.d + o.f)
 
 
+def _graphics_state(op: str, inst: Any, ctm: _Matrix, stack: list[_Matrix]) -> _Matrix:
+    """The transformation after ``inst``: q saves it on ``stack``, Q restores it, cm changes it; others keep it."""
+    if op == "q":
+        stack.append(ctm)
+    elif op == "Q" and stack:
+        return stack.pop()
+    elif op == "cm":
+        return _Matrix(*map(float, inst.operands)) * ctm
+    return ctm
+
+
 def _text_heights(block: Sequence[Any], ctm: _Matrix) -> list[float]:
     """Where on the page (points up from its foot) each piece of text in ``block`` starts."""
     found: list[float] = []
@@ -327,13 +333,8 @@ def _text_heights(block: Sequence[Any], ctm: _Matrix) -> list[float]:
     stack: list[_Matrix] = []
     for inst in block:
         op = str(getattr(inst, "operator", ""))
-        if op == "q":
-            stack.append(ctm)
-        elif op == "Q" and stack:
-            ctm = stack.pop()
-        elif op == "cm":
-            ctm = _Matrix(*map(float, inst.operands)) * ctm
-        elif op == "BT":
+        ctm = _graphics_state(op, inst, ctm, stack)
+        if op == "BT":
             line = _Matrix()
         elif op == "Tm":
             line = _Matrix(*map(float, inst.operands))
