@@ -22,6 +22,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from partxl.returns.package import Rejected, ambiguous
 
@@ -93,14 +94,18 @@ def scan(data: bytes, sheet: str) -> Facts:
 # The full parse calls Python for each of a sheet's few thousand elements, which doubled the time a return takes to
 # check. Every writer writes the cells of a sheet the same plain way, and for such a sheet the same facts come from
 # a handful of operations in C, on the same bytes:
-# 1. expat parses the whole part, with handlers only for what a plain part never has (so none is called): it is
-#    well-formed, has no DTD, comment, CDATA section or processing instruction, and declares its namespaces on its
-#    root alone, the default one being SpreadsheetML's (no prefix is bound to it). In such a document every ``<``
-#    byte starts a tag and an unprefixed name is in SpreadsheetML: a search for ``<sheetData`` finds the element.
-# 2. The cells, from ``<sheetData`` to ``</sheetData>``, match in full a grammar of plain rows and cells: each cell
+# 1. The cells, from ``<sheetData`` to ``</sheetData>``, match in full a grammar of plain rows and cells: each cell
 #    ``<c r="B12" s="3" t="s">`` with nothing else in its tag, holding what its type allows (a shared-string number,
-#    a number as numbers are written, 0 or 1, an inline string of text and formatting runs; a formula before the
-#    value) and nothing else; rows ``<row r="12" ...>`` holding only cells.
+#    a number as numbers are written, 0 or 1, an inline string of plain text; a formula before the value) and
+#    nothing else; rows ``<row r="12" ...>`` with attributes written plainly, each once, holding only cells. Their
+#    text is well-formed XML text as it stands: characters XML allows, ``&`` only in the five named references, no
+#    ``]]>``. So the cells are one well-formed element, whatever surrounds them.
+# 2. expat parses the rest of the part (the same bytes with the cells replaced by ``<sheetData/>``), with handlers
+#    only for what a plain part never has (so none is called): it is well-formed, has no DTD, comment, CDATA section
+#    or processing instruction, and declares its namespaces on its root alone, the default one being SpreadsheetML's
+#    (no prefix is bound to it). In such a document every ``<`` byte starts a tag and an unprefixed name is in
+#    SpreadsheetML: a search for ``<sheetData`` finds the element. The rest of a cycle's sheets is the same bytes
+#    from return to return (the cells are what differ), so its proof is kept for the next return.
 # 3. The addresses, read in order, rise strictly (no cell twice, none out of order, each in its row) and stay within
 #    the limits (the empty cells too: one far out sends the sheet to the full parse, which places only cells with
 #    content, as calamine does); the declared dimension is written plainly within them; protection is one tag.
@@ -109,18 +114,24 @@ def scan(data: bytes, sheet: str) -> Facts:
 _ROW_NUMBER = rb"(?:[1-9][0-9]{0,2}|[1-4][0-9]{3}|5000)"  # 1 to MAX_SHEET_ROWS
 _COLUMN_LETTERS = rb"(?:[A-Z]|[AB][A-Z]|C[A-V])"  # A to CV: MAX_SHEET_COLUMNS
 _CELL_TAG = rb'<c r="' + _COLUMN_LETTERS + rb'(?P=row)"(?: s="[0-9]{1,5}")?'  # in its own row
-_FORMULA = rb'(?:<f>[^<]+</f>)?'  # a formula of its own (shared and array ones go to the full parse)
+_TEXT = rb'[^<]'  # text: what else it may not hold is checked apart (:func:`_plain_text`)
+_FORMULA = rb'(?:<f>' + _TEXT + rb'+</f>)?'  # a formula of its own (shared and array ones go to the full parse)
 _NUMBER_V = rb'(?:<v>(?:-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)?</v>)?'
-_RUNS = (rb'<is>[^<]*(?:<(?:/?(?:t|r|rPr|rPh|phoneticPr|b|i|u|sz|color|rFont|family|scheme|strike|vertAlign|charset|'
-         rb'outline|shadow|condense|extend))(?: [^<>]*)?>[^<]*)*</is>')  # each tag, then its text: one way to match
+_INLINE = rb'<is>(?:<t/>|<t(?: xml:space="preserve")?>' + _TEXT + rb'*</t>)</is>'  # rich text goes to the full parse
 _PLAIN_CELL = (_CELL_TAG + rb'(?:/>|>' + _FORMULA + _NUMBER_V + rb'</c>'
                rb'| t="n"(?:/>|>' + _FORMULA + _NUMBER_V + rb'</c>)'
                rb'| t="s"(?:/>|>' + _FORMULA + rb'<v>[0-9]{1,9}</v></c>)'
-               rb'| t="(?:str|e|d)"(?:/>|>' + _FORMULA + rb'(?:<v>[^<]*</v>)?</c>)'
+               rb'| t="(?:str|e|d)"(?:/>|>' + _FORMULA + rb'(?:<v>' + _TEXT + rb'*</v>)?</c>)'
                rb'| t="b"(?:/>|>' + _FORMULA + rb'(?:<v>[01]</v>)?</c>)'
-               rb'| t="inlineStr"(?:/>|>' + _RUNS + rb'</c>))')
-_PLAIN_DATA = re.compile(rb'<sheetData(?:/>|>(?:[ \t\r\n]*<row r="(?P<row>' + _ROW_NUMBER + rb')"[^<>]*(?:/>|>(?:[ \t\r\n]*'
-                         + _PLAIN_CELL + rb')*[ \t\r\n]*</row>))*[ \t\r\n]*</sheetData>)')
+               rb'| t="inlineStr"(?:/>|>' + _INLINE + rb'</c>))')
+_NAME = rb'[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?'  # a name, with a prefix or without
+_ATTRIBUTES = rb'(?: ' + _NAME + rb'="[^"<&]*")*'  # each once, each prefix declared: see _plain_rows
+_PLAIN_DATA = re.compile(rb'<sheetData(?:/>|>(?:[ \t\r\n]*<row r="(?P<row>' + _ROW_NUMBER + rb')"' + _ATTRIBUTES
+                         + rb'(?:/>|>(?:[ \t\r\n]*' + _PLAIN_CELL + rb')*[ \t\r\n]*</row>))*[ \t\r\n]*</sheetData>)')
+_ROW_ATTRIBUTES = re.compile(rb'<row r="[0-9]+"(' + _ATTRIBUTES + rb')')
+_ATTRIBUTE_NAME = re.compile(rb' (' + _NAME + rb')="')
+_NOT_NAMED_REFERENCE = re.compile(rb'&(?!(?:amp|lt|gt|quot|apos);)')
+_NOT_XML_CHARACTERS = bytes(c for c in range(32) if c not in (9, 10, 13))  # C0 controls but tab, line feed, return
 _ADDRESS = re.compile(rb'<c r="([A-Z]+[0-9]+)"')
 _FORMULA_CELLS = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^<>]*>(?=<f[ />])')
 _ERROR_CELLS = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?: s="[0-9]+")? t="e"(?:/>|>' + _FORMULA + rb'(?:<v>([^<]*)</v>)?</c>)')
@@ -129,6 +140,9 @@ _COLUMNS = {letters: n for n, letters in enumerate(address(0, c)[:-1] for c in r
 
 
 _PREFIXED_NAME = re.compile(rb":(?:sheetData|sheetProtection|dimension)\b")  # one search for the three
+_EMPTY_CELLS, _EMPTY_HEADER_FOOTER = b"<sheetData/>", b"<headerFooter/>"
+_PLAIN_HEADER_FOOTER = re.compile(rb'<headerFooter>(?:<(?P<part>(?:odd|even|first)(?:Header|Footer))>' + _TEXT
+                                  + rb'*</(?P=part)>)*</headerFooter>')
 
 
 class _NotPlain(Exception):
@@ -141,13 +155,15 @@ def _not_plain(*_args: object) -> None:
 
 def _plain(data: bytes) -> Facts | None:
     """The facts of a plain part (see above); None when the part is not proven plain."""
-    protection = _plain_protection(data)
-    tags = _plain_document(data, protection)
-    if tags is None:
-        return None
     start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
-    cells = data[start: end + 12 if end > start else data.find(b">", start) + 1]
-    if start < 0 or data.count(b"<sheetData") != 1 or not _PLAIN_DATA.fullmatch(cells):
+    stop = end + 12 if end > start else data.find(b">", start) + 1
+    if start < 0 or data.count(b"<sheetData") != 1:
+        return None
+    cells = data[start:stop]
+    if not _PLAIN_DATA.fullmatch(cells) or not _plain_text(cells):
+        return None
+    tags = _plain_document(_outside(data, start, stop))
+    if tags is None or not _plain_rows(cells, tags[0][1]):
         return None
     addresses = _ADDRESS.findall(cells)
     if len(set(addresses)) != len(addresses):  # a cell given twice
@@ -159,33 +175,69 @@ def _plain(data: bytes) -> Facts | None:
     formulas = frozenset(m.decode() for m in _FORMULA_CELLS.findall(cells)) if b"<f" in cells else frozenset()
     errors = {cell.decode(): value.decode("utf-8", "replace").strip() or "#N/A" for cell, value in _ERROR_CELLS.findall(cells)} \
         if b't="e"' in cells else {}
-    return Facts(protection is not None and tags[-1][1].get("sheet") in ("1", "true"), formulas, errors)
+    protection = tags[1][1] if len(tags) > 1 else {}
+    return Facts(protection.get("sheet") in ("1", "true"), formulas, errors)
 
 
-def _plain_protection(data: bytes) -> int | None:
-    """Where the one ``<sheetProtection`` tag starts (None without one); -1 when there are several, or a name that
-    only begins so. Every ``<`` starts a tag in a plain part, so the search finds the element."""
-    at = data.find(b"<sheetProtection")
-    if at < 0:
-        return None
-    if data.find(b"<sheetProtection", at + 1) >= 0 or data[at + 16: at + 17] not in (b" ", b"/", b">"):
-        return -1
-    return at
+def _outside(data: bytes, start: int, stop: int) -> bytes:
+    """The part with its cells (``data[start:stop]``, proven already) and its running headers and footers left out:
+    what is the same from return to return, so that its parse is kept (:func:`_plain_document`). The headers and
+    footers name the partnership; they are left out only when they are proven plain as the cells are, each an
+    element of text (a page's header or footer never holds more) and the whole written without attributes."""
+    rest = data[stop:]
+    at = rest.find(b"<headerFooter>")
+    footer = _PLAIN_HEADER_FOOTER.match(rest, at) if at >= 0 else None
+    if footer is not None and _plain_text(footer.group()):
+        rest = rest[:at] + _EMPTY_HEADER_FOOTER + rest[footer.end():]
+    return data[:start] + _EMPTY_CELLS + rest
 
 
-def _plain_document(data: bytes, protection: int | None) -> list[tuple[str, dict[str, str]]] | None:
-    """Step 1: one parse by expat, with handlers for nothing a plain part has, but for its root's tag and its
-    protection's (the parse is fed in two pieces, the second starting at that tag, and each handler removes itself):
-    their names and attributes, namespaces as attributes. None when the part is not plain."""
+def _plain_text(cells: bytes) -> bool:
+    """The text among the cells is well-formed as it stands: no character XML forbids (C0 controls, U+FFFE, U+FFFF,
+    bytes that are not UTF-8), ``&`` only in the five named references, no ``]]>``; and no namespace declared."""
+    if b"&" in cells and _NOT_NAMED_REFERENCE.search(cells) or b"]]>" in cells or b"xmlns" in cells:
+        return False
+    if len(cells.translate(None, _NOT_XML_CHARACTERS)) != len(cells):
+        return False
+    if cells.isascii():
+        return True
+    try:
+        cells.decode("utf-8")  # strict: no stray bytes, no surrogates
+    except UnicodeDecodeError:
+        return False
+    return b"\xef\xbf\xbe" not in cells and b"\xef\xbf\xbf" not in cells
+
+
+def _plain_rows(cells: bytes, root: Mapping[str, str]) -> bool:
+    """What the grammar cannot see of the rows' attributes: no row gives one twice (in name or in namespace), and each
+    prefix is declared on the root. Checked once for each way the rows are written."""
+    for written in set(_ROW_ATTRIBUTES.findall(cells)):
+        names = [("", "r")]
+        for name in _ATTRIBUTE_NAME.findall(written):
+            prefix, _, local = name.decode().rpartition(":")
+            if prefix and prefix != "xml" and f"xmlns:{prefix}" not in root:
+                return False
+            names.append((root.get(f"xmlns:{prefix}", prefix), local))
+        if len(set(names)) != len(names):
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=64)  # the same bytes around the cells, sheet by sheet, in every return of a cycle
+def _plain_document(data: bytes) -> tuple[tuple[str, Mapping[str, str]], ...] | None:
+    """Step 2: one parse by expat of the part around its cells, with handlers for nothing a plain part has, but for its
+    root's tag and its protection's (the parse is fed in two pieces, the second starting at that tag, and each
+    handler removes itself): their names and attributes, namespaces as attributes. None when the part is not plain."""
     import pyexpat
 
+    protection = _plain_protection(data)
     if protection == -1:
         return None
     parser = pyexpat.ParserCreate()
-    tags: list[tuple[str, dict[str, str]]] = []
+    tags: list[tuple[str, Mapping[str, str]]] = []
 
     def tag(name: str, attributes: dict[str, str]) -> None:
-        tags.append((name, attributes))
+        tags.append((name, MappingProxyType(attributes)))
         parser.StartElementHandler = None
 
     parser.CommentHandler = parser.StartCdataSectionHandler = parser.ProcessingInstructionHandler = _not_plain
@@ -208,7 +260,18 @@ def _plain_document(data: bytes, protection: int | None) -> list[tuple[str, dict
             or _PREFIXED_NAME.search(data) is not None
             or protection is not None and (len(tags) != 2 or tags[1][0] != "sheetProtection")):
         return None
-    return tags
+    return tuple(tags)
+
+
+def _plain_protection(data: bytes) -> int | None:
+    """Where the one ``<sheetProtection`` tag starts (None without one); -1 when there are several, or a name that
+    only begins so. Every ``<`` starts a tag in a plain part, so the search finds the element."""
+    at = data.find(b"<sheetProtection")
+    if at < 0:
+        return None
+    if data.find(b"<sheetProtection", at + 1) >= 0 or data[at + 16: at + 17] not in (b" ", b"/", b">"):
+        return -1
+    return at
 
 
 def _plain_dimension(match: re.Match[bytes] | None) -> bool:
