@@ -8,6 +8,7 @@ field, before any workbook is written.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -190,12 +191,27 @@ class Form:
         for section in self.sections:
             yield from section.items
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Item]:  # written past the frozen dataclass's __setattr__, as cached_property does
+        found: dict[str, Item] = {}
+        for item in self.items():
+            found.setdefault(item.id, item)
+        return found
+
+    def find(self, item_id: str) -> Item | None:
+        """The question or table ``item_id``; None for anything else (a worked-out value, say). Asked for every rule of
+        every return, so looked up, not searched for."""
+        return self._by_id.get(item_id)
+
     def item(self, item_id: str) -> Item:
-        return next(i for i in self.items() if i.id == item_id)
+        found = self.find(item_id)
+        if found is None:
+            raise KeyError(item_id)
+        return found
 
     def label_of(self, item_id: str) -> str:
         """The label of a question or of a worked-out value, as findings name it."""
-        found = next((i for i in self.items() if i.id == item_id), None) or next(c for c in self.computed if c.id == item_id)
+        found = self.find(item_id) or next(c for c in self.computed if c.id == item_id)
         return found.label
 
     def asked_in(self, workbook: str) -> Form:
@@ -717,9 +733,8 @@ def _check_contract(forms: dict[str, Form], folder: Path) -> None:
 def _breaks_contract(form: Form, need: contract.Needed) -> str | None:
     if need.types == ("computed",):
         return None if any(c.id == need.id for c in form.computed) else "this worked-out value is missing"
-    try:
-        item = form.item(need.id)
-    except StopIteration:
+    item = form.find(need.id)
+    if item is None:
         return "this field is missing (was it renamed or deleted?)"
     if item.type not in need.types:
         return f"it is of type '{item.type}', not {' or '.join(repr(t) for t in need.types)}"
@@ -753,10 +768,9 @@ def resolve(form: Form, forms: dict[str, Form], ref: str) -> tuple[Form, Field |
             raise KeyError(f"no form {form_id!r}")
         target = forms[form_id]
     item_id, _, column_id = ref.partition(".")
-    try:
-        item = target.item(item_id)
-    except StopIteration:
-        raise KeyError(f"no field {item_id!r} in form '{target.id}'") from None
+    item = target.find(item_id)
+    if item is None:
+        raise KeyError(f"no field {item_id!r} in form '{target.id}'")
     if column_id:
         if not isinstance(item, Table):
             raise KeyError(f"{item_id!r} is not a table")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from partxl.config import clean
 
@@ -43,7 +43,7 @@ class Metadata:
         return Metadata(**{f.name: clean(getattr(self, f.name)) for f in fields(self)})
 
     def entries(self) -> list[tuple[str, str]]:
-        return list(asdict(self).items())
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]  # every field is text: no deep copy needed
 
     def heading(self) -> str:
         """Whose workbook it is, as every form sheet's heading shows it: what a copied-in metadata sheet contradicts."""

@@ -18,6 +18,7 @@ so the parsers used afterwards never see a DTD.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -34,6 +35,7 @@ MAX_PARTS = 10_000  # a return has about twenty parts; the zip we hand calamine 
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, ValueError, EOFError, NotImplementedError,
               struct.error, IndexError)
 _LOCAL, _DESCRIPTOR, _END = b"PK\x03\x04", b"PK\x07\x08", b"PK\x05\x06"
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class Rejected(Exception):
@@ -128,7 +130,7 @@ def _check_names(infos: list[zipfile.ZipInfo]) -> None:
     seen: set[str] = set()
     for info in infos:
         name = info.orig_filename
-        if any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+        if _CONTROL.search(name):
             raise ambiguous(f"a part's name holds a control character ({name!r})")
         if "\\" in name:
             raise ambiguous(f"a part's name holds a backslash ({name!r})")
@@ -278,16 +280,25 @@ def _declared_encoding(data: bytes) -> str | None:
     start = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if not start.startswith(b"<?xml"):
         return None
+    declaration = start[: start.find(b"?>") + 2]
+    return (_usual_encoding_declared if len(declaration) < 200 else _encoding_declared)(declaration)
+
+
+def _encoding_declared(declaration: bytes) -> str | None:
     import pyexpat
 
     said: list[str | None] = []
     parser = pyexpat.ParserCreate()
     parser.XmlDeclHandler = lambda _version, encoding, _standalone: said.append(encoding)
     try:
-        parser.Parse(start[: start.find(b"?>") + 2], False)
+        parser.Parse(declaration, False)
     except (pyexpat.ExpatError, ValueError, LookupError):  # an encoding expat does not know is one no writer uses
         return "unknown"
     return said[0] if said else "unknown"
+
+
+# Every part of every return declares itself in one of a few ways: each is parsed once.
+_usual_encoding_declared = functools.lru_cache(maxsize=64)(_encoding_declared)
 
 
 def stored_package(archive: Archive) -> bytes:

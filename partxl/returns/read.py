@@ -466,7 +466,11 @@ def _repeats(element: Any, attribute: str) -> int:
 
 def _application(data: bytes | None) -> str:
     """The program that saved the file, by its properties ('' when they do not say, or cannot be read: no reason to
-    refuse a return)."""
+    refuse a return). The properties of a cycle's returns are mostly the same few bytes: each is read once."""
+    return _usual_application(data) if data is not None and len(data) < 8192 else _application_of(data)
+
+
+def _application_of(data: bytes | None) -> str:
     try:
         root = _parse_xml(data, "the document properties") if data is not None else None
     except Rejected:
@@ -474,6 +478,9 @@ def _application(data: bytes | None) -> str:
     if root is None:
         return ""
     return next((e.text or "" for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "Application"), "").strip()
+
+
+_usual_application = functools.lru_cache(maxsize=16)(_application_of)
 
 
 def _xml_date(data: bytes | None, local_name: str) -> dt.datetime | None:
@@ -520,6 +527,10 @@ class _Sheets(Mapping[str, list[list[Any]]]):
             if self._libreoffice_days:
                 self._rows[name] = [[as_libreoffice_showed(v) for v in row] for row in self._rows[name]]
         return self._rows[name]
+
+    def get(self, name: str, default: Any = None) -> Any:  # asked once per answer cell: spared the ABC's KeyError path
+        rows = self._rows.get(name)
+        return rows if rows is not None else self[name] if name in self._names else default
 
     def __contains__(self, name: object) -> bool:
         return name in self._names

@@ -376,7 +376,7 @@ def apply_rules(form: Form, answers: _Answers, as_of: dt.date, config: Config, f
     worked_out = {cell_name(form.id, p.computed.id): (form.sheet, p.a1)
                   for p in lay.layout_form(form).placed if p.role == "computed" and p.computed is not None}
     for rule in form.rules:
-        item = next((i for i in form.items() if i.id == rule.field.partition(".")[0]), None)  # None: a worked-out value
+        item = form.find(rule.field.partition(".")[0])  # None: a worked-out value
         if rule.kind == "current_row":
             last = unfilled_current_row(rule, form, values)
             if last is not None:
