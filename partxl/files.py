@@ -168,9 +168,11 @@ def file_sha256(path: Path, max_bytes: int) -> tuple[str, int]:
         if status.st_size > max_bytes:
             raise TooLarge(status.st_size)
         digest, size = hashlib.sha256(), 0
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
+        block = bytearray(max(min(status.st_size + 1, 1 << 20), 1 << 16))  # one buffer, read into: a return in one read
+        view = memoryview(block)
+        while count := handle.readinto(view):
+            digest.update(view[:count])
+            size += count
             if size > max_bytes:  # it grew while being read
                 raise TooLarge(size)
     return digest.hexdigest(), size
