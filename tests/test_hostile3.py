@@ -180,3 +180,41 @@ def test_the_plain_proof_refuses_what_expat_no_longer_sees(how: str):
     else:
         with pytest.raises(Rejected):
             sheetxml._Scan(data, "sheet").run()
+
+
+def _zip_of(parts: dict[str, bytes], crc_of: dict[str, int] | None = None) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    data = out.getvalue()
+    for name, crc in (crc_of or {}).items():  # a checksum that does not match the part: written into both headers
+        info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+        old = info.CRC.to_bytes(4, "little")
+        data = data.replace(old, crc.to_bytes(4, "little"))
+    return data
+
+
+def test_a_part_shared_by_returns_is_inflated_once_and_known_only_by_its_very_bytes(tmp_path: Path):
+    """Parts a cycle's returns share are inflated and checked once; a part is known again only by the same name, the
+    same compressed bytes and the same checksum: one byte different, or a checksum that no longer matches, and it is
+    read (and refused) as if never seen."""
+    from partxl.returns import package
+
+    part = b'<?xml version="1.0" encoding="UTF-8"?>\n<workbook>' + b"<x/>" * 200 + b"</workbook>"
+    first = package.Archive(tmp_path / "a.xlsx", _zip_of({"xl/workbook.xml": part}))
+    assert first.get("xl/workbook.xml") == part
+    again = package.Archive(tmp_path / "b.xlsx", _zip_of({"xl/workbook.xml": part}))
+    assert again.get("xl/workbook.xml") is first.get("xl/workbook.xml")  # known: not inflated again
+    other = part.replace(b"<x/>", b"<y/>", 1)
+    assert package.Archive(tmp_path / "c.xlsx", _zip_of({"xl/workbook.xml": other})).get("xl/workbook.xml") == other
+    lying = package.Archive(tmp_path / "d.xlsx", _zip_of({"xl/workbook.xml": part}, {"xl/workbook.xml": 12345}))
+    with pytest.raises(package.Rejected, match="CRC"):
+        lying.get("xl/workbook.xml")
+    hostile = part.replace(b"<workbook>", b"<!DOCTYPE workbook><workbook>")
+    for _ in range(2):  # refused each time: a refusal is never remembered as a part
+        with pytest.raises(package.Rejected):
+            package.Archive(tmp_path / "e.xlsx", _zip_of({"xl/workbook.xml": hostile})).get("xl/workbook.xml")

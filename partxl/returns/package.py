@@ -84,15 +84,49 @@ class Archive:
             info = self.infos.get(name)
             if info is None:
                 return None
-            try:
-                data = _inflate(self.data, info, self.zip, MAX_TOTAL_BYTES - self._inflated)
-            except ZIP_ERRORS as exc:
-                raise Rejected("FILE_DAMAGED", f"part {name}: {exc}") from None
+            known = _known_key(self.data, info, xml)
+            data = _KNOWN.get(known) if known is not None else None
+            if data is None or len(data) > MAX_TOTAL_BYTES - self._inflated:
+                data = self._read(name, info, xml)
+                if known is not None:
+                    _remember(known, data)
             self._inflated += len(data)
-            if xml:
-                check_xml_bytes(name, data)
             self.parts[name] = data
         return self.parts[name]
+
+    def _read(self, name: str, info: zipfile.ZipInfo, xml: bool) -> bytes:
+        try:
+            data = _inflate(self.data, info, self.zip, MAX_TOTAL_BYTES - self._inflated)
+        except ZIP_ERRORS as exc:
+            raise Rejected("FILE_DAMAGED", f"part {name}: {exc}") from None
+        if xml:
+            check_xml_bytes(name, data)
+        return data
+
+
+# The parts a cycle's returns share byte for byte (the workbook part, its links, the styles, the properties: a fifth of
+# what is inflated): each is inflated and checked once, and known again by its name and its compressed bytes, compared
+# whole (never by a checksum, which a file could be made to match). Small parts only, and only so many.
+_KNOWN: dict[tuple[str, int, int, int, bool, bytes], bytes] = {}
+_KNOWN_PARTS, _KNOWN_PART_BYTES = 64, 65_536
+
+
+def _known_key(data: bytes, info: zipfile.ZipInfo, xml: bool) -> tuple[str, int, int, int, bool, bytes] | None:
+    """What a part is known again by, if it is small enough to remember; None otherwise."""
+    if info.file_size > _KNOWN_PART_BYTES or info.compress_size > _KNOWN_PART_BYTES or info.flag_bits & 1 \
+            or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    try:
+        raw = _member_data(data, info)
+    except (zipfile.BadZipFile, struct.error):
+        return None
+    return info.filename, info.CRC, info.file_size, info.compress_type, xml, raw
+
+
+def _remember(key: tuple[str, int, int, int, bool, bytes], data: bytes) -> None:
+    if len(_KNOWN) >= _KNOWN_PARTS:
+        _KNOWN.clear()
+    _KNOWN[key] = data
 
 
 def file_bytes(path: Path) -> bytes:
