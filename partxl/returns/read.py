@@ -364,19 +364,33 @@ def _sst_attributes(data: bytes) -> dict[str, str]:
     return _first_element(data, "sharedStrings.xml", "sst")
 
 
-def _first_element(data: bytes, part: str, local: str) -> dict[str, str]:
-    """The attributes of the first element called ``local`` (in any namespace), parsed a little at a time."""
-    from xml.etree import ElementTree
+class _Found(Exception):
+    """Raised from inside a parse as soon as the element looked for is seen: the rest is not parsed."""
 
-    parser: Any = ElementTree.XMLPullParser(events=("start",))
+
+def _first_element(data: bytes, part: str, local: str) -> dict[str, str]:
+    """The attributes of the first element called ``local`` (in any namespace), parsed a little at a time, by expat
+    with namespaces resolved as ElementTree resolves them (an unbound prefix is an error), building no tree."""
+    import pyexpat
+
+    found: list[dict[str, str]] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        if name.rpartition("}")[2] == local:
+            found.append(attributes)
+            raise _Found
+
+    parser = pyexpat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
     try:
         for at in range(0, len(data), 4096):
-            parser.feed(data[at: at + 4096])
-            for _event, element in parser.read_events():
-                if element.tag.rpartition("}")[2] == local:
-                    return dict(element.attrib)
-    except ElementTree.ParseError as exc:
+            parser.Parse(data[at: at + 4096], False)
+    except _Found:
+        return found[0]
+    except (pyexpat.ExpatError, LookupError, ValueError) as exc:
         raise Rejected("FILE_DAMAGED", f"part {part} is not well-formed XML ({exc})") from None
+    finally:
+        parser.StartElementHandler = None
     return {}
 
 
