@@ -125,15 +125,15 @@ _PLAIN_CELL = (_CELL_TAG + rb'(?:/>|>' + _FORMULA + _NUMBER_V + rb'</c>'
                rb'| t="b"(?:/>|>' + _FORMULA + rb'(?:<v>[01]</v>)?</c>)'
                rb'| t="inlineStr"(?:/>|>' + _INLINE + rb'</c>))')
 _NAME = rb'[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?'  # a name, with a prefix or without
-_ATTRIBUTES = rb'(?: ' + _NAME + rb'="[^"<&]*")*'  # each once, each prefix declared: see _plain_rows
+_ATTRIBUTES = rb'(?: ' + _NAME + rb'="[^"<&>]*")*'  # each once, each prefix declared: see _plain_rows
 _PLAIN_DATA = re.compile(rb'<sheetData(?:/>|>(?:[ \t\r\n]*<row r="(?P<row>' + _ROW_NUMBER + rb')"' + _ATTRIBUTES
                          + rb'(?:/>|>(?:[ \t\r\n]*' + _PLAIN_CELL + rb')*[ \t\r\n]*</row>))*[ \t\r\n]*</sheetData>)')
-_ROW_ATTRIBUTES = re.compile(rb'<row r="[0-9]+"(' + _ATTRIBUTES + rb')')
+_ROW_ATTRIBUTES = re.compile(rb'<row r="[0-9]+"([^>]*)')  # on proven cells: a row's attributes (no value holds >)
 _ATTRIBUTE_NAME = re.compile(rb' (' + _NAME + rb')="')
 _NOT_NAMED_REFERENCE = re.compile(rb'&(?!(?:amp|lt|gt|quot|apos);)')
 _NOT_XML_CHARACTERS = bytes(c for c in range(32) if c not in (9, 10, 13))  # C0 controls but tab, line feed, return
-_ADDRESS = re.compile(rb'<c r="([A-Z]+[0-9]+)"')
-_FORMULA_CELLS = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^<>]*>(?=<f[ />])')
+_ADDRESS = re.compile(rb'<c r="([^"]+)')  # on proven cells: each cell's address
+_FORMULA_CELLS = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^<>]*>(?=<f>)')
 _ERROR_CELLS = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?: s="[0-9]+")? t="e"(?:/>|>' + _FORMULA + rb'(?:<v>([^<]*)</v>)?</c>)')
 _PLAIN_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})([1-9][0-9]{0,4})(?::([A-Z]{1,3})([1-9][0-9]{0,4}))?"/>')
 _COLUMNS = {letters: n for n, letters in enumerate(address(0, c)[:-1] for c in range(MAX_SHEET_COLUMNS))}
@@ -156,10 +156,10 @@ def _not_plain(*_args: object) -> None:
 def _plain(data: bytes) -> Facts | None:
     """The facts of a plain part (see above); None when the part is not proven plain."""
     start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
-    stop = end + 12 if end > start else data.find(b">", start) + 1
-    if start < 0 or data.count(b"<sheetData") != 1:
+    if start < 0:
         return None
-    cells = data[start:stop]
+    stop = end + 12 if end > start else data.find(b">", start) + 1
+    cells = data[start:stop]  # one sheetData: the grammar allows no other inside, the rest of the part holds none
     if not _PLAIN_DATA.fullmatch(cells) or not _plain_text(cells):
         return None
     tags = _plain_document(_outside(data, start, stop))
@@ -168,13 +168,9 @@ def _plain(data: bytes) -> Facts | None:
     addresses = _ADDRESS.findall(cells)
     if len(set(addresses)) != len(addresses):  # a cell given twice
         return None
-    head = data[:start]
-    dimensions = head.count(b"<dimension")
-    if dimensions > 1 or dimensions and not _plain_dimension(_PLAIN_DIMENSION.search(head)):
-        return None
-    formulas = frozenset(m.decode() for m in _FORMULA_CELLS.findall(cells)) if b"<f" in cells else frozenset()
+    formulas = frozenset(m.decode() for m in _FORMULA_CELLS.findall(cells)) if b"<f>" in cells else frozenset()
     errors = {cell.decode(): value.decode("utf-8", "replace").strip() or "#N/A" for cell, value in _ERROR_CELLS.findall(cells)} \
-        if b't="e"' in cells else {}
+        if b' t="e"' in cells else {}
     protection = tags[1][1] if len(tags) > 1 else {}
     return Facts(protection.get("sheet") in ("1", "true"), formulas, errors)
 
@@ -194,8 +190,8 @@ def _outside(data: bytes, start: int, stop: int) -> bytes:
 
 def _plain_text(cells: bytes) -> bool:
     """The text among the cells is well-formed as it stands: no character XML forbids (C0 controls, U+FFFE, U+FFFF,
-    bytes that are not UTF-8), ``&`` only in the five named references, no ``]]>``; and no namespace declared."""
-    if b"&" in cells and _NOT_NAMED_REFERENCE.search(cells) or b"]]>" in cells or b"xmlns" in cells:
+    bytes that are not UTF-8), ``&`` only in the five named references, no ``]]>``."""
+    if b"&" in cells and _NOT_NAMED_REFERENCE.search(cells) or b"]" in cells and b"]]>" in cells:  # memchr first
         return False
     if len(cells.translate(None, _NOT_XML_CHARACTERS)) != len(cells):
         return False
@@ -209,14 +205,14 @@ def _plain_text(cells: bytes) -> bool:
 
 
 def _plain_rows(cells: bytes, root: Mapping[str, str]) -> bool:
-    """What the grammar cannot see of the rows' attributes: no row gives one twice (in name or in namespace), and each
-    prefix is declared on the root. Checked once for each way the rows are written."""
+    """What the grammar cannot see of the rows' attributes: no row gives one twice (in name or in namespace), declares
+    a namespace, or uses a prefix not declared on the root. Checked once for each way the rows are written."""
     for written in set(_ROW_ATTRIBUTES.findall(cells)):
         names = [("", "r")]
         for name in _ATTRIBUTE_NAME.findall(written):
             prefix, _, local = name.decode().rpartition(":")
-            if prefix and prefix != "xml" and f"xmlns:{prefix}" not in root:
-                return False
+            if prefix and prefix != "xml" and f"xmlns:{prefix}" not in root or "xmlns" in (prefix, local):
+                return False  # an undeclared prefix, or a namespace declared here rather than on the root
             names.append((root.get(f"xmlns:{prefix}", prefix), local))
         if len(set(names)) != len(names):
             return False
@@ -255,7 +251,9 @@ def _plain_document(data: bytes) -> tuple[tuple[str, Mapping[str, str]], ...] | 
     finally:
         parser.StartElementHandler = None
     root = tags[0][1] if tags and tags[0][0] == "worksheet" else {}
-    if (root.get("xmlns") != MAIN or MAIN in (value for name, value in root.items() if name.startswith("xmlns:"))
+    dimensions = data.count(b"<dimension")
+    if (data.count(b"<sheetData") != 1 or dimensions > 1 or dimensions and not _plain_dimension(_PLAIN_DIMENSION.search(data))
+            or root.get("xmlns") != MAIN or MAIN in (value for name, value in root.items() if name.startswith("xmlns:"))
             or data.count(b"xmlns") != sum(name.startswith("xmlns") for name in root)  # declared on the root alone
             or _PREFIXED_NAME.search(data) is not None
             or protection is not None and (len(tags) != 2 or tags[1][0] != "sheetProtection")):
