@@ -148,7 +148,7 @@ def init(folder: Path) -> None:
 @click.option("--register", type=click.Path(dir_okay=False, path_type=Path),
               help="Register to pre-fill from (default: [paths] register in the configuration).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/workbooks"),
-              show_default=True, help="Folder to write the workbooks into.")
+              show_default=True, help="Folder to write the workbooks into: one of their own, apart from the returns.")
 @click.option("--blank", is_flag=True, help="Also write a blank workbook for proposing a new partnership.")
 @click.option("--only", multiple=True, metavar="ID", help="Only this partnership (repeat for more).")
 @click.option("--force", is_flag=True, help="Issue again for the cycle a consolidated register already holds.")

@@ -16,6 +16,7 @@ command's ``--json`` prints. What cannot run at all raises :class:`partxl.Partxl
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,60 @@ def _outputs_apart(returns: Path, out: Path, **written: Path | None) -> None:
                               f"it as a return: put it in the output folder ({out}) or outside {returns}")
 
 
+def _issued_apart(out: Path) -> None:
+    """Refuse to issue workbooks where partxl consolidate would read them as returns, or among its own outputs.
+
+    generate does not know the returns folder, so it goes by what a folder holds. An issued workbook left among the
+    returns would come back, next run, as that partnership's return: pre-filled, it can pass every check, and the
+    register would show last year's answers as this year's. So neither ``out`` nor the folder it is in may hold a
+    return: a saved message or mailbox, or a workbook partxl issued that a spreadsheet program has saved since (their
+    own files are looked at, not their subfolders'; the folder above is not looked at when it holds a ledger, as
+    consolidate reads nothing there). Only these two: further up are the MIO's own folders (Documents, Downloads),
+    which may well hold a return opened from an e-mail. Nor may ``out`` be consolidate's output folder itself (it holds
+    the ledger or the validation report); a folder of its own inside that one, such as the default ``out/workbooks``,
+    is fine. An empty returns folder cannot be told apart: the README says to keep the issued workbooks apart.
+    """
+    from partxl.returns.kinds import LEDGER_NAME
+
+    folder = out.resolve()
+    outputs = [name for name in (LEDGER_NAME, "validation_report.xlsx") if (folder / name).is_file()]
+    if outputs:
+        raise PartxlError(f"--out {out} is partxl consolidate's output folder (it holds {outputs[0]}): issue the workbooks "
+                          f"into a folder of their own, such as --out {out / 'workbooks'}")
+    for place in (folder, folder.parent):
+        if place != folder and (place / LEDGER_NAME).is_file():
+            return  # consolidate's output folder, and all below it, is never read as returns
+        found = _a_return(place)
+        if found is not None:
+            inside = "" if place == folder else f"is inside {place}, which "
+            raise PartxlError(f"--out {out} {inside}holds returns ({found.name} is {_what_return(found)}): partxl "
+                              "consolidate would read the workbooks issued there as returns. Issue them into a folder of "
+                              f"their own, apart from the returns, such as --out {place.parent / 'workbooks'}")
+
+
+def _a_return(folder: Path) -> Path | None:
+    """The first of ``folder``'s own files (by name) that is a return: a message or mailbox, or an issued workbook saved
+    since; None when there is none, or the folder cannot be listed (or does not exist yet)."""
+    from partxl.issue.generate import saved_since_issued
+    from partxl.returns.kinds import MAILBOX_SUFFIXES, MESSAGE_SUFFIXES
+
+    try:
+        entries = sorted((e for e in os.scandir(folder) if e.is_file(follow_symlinks=False)), key=lambda e: e.name)
+    except OSError:
+        return None
+    for entry in entries:
+        path = Path(entry.path)
+        suffix = path.suffix.lower()
+        if suffix in MESSAGE_SUFFIXES | MAILBOX_SUFFIXES or (suffix in (".xlsx", ".xlsm") and saved_since_issued(path)):
+            return path
+    return None
+
+
+def _what_return(path: Path) -> str:
+    return ("a workbook partxl issued, saved since in a spreadsheet program" if path.suffix.lower() in (".xlsx", ".xlsm")
+            else "a saved message or mailbox")
+
+
 @dataclass(frozen=True)
 class Workspace:
     """The configuration and the form definitions every job works from."""
@@ -114,9 +169,11 @@ class Workspace:
 
     def generate(self, out: str | Path, *, register: str | Path | None = None, blank: bool = False,
                  only: tuple[str, ...] = (), force: bool = False) -> GenerateResult:
-        """One locked, pre-filled workbook per partnership of ``register`` (default: the configured one) into ``out``."""
+        """One locked, pre-filled workbook per partnership of ``register`` (default: the configured one) into ``out``,
+        a folder of their own: not among returns, nor consolidate's output folder (refused, saying what to write)."""
         from partxl.issue.generate import generate
 
+        _issued_apart(Path(out))
         return generate(self.config, self.spec, Path(out), _path(register), blank=blank, only=tuple(only), force=force)
 
     # ------------------------------------------------------------ returns

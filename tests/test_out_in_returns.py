@@ -81,3 +81,86 @@ def test_a_ledger_or_reminders_written_among_the_returns_are_refused(returns: Pa
                            "--as-of", AS_OF, option, str(target))
     assert code == 2 and f"{option} {target} is inside the returns folder" in err and "Traceback" not in err
     assert sorted(p.name for p in returns.iterdir()) == before
+
+
+# ---------------------------------------------------------------- generate: issued workbooks are kept apart from returns
+# generate does not know the returns folder; it goes by what a folder holds (see workspace._issued_apart). An issued
+# workbook among the returns is read by the next consolidate as that partnership's return: pre-filled, it passes.
+
+
+def _generate(out: Path) -> tuple[int, str]:
+    code, _, err = run_cli("generate", "--register", str(SAMPLE_REGISTER), "--out", str(out), "--only", "P001")
+    return code, err
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_an_issued_workbook_left_among_the_returns_would_be_read_as_a_return(tmp_path: Path):
+    """Why generate must refuse: the workbook it issues, untouched, is ready to send as it stands."""
+    code, _ = _generate(tmp_path / "wb")
+    assert code == 0
+    issued, = (tmp_path / "wb").glob("P001 *.xlsx")
+    code, printed, err = run_cli("check", str(issued), "--as-of", AS_OF)
+    assert code == 0 and "ready to send" in printed, err
+
+
+@pytest.mark.parametrize("inside", ["", "issued"])
+def test_generate_refuses_the_returns_folder_and_any_folder_inside_it(returns: Path, inside: str):
+    before = _files(returns)
+    out = returns / inside if inside else returns
+    code, err = _generate(out)
+    assert code == 2 and "Traceback" not in err
+    assert "holds returns (P001 annual return.xlsx is a workbook partxl issued, saved since" in err
+    assert ("is inside" in err) == bool(inside)
+    assert f"--out {returns.parent / 'workbooks'}" in err  # what to write instead
+    assert _files(returns) == before  # nothing written, not even the folder
+
+
+def test_a_return_further_up_is_the_mios_own_folder_not_a_returns_folder(tmp_path: Path):
+    documents = tmp_path / "Documents"  # a return opened from an e-mail and saved here; the workbooks two levels down
+    documents.mkdir()
+    shutil.copy(REPO / "samples" / "returns" / "P001 annual return.xlsx", documents)
+    code, err = _generate(documents / "partxl" / "workbooks")
+    assert code == 0, err
+    code, err = _generate(documents / "workbooks")
+    assert code == 2 and f"is inside {documents}, which holds returns" in err
+
+
+def test_generate_refuses_a_folder_of_saved_messages(tmp_path: Path):
+    mail = tmp_path / "inbox"
+    mail.mkdir()
+    (mail / "RE Partnership return.eml").write_bytes(b"From: a@b.example\r\nSubject: return\r\n\r\nattached\r\n")
+    code, err = _generate(mail)
+    assert code == 2 and "RE Partnership return.eml is a saved message or mailbox" in err
+    assert _files(mail) == ["RE Partnership return.eml"]
+
+
+def test_generate_refuses_consolidates_output_folder_but_not_a_folder_of_its_own_in_it(returns: Path):
+    from partxl.returns.ledger import Ledger
+
+    out = returns / "out"  # consolidate's output folder inside the returns: consolidate leaves it, and all below, out
+    with Ledger(out / "ledger.sqlite"):
+        pass
+    code, err = _generate(out)
+    assert code == 2 and "is partxl consolidate's output folder (it holds ledger.sqlite)" in err
+    assert f"--out {out / 'workbooks'}" in err
+    assert _files(out) == ["ledger.sqlite"]
+    code, err = _generate(out / "workbooks")
+    assert code == 0, err
+    assert [p.name for p in (out / "workbooks").iterdir()] == ["P001 Wexbridge Community Safety Partnership.xlsx"]
+
+
+def test_generate_again_into_its_own_folder_is_no_returns_and_keeps_what_it_replaces(tmp_path: Path):
+    wb = tmp_path / "wb"
+    code, err = _generate(wb)
+    assert code == 0, err
+    issued, = wb.glob("P001 *.xlsx")
+    code, printed, err = run_cli("generate", "--register", str(SAMPLE_REGISTER), "--out", str(wb), "--only", "P001", "--json")
+    assert code == 0 and json.loads(printed)["files"] == {str(issued): "unchanged"}, err
+    issued.write_bytes(issued.read_bytes() + b"\0")  # the MIO's own copy, changed: replaced, and kept
+    code, printed, err = run_cli("generate", "--register", str(SAMPLE_REGISTER), "--out", str(wb), "--only", "P001", "--json")
+    assert code == 0 and json.loads(printed)["files"] == {str(issued): "superseded"}, err
+    kept, = (wb / "superseded").glob("P001 *.xlsx")
+    assert kept.read_bytes().endswith(b"\0")

@@ -83,7 +83,7 @@ def test_what_makes_a_partnership_significant_is_configuration(generated, tmp_pa
                                                                       "significance_national_influence": "No"})
     assert "SIGNIFICANCE_EVIDENCE" not in _codes(checked)
     assert facts(Record("P011", values=checked.values), spec, any_feature, AS_OF).significant == "Yes"
-    issued = tmp_path / "issued"
+    issued = tmp_path / "issue" / "workbooks"  # apart from the return checked above, in tmp_path
     Workspace(any_feature, spec).generate(issued, register=SAMPLE_REGISTER, only=("P011",))
     formula = _named_cell(next(issued.glob("P011 *.xlsx")), "significance_significant")
     assert "significance_high_risk" in formula and "significance_key_to_priorities" not in formula

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,40 @@ def generate(config: Config, spec: Spec, out_dir: Path, register: Path | None = 
         target = out_dir / "New partnership proposal.xlsx"
         result.files[target] = replace_keeping_copy(target, build_workbook(config, spec.workbooks["proposal"], Record(NEW_ID)))
     return result
+
+
+def saved_since_issued(path: Path) -> bool:
+    """Whether ``path`` is a workbook partxl issued (it holds the issue details sheet) that a spreadsheet program has
+    saved since: a return, or one being filled in.
+
+    :func:`build_workbook` writes a workbook's modified time equal to its created time (the issue date); Excel,
+    LibreOffice and Gnumeric set it to when they save. This is evidence for the guard on where workbooks are issued
+    (see ``Workspace.generate``), never a check of a return: what cannot be read as such says no.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book, core = (_small_xml(archive, part) for part in ("xl/workbook.xml", "docProps/core.xml"))
+    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, ValueError, EOFError):
+        return False
+    if book is None or core is None:
+        return False
+    sheets = {e.get("name") for e in book.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"}
+    stamps = {e.tag.rsplit("}", 1)[-1]: (e.text or "").strip() for e in core.iter()}
+    return META_SHEET in sheets and stamps.get("created") != stamps.get("modified")
+
+
+def _small_xml(archive: zipfile.ZipFile, part: str, most: int = 1 << 20) -> Any:
+    """One part of a workbook parsed, or None when it is larger than an issued workbook's, declares a DTD or is not XML."""
+    from xml.etree import ElementTree
+
+    with archive.open(part) as handle:
+        data = handle.read(most + 1)
+    if len(data) > most or b"<!DOCTYPE" in data.upper():
+        return None
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return None
 
 
 def _build(shared: dict[str, Any], kind: str, record: Record) -> bytes:

@@ -29,7 +29,7 @@ from partxl.forms.rules import POLICY_KINDS
 from partxl.register.model import CLOSED_SHEET, OWES_NOTHING, Record, Status, has_ended, stage
 from partxl.register.read import read_register
 from partxl.returns.decisions import DECISIONS_NAME, Choice, Decided, Decision, Kind, Question, record_decisions
-from partxl.returns.kinds import is_container
+from partxl.returns.kinds import LEDGER_NAME, is_container
 from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.lifecycle import RETURNS, Settled, arrange, came, settle
 from partxl.returns.read import MAX_TOTAL_BYTES, TOO_LARGE_HINT
@@ -40,7 +40,6 @@ from partxl.workers import PARALLEL_FROM, Failure, TookTooLong, Workers, each_wi
 if TYPE_CHECKING:  # the containers' module reads mail: imported when the first container is met, not before
     from partxl.returns.containers import Attachment, Problem, Provenance
 
-LEDGER_NAME = "ledger.sqlite"
 REGISTER_WORTH_WORKERS = 64 * 1024  # bytes: a register file of about a hundred partnerships
 RETURN_BYTES = 50 * 1024  # about the size of a return, attached (base64) or in an archive
 LEDGER_BATCH = 200  # files recorded per transaction: one disk sync each, and a killed run loses at most one batch

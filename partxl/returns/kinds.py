@@ -14,6 +14,7 @@ ARCHIVE_SUFFIXES = frozenset({".zip"})
 MAILBOX_SUFFIXES = frozenset({".mbox", ".mbx"})
 CONTAINER_SUFFIXES = MESSAGE_SUFFIXES | ARCHIVE_SUFFIXES | MAILBOX_SUFFIXES
 MAILBOX_NAMES = ("mbox", "inbox", "sent")  # Apple Mail's export holds a file 'mbox'; Thunderbird's folders have no suffix
+LEDGER_NAME = "ledger.sqlite"  # consolidate's ledger, in its output folder: a folder holding one is partxl's, not returns
 
 
 def is_container(path: Path) -> bool:
