@@ -199,16 +199,15 @@ def _zip_of(parts: dict[str, bytes], crc_of: dict[str, int] | None = None) -> by
 
 
 def test_a_part_shared_by_returns_is_inflated_once_and_known_only_by_its_very_bytes(tmp_path: Path):
-    """Parts a cycle's returns share are inflated and checked once; a part is known again only by the same name, the
-    same compressed bytes and the same checksum: one byte different, or a checksum that no longer matches, and it is
-    read (and refused) as if never seen."""
+    """Parts a cycle's returns share are inflated and checked once (kept from the second sighting on); a part is known
+    again only by the same name, the same compressed bytes and the same checksum: one byte different, or a checksum
+    that no longer matches, and it is read (and refused) as if never seen."""
     from partxl.returns import package
 
     part = b'<?xml version="1.0" encoding="UTF-8"?>\n<workbook>' + b"<x/>" * 200 + b"</workbook>"
-    first = package.Archive(tmp_path / "a.xlsx", _zip_of({"xl/workbook.xml": part}))
-    assert first.get("xl/workbook.xml") == part
-    again = package.Archive(tmp_path / "b.xlsx", _zip_of({"xl/workbook.xml": part}))
-    assert again.get("xl/workbook.xml") is first.get("xl/workbook.xml")  # known: not inflated again
+    first, second, third = (package.Archive(tmp_path / f"{n}.xlsx", _zip_of({"xl/workbook.xml": part})) for n in "abc")
+    assert first.get("xl/workbook.xml") == second.get("xl/workbook.xml") == part
+    assert third.get("xl/workbook.xml") is second.get("xl/workbook.xml")  # known: not inflated again
     other = part.replace(b"<x/>", b"<y/>", 1)
     assert package.Archive(tmp_path / "c.xlsx", _zip_of({"xl/workbook.xml": other})).get("xl/workbook.xml") == other
     lying = package.Archive(tmp_path / "d.xlsx", _zip_of({"xl/workbook.xml": part}, {"xl/workbook.xml": 12345}))

@@ -106,8 +106,10 @@ class Archive:
 
 # The parts a cycle's returns share byte for byte (the workbook part, its links, the styles, the properties: a fifth of
 # what is inflated): each is inflated and checked once, and known again by its name and its compressed bytes, compared
-# whole (never by a checksum, which a file could be made to match). Small parts only, and only so many.
+# whole (never by a checksum, which a file could be made to match). Small parts only, kept from their second sighting
+# (the sheets, which differ from return to return, would otherwise push out the parts that do not), and only so many.
 _KNOWN: dict[tuple[str, int, int, int, bool, bytes], bytes] = {}
+_SEEN_ONCE: set[tuple[str, int, int, int, bool, bytes]] = set()
 _KNOWN_PARTS, _KNOWN_PART_BYTES = 64, 65_536
 
 
@@ -124,6 +126,11 @@ def _known_key(data: bytes, info: zipfile.ZipInfo, xml: bool) -> tuple[str, int,
 
 
 def _remember(key: tuple[str, int, int, int, bool, bytes], data: bytes) -> None:
+    if key not in _SEEN_ONCE:
+        if len(_SEEN_ONCE) >= 8 * _KNOWN_PARTS:
+            _SEEN_ONCE.clear()
+        _SEEN_ONCE.add(key)
+        return
     if len(_KNOWN) >= _KNOWN_PARTS:
         _KNOWN.clear()
     _KNOWN[key] = data
