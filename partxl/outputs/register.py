@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,11 +125,17 @@ def _register_styles(book: Any) -> dict[str, Any]:
 def _plain_table(book: Any, styles: dict[str, Any], name: str, headings: list[tuple[str, int]],
                  rows: Callable[[], Iterator[list[tuple[Any, str]]]], height: Callable[[Sequence[Any]], float | None] | None = None
                  ) -> Any:
-    """A sheet holding one Excel table. ``rows`` makes the rows afresh: they are counted first, because the
-    table has to be declared before any row is streamed to disk, then written one by one, never all held."""
+    """A sheet holding one Excel table. ``rows`` makes the rows afresh: when the workbook is streamed they are
+    counted first, because the table has to be declared before any row is streamed to disk, then written one by
+    one, never all held; otherwise they are made once and held."""
     sheet = book.add_worksheet(name)
-    count = sum(1 for _ in rows())
-    write_table(sheet, 0, "".join(ch for ch in name.title() if ch.isalnum()), [TableColumn(h, w) for h, w in headings], rows(),
+    made: Iterable[list[tuple[Any, str]]]
+    if book.constant_memory:
+        made, count = rows(), sum(1 for _ in rows())
+    else:
+        held = list(rows())
+        made, count = held, len(held)
+    write_table(sheet, 0, "".join(ch for ch in name.title() if ch.isalnum()), [TableColumn(h, w) for h, w in headings], made,
                 count, header_format=styles["head"], style=lambda _col, cell: styles.get(cell[1], styles["text"]),
                 write=lambda on, r, c, cell, fmt: write_value(on, r, c, cell[0], fmt), height=height)
     sheet.freeze_panes(1, 1)
