@@ -135,6 +135,8 @@ class _Reader:
         columns = {_key(f.register): (form, f) for form, f in scalar_fields(self.spec)}
         id_col = header.index(_key(ID_COLUMN))
         status_col = header.index(_key(STATUS_COLUMN)) if _key(STATUS_COLUMN) in header else None
+        plan = [(col, cell_name(columns[heading][0].id, columns[heading][1].id), columns[heading][1])
+                for col, heading in enumerate(header) if heading in columns]  # worked out once a sheet, not once a row
         for number, row in enumerate(rows, start=2):
             if all(_empty(v) for v in row):
                 continue
@@ -147,10 +149,9 @@ class _Reader:
                                                                    partnership=pid, row=number))
                 continue
             record = Record(pid, status=self._status(row[status_col] if status_col is not None else None, pid, sheet, number))
-            for col, heading in enumerate(header):
-                if heading in columns and col < len(row) and not _empty(row[col]):
-                    form, fld = columns[heading]
-                    self.put(record, cell_name(form.id, fld.id), fld, row[col], sheet)
+            for col, name, fld in plan:
+                if col < len(row) and not _empty(row[col]):
+                    self.put(record, name, fld, row[col], sheet)
             self._return_columns(record, header, row)
             records[pid.casefold()] = record
 
@@ -183,23 +184,26 @@ class _Reader:
         record.source = str(cell(SOURCE_COLUMN) or "")
 
     def put(self, record: Record, name: str, fld: Field, raw: Any, sheet: str, label: str = "") -> None:
-        def where() -> dict[str, Any]:  # only for a finding: most values are fine
-            return dict(file=str(self.path), sheet=sheet, field=label or fld.label, partnership=record.id, value=raw)
-
         kind = TYPES[fld.type]
         try:
             value = kind.parse(raw) if fld.type == "choice" else kind.read(fld, raw)  # a choice is matched below, forgivingly
         except (Unreadable, Refused) as exc:
             right = exc.hint if isinstance(exc, Unreadable) else kind.right(fld)
-            self.findings.append(Code.REGISTER_VALUE_UNREADABLE.at(right=right, hint=right, **where()))
+            self.findings.append(Code.REGISTER_VALUE_UNREADABLE.at(right=right, hint=right,
+                                                                   **self._where(record, fld, raw, sheet, label)))
             return
         if fld.type == "choice":
             allowed = self._allowed(fld)
             match = allowed.get(_key(value))
             if match is None:
-                self.findings.append(Code.REGISTER_CHOICE_UNKNOWN.at(hint="one of: " + "; ".join(allowed.values()), **where()))
+                self.findings.append(Code.REGISTER_CHOICE_UNKNOWN.at(hint="one of: " + "; ".join(allowed.values()),
+                                                                     **self._where(record, fld, raw, sheet, label)))
             value = match or value
         record.values[name] = value
+
+    def _where(self, record: Record, fld: Field, raw: Any, sheet: str, label: str) -> dict[str, Any]:
+        """Where a finding about a register value points: made only for a finding (most values are fine)."""
+        return dict(file=str(self.path), sheet=sheet, field=label or fld.label, partnership=record.id, value=raw)
 
     def _allowed(self, fld: Field) -> dict[str, str]:
         """A choice field's allowed values by their comparison key, worked out once per field."""
@@ -242,6 +246,8 @@ class _Reader:
         fixed = {_key(r.label): r.id for r in table.rows} | {_key(r.id): r.id for r in table.rows} \
             if isinstance(table.rows, tuple) else {}
         used: dict[str, int] = {}
+        names: dict[tuple[str, int], str] = {}  # each answer's name, worked out once a sheet, not once a partnership
+        labels = {col: f"{table.label}: {column.label}" for col, column in columns.items()}
         for number, row in enumerate(rows, start=2):
             if all(_empty(v) for v in row):
                 continue
@@ -268,8 +274,9 @@ class _Reader:
                 key = str(used[pid])
             for col, column in columns.items():
                 if col < len(row) and not _empty(row[col]):
-                    self.put(record, cell_name(form.id, table.id, key, column.id), column, row[col], sheet,
-                             f"{table.label}: {column.label}")
+                    self.put(record, names.get((key, col)) or names.setdefault((key, col), cell_name(form.id, table.id, key,
+                                                                                                      column.id)),
+                             column, row[col], sheet, labels[col])
         for pid, count in used.items():
             if not table.fixed and count > table.rows:  # type: ignore[operator]
                 self.findings.append(Code.REGISTER_TOO_MANY_ROWS.at(
