@@ -481,7 +481,7 @@ def _repeats(element: Any, attribute: str) -> int:
 def _application(data: bytes | None) -> str:
     """The program that saved the file, by its properties ('' when they do not say, or cannot be read: no reason to
     refuse a return). The properties of a cycle's returns are mostly the same few bytes: each is read once."""
-    return _usual_application(data) if data is not None and len(data) < 8192 else _application_of(data)
+    return _usual_application(data) if data is not None and len(data) < 65_536 else _application_of(data)
 
 
 def _application_of(data: bytes | None) -> str:
