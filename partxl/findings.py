@@ -211,6 +211,11 @@ class Code(enum.Enum):
                                "so it is not applied.",
                         "If the decision stands, make it again in decisions.xlsx with its reason; decisions are never "
                         "edited in the ledger by hand.")
+    DECISION_LOG_ALTERED = (WARNING, "An entry of the ledger's decision log ({choice} on the {what}, recorded {recorded} by "
+                                     "{who}) does not match its seal: the audit trail was changed outside partxl, so the "
+                                     "entry is not shown as the MIO's.",
+                            "The decisions in force are sealed on their own (an edited one is not applied). Restore the "
+                            "ledger from a backup, and find out who edited it: nothing partxl records is edited by hand.")
     SAME_FILE_TWICE = (INFO, "This file is identical to {other}; it was read once.", "Nothing to do; delete the copy if you like.")
     FILENAME_MISMATCH = (WARNING, "The file is named as if for {claimed}, but the workbook was issued for {partnership}; "
                                   "it is held until the MIO confirms which partnership it is for.",

@@ -786,19 +786,32 @@ def _(env: Env) -> Made:
     return _ledger_edited(env, "edited and gone", remove=True)
 
 
-@case("DECISION_ALTERED", "error")
-def _(env: Env) -> Made:
-    """A waiver the MIO recorded, made into another in the ledger by hand."""
-    folder = _arrivals(env, "decision edited", ("P003 return.xlsx", dt.datetime(2027, 4, 16, 9, 0)))
+def _waiver_edited(env: Env, name: str, edit: str) -> list[partxl.Finding]:
+    """The findings of a run after a waiver the MIO recorded was edited in the ledger by hand (the SQL ``edit``)."""
+    folder = _arrivals(env, name, ("P003 return.xlsx", dt.datetime(2027, 4, 16, 9, 0)))
     out = folder.parent / "out"
     env.ws.consolidate(folder, out=out, previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
     with Ledger(out / "ledger.sqlite", key=env.ws.config.signing_key()) as ledger:
         ledger.decide(("Finding", "P003|EXIT_STRATEGY_MISSING", "Waive", "", "", "Works to its terms of reference", "Priya Shah",
                        "2027-04-18T10:00:00", "2026/27"))
     with closing(sqlite3.connect(out / "ledger.sqlite")) as db, db:
-        db.execute("UPDATE decisions SET key = 'P003|AGREEMENT_MISSING'")
-    result = env.ws.consolidate(folder, out=out, previous=fc.SAMPLE_REGISTER, as_of=AS_OF)
-    return result.findings, where("", partnership="P003", says=("Waive", "recorded 2027-04-18 by Priya Shah"))
+        db.execute(edit)
+    return env.ws.consolidate(folder, out=out, previous=fc.SAMPLE_REGISTER, as_of=AS_OF).findings
+
+
+@case("DECISION_ALTERED", "error")
+def _(env: Env) -> Made:
+    """A waiver the MIO recorded, made into another in the ledger by hand."""
+    findings = _waiver_edited(env, "decision edited", "UPDATE decisions SET key = 'P003|AGREEMENT_MISSING'")
+    return findings, where("", partnership="P003", says=("Waive", "recorded 2027-04-18 by Priya Shah"))
+
+
+@case("DECISION_LOG_ALTERED", "warning")
+def _(env: Env) -> Made:
+    """A waiver the MIO recorded, its entry in the decision log (the audit trail) rewritten by hand."""
+    findings = _waiver_edited(env, "decision log edited", "UPDATE decision_log SET who = 'Internal Audit'")
+    assert "DECISION_ALTERED" not in {f.code for f in findings}  # the decision in force is as recorded
+    return findings, where("", partnership="P003", says=("Waive", "recorded 2027-04-18 by Internal Audit"))
 
 
 @case("SAVED_DATE_ODD", "warning")

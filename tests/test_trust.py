@@ -401,14 +401,20 @@ def test_a_grant_edited_in_the_ledger_never_reaches_the_register(tmp_path: Path)
     assert any(f.code == "LEDGER_ROW_ALTERED" for f in status.findings)
 
 
-def test_a_decision_edited_in_the_ledger_is_not_applied(tmp_path: Path):
-    """The MIO rejects a held return in decisions.xlsx; someone turns it into an Accept in the ledger: not applied."""
+def _held_and_rejected(tmp_path: Path) -> tuple[partxl.Workspace, Path, Path, partxl.FileResult]:
+    """P002's workbook sent as P001's return, held, and rejected by the MIO in decisions.xlsx: (ws, returns, out, held)."""
     ws = partxl.Workspace.load(config=council(tmp_path / "council"))
     issued = issue(ws, tmp_path / "wb", "P001", "P002")
     returns, out = tmp_path / "returns", tmp_path / "out"
     fc.edit(issued["P002"], returns / "P001 return.xlsx", None, fc.metadata_of(issued["P001"]))  # held: not P001's
     held, = consolidate(ws, returns, out).files
     decide(out, {held.sha256: ("Reject", "P002's workbook, not P001's")})
+    return ws, returns, out, held
+
+
+def test_a_decision_edited_in_the_ledger_is_not_applied(tmp_path: Path):
+    """The MIO rejects a held return in decisions.xlsx; someone turns it into an Accept in the ledger: not applied."""
+    ws, returns, out, held = _held_and_rejected(tmp_path)
     assert {f.path: f.outcome for f in consolidate(ws, returns, out).files} == {held.path: partxl.Outcome.REJECTED}
     with closing(sqlite3.connect(out / "ledger.sqlite")) as db, db:
         assert db.execute("UPDATE decisions SET choice = 'Accept', reason = 'fine' WHERE key = ?", (held.sha256,)).rowcount == 1
@@ -424,3 +430,27 @@ def test_a_decision_edited_in_the_ledger_is_not_applied(tmp_path: Path):
         db.execute("UPDATE decisions SET choice = 'Accept' WHERE key = ?", (held.sha256,))
     assert {f.path: f.outcome for f in consolidate(ws, returns, out).files} == {held.path: partxl.Outcome.HELD}
     assert register_rows(out)["P001"]["Returned"].startswith("Held")
+
+
+def test_an_entry_of_the_decision_log_edited_in_the_ledger_is_reported_beside_the_decisions(tmp_path: Path):
+    """The audit trail is sealed too: the MIO's Reject, its reason rewritten in the log, is reported on the validation
+    report's Decisions sheet on every run until the ledger is as partxl wrote it; the decision in force still applies."""
+    ws, returns, out, held = _held_and_rejected(tmp_path)
+    assert "DECISION_LOG_ALTERED" not in {f.code for f in consolidate(ws, returns, out).findings}
+
+    def edited(reason: str) -> list[partxl.Finding]:
+        with closing(sqlite3.connect(out / "ledger.sqlite")) as db, db:
+            assert db.execute("UPDATE decision_log SET reason = ? WHERE key = ?", (reason, held.sha256)).rowcount == 1
+        result = consolidate(ws, returns, out)
+        assert {f.path: f.outcome for f in result.files} == {held.path: partxl.Outcome.REJECTED}
+        shown = openpyxl.load_workbook(out / "validation_report.xlsx", read_only=True)["Decisions"].iter_rows(values_only=True)
+        altered = [f for f in result.findings if f.code == "DECISION_LOG_ALTERED"]
+        assert [row[0] for row in shown if row[0] and str(row[0]).startswith("Altered")] == \
+            ["Altered: DECISION_LOG_ALTERED"] * len(altered)
+        return altered
+
+    found, = edited("Looked fine to me")
+    assert found.severity == "warning" and f"Reject on the held return {held.sha256[:12]}" in found.message
+    assert "DECISION_ALTERED" not in {f.code for f in consolidate(ws, returns, out).findings}
+    assert len(edited("Looked fine to me")) == 1  # nothing to make again: said on every run
+    assert edited("P002's workbook, not P001's") == []  # as partxl wrote it: the report is rebuilt without it

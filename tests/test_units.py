@@ -232,13 +232,12 @@ def test_a_ledger_from_an_earlier_partxl_is_upgraded_in_place(tmp_path):
     import sqlite3
     from contextlib import closing
 
-    from partxl.returns.ledger import SCHEMA, Ledger
+    from partxl.returns.ledger import Ledger
 
     later = ("    errors ", "    sender ", "    received ", "    arrived ", "    first_run ", "    seal ")  # columns a later partxl added
-    old = "".join(line for line in SCHEMA.splitlines(keepends=True) if not line.startswith(later))
     path = tmp_path / "ledger.sqlite"
     with closing(sqlite3.connect(path)) as db:
-        db.executescript(old)
+        db.executescript(_earlier_schema(later))
         findings = [{"severity": "error"}, {"severity": "warning"}, {"severity": "error"}]
         db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    ("a" * 64, ".xlsx", 1, "2026-11-23", "P1.xlsx", "x", "errors", "P1", "annual", "2026/27", None, "{}", "{}",
@@ -252,7 +251,56 @@ def test_a_ledger_from_an_earlier_partxl_is_upgraded_in_place(tmp_path):
     with Ledger(path, key="k" * 32) as ledger:  # rows written before rows were sealed are not trusted
         assert ledger.returns("2026/27") == [] and list(ledger.altered) == [("a" * 64, ".xlsx")]
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+
+
+def _earlier_schema(later: tuple[str, ...]) -> str:
+    """The ledger's schema without the columns a later partxl added (the lines starting with ``later``)."""
+    from partxl.returns.ledger import SCHEMA
+
+    kept = "".join(line for line in SCHEMA.splitlines(keepends=True) if not line.startswith(later))
+    return kept.replace("NOT NULL,\n);", "NOT NULL\n);")  # a table whose last column was one of them
+
+
+def test_the_decision_log_is_sealed_and_an_entry_edited_swapped_or_renumbered_is_reported(tmp_path):
+    """An earlier ledger's log is sealed as it stands when partxl first opens it with the key (an entry cannot be made
+    again, as a decision in force can); from then on every entry is sealed with its place in the log."""
+    import sqlite3
+    from contextlib import closing
+
+    from partxl.returns.ledger import Ledger
+
+    entry = ("Finding", "P003|EXIT_STRATEGY_MISSING", "Waive", "", "", "Works to its terms of reference", "Priya Shah",
+             "2027-04-18T10:00:00", "2026/27")
+    path, key = tmp_path / "ledger.sqlite", "k" * 32
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(_earlier_schema(("    seal ",)))
+        db.execute("INSERT INTO decision_log (kind, key, choice, value, day, reason, who, recorded, cycle) "
+                   "VALUES (?,?,?,?,?,?,?,?,?)", entry)
+        db.commit()
+    with Ledger(path, key=key) as ledger:
+        ledger.decide((*entry[:2], "Revoke", "", "", "It has one now", "Priya Shah", "2027-05-02T11:00:00", "2026/27"),
+                      revoke=True)
+        assert [row[2] for row in ledger.decisions(log=True)] == ["Waive", "Revoke"] and ledger.altered_log == []
+
+    def log_after(*edits: str) -> list[str]:
+        with closing(sqlite3.connect(path)) as db, db:
+            for edit in edits:
+                db.execute(edit)
+        with Ledger(path, key=key) as ledger:
+            shown = [row[2] for row in ledger.decisions(log=True)]
+            assert len(shown) + len(ledger.altered_log) == 2
+            return shown
+
+    assert log_after("UPDATE decision_log SET reason = 'No reason needed' WHERE id = 1") == ["Revoke"]
+    assert log_after("UPDATE decision_log SET reason = 'Works to its terms of reference' WHERE id = 1") == ["Waive", "Revoke"]
+    swapped = ("UPDATE decision_log SET id = 3 WHERE id = 1", "UPDATE decision_log SET id = 1 WHERE id = 2",
+               "UPDATE decision_log SET id = 2 WHERE id = 3")
+    assert log_after(*swapped) == []  # each entry's seal is right for the other's place
+    assert log_after(*swapped) == ["Waive", "Revoke"]
+    assert log_after("UPDATE decision_log SET id = 7 WHERE id = 2") == ["Waive"]
+    with Ledger(path) as ledger:  # without the key (a command that only reads for a report), entries are taken as they are
+        assert len(ledger.decisions(log=True)) == 2
 
 
 def test_a_closed_partnership_has_no_review_due(spec, config):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from partxl.config import Config
-from partxl.findings import SEVERITY_ORDER, ordered
+from partxl.findings import SEVERITY_ORDER, Code, ordered
 from partxl.forms import contract
 from partxl.register.model import ReturnState
 from partxl.returns.results import ConsolidateResult, Outcome
@@ -57,6 +57,8 @@ def report_bytes(result: ConsolidateResult, config: Config, as_of: dt.date, *, s
     decided = [[str(d.kind), d.key, str(d.choice), d.value, d.day, d.reason, d.who, d.recorded.replace("T", " ")]
                for d in result.decisions]
     decided += [[f"Waived: {f.code}", f.file, "Waive", f.partnership, "", f.message, "", ""] for f in result.waived]
+    decided += [[f"Altered: {f.code}", "", "", f.partnership, "", f.message, "", ""] for f in result.findings
+                if f.code in (Code.DECISION_ALTERED.name, Code.DECISION_LOG_ALTERED.name)]  # beside the decisions, for audit
     _table(book, s, page, "Decisions", [("Question", 16), ("Key or file", 30), ("Decision", 10), ("Partnership ID", 12),
                                         ("Date SMT agreed", 12), ("Reason or what was waived", 60), ("Who", 16),
                                         ("Recorded", 19)], decided, wrap={5})

@@ -180,15 +180,19 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
             r.outcome = Outcome.SUPERSEDED
     waived = _waive(results, decided)
     findings += [f for r in results for f in r.findings] + register_findings
-    digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, returns, decided.decisions)
+    digest = _inputs_digest(fingerprint, config, Path(previous or config.register), results, returns,
+                            (*decided.decisions, *decided.findings))
     questions = open_questions(spec, results, records, decided) + _withdrawable(gone)
     return ConsolidateResult(results, findings, records, excluded, {}, previous=_kept(baseline.values()), as_of=as_of,
                              inputs_digest=digest, questions=questions, decisions=list(decided.decisions), waived=waived)
 
 
 def _inputs_digest(fingerprint: str, config: Config, baseline: Path, results: list[FileResult], returns: list[Entry],
-                   decisions: Iterable[Decision]) -> str:
+                   decisions: Iterable[Decision | Finding]) -> str:
     """Everything the outputs are made from: when it is unchanged, so are they, and they need not be rebuilt.
+
+    ``decisions`` are the MIO's decisions in force and what reading them found, which the report shows: an entry of
+    the decision log edited since the last run changes no decision, but the report must say so.
 
     A file's findings follow from its bytes, its name, the checker and the register (all in here), so
     they are not hashed themselves; the checker's fingerprint covers the forms, the date and partxl's own code.

@@ -100,6 +100,8 @@ def record_decisions(path: Path, ledger: Ledger, config: Config, known_ids: set[
     findings: list[Finding] = []
     in_force = {(d.kind, d.key): d for d in _in_force(ledger)}
     findings += [_altered(row) for row in ledger.altered_decisions]
+    ledger.decisions(log=True)  # read for its seals: the log is the audit trail, not what is applied
+    findings += [_altered(row, Code.DECISION_LOG_ALTERED) for row in ledger.altered_log]
     for number, row in _rows(path, findings):
         problem, decision = _read(row, config, known_ids, in_force, now)
         if problem:
@@ -114,13 +116,12 @@ def record_decisions(path: Path, ledger: Ledger, config: Config, known_ids: set[
     return Decided(tuple(in_force.values()), tuple(findings))
 
 
-def _altered(row: tuple[str, ...]) -> Finding:
-    """A decision in the ledger whose seal fails, as a finding (it is not applied)."""
+def _altered(row: tuple[str, ...], code: Code = Code.DECISION_ALTERED) -> Finding:
+    """A decision in the ledger whose seal fails, as a finding: one in force (it is not applied), or an entry of the log."""
     kind, key, choice, value, _day, _reason, who, recorded = row[:8]
     partnership = key.split("|")[0] if kind == Kind.FINDING else value
     shown = f"{key[:12]}…" if kind in (Kind.HELD, Kind.FILE) else key
-    return Code.DECISION_ALTERED.at(partnership=partnership, choice=choice, what=f"{kind.lower()} {shown}", who=who,
-                                    recorded=recorded[:10])
+    return code.at(partnership=partnership, choice=choice, what=f"{kind.lower()} {shown}", who=who, recorded=recorded[:10])
 
 
 def _in_force(ledger: Ledger) -> list[Decision]:

@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,14 +82,16 @@ CREATE TABLE IF NOT EXISTS decisions (  -- the MIO's decisions in force, one per
 CREATE TABLE IF NOT EXISTS decision_log (  -- every decision made or revoked, in order: for audit
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     kind        TEXT NOT NULL, key TEXT NOT NULL, choice TEXT NOT NULL, value TEXT NOT NULL, day TEXT NOT NULL,
-    reason      TEXT NOT NULL, who TEXT NOT NULL, recorded TEXT NOT NULL, cycle TEXT NOT NULL
+    reason      TEXT NOT NULL, who TEXT NOT NULL, recorded TEXT NOT NULL, cycle TEXT NOT NULL,
+    seal        TEXT                 -- HMAC-SHA256 of its id and the columns above, keyed with the integrity key
 );
 CREATE VIEW IF NOT EXISTS accepted_versions AS
     SELECT partnership, cycle, sha256, saved_at, first_seen, last_path FROM files WHERE outcome = 'accepted';
 """
 
 
-LEDGER_VERSION = 3  # PRAGMA user_version this partxl writes: a ledger of a later version is refused, never rewritten
+LEDGER_VERSION = 4  # PRAGMA user_version this partxl writes: a ledger of a later version is refused, never rewritten
+# (4: the decision log is sealed; an earlier partxl would add log entries without a seal)
 
 
 SEALED = ("sha256", "suffix", "size", "first_seen", "checker", "outcome", "partnership", "workbook", "cycle", "saved_at",
@@ -200,6 +203,7 @@ class Ledger:
         self.path, self.key = path, key
         self.altered: dict[tuple[str, str], Entry] = {}  # rows whose seal failed, by (sha256, suffix)
         self.altered_decisions: list[tuple[str, ...]] = []  # decisions in force whose seal failed
+        self.altered_log: list[tuple[str, ...]] = []  # entries of the decision log whose seal failed
         try:
             if db is None:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +215,7 @@ class Ledger:
                 _check_ours(db, path)
             self.db = db
             self.db.executescript(SCHEMA)
-            _upgrade(self.db)
+            _upgrade(self.db, self._log_seal if key else None)
             self.db.execute(f"PRAGMA user_version = {LEDGER_VERSION}")
         except LedgerError:
             if db is not None:
@@ -349,18 +353,31 @@ class Ledger:
 
     def decisions(self, *, log: bool = False) -> list[tuple[str, ...]]:
         """The decisions in force: (kind, key, choice, value, day, reason, who, recorded, cycle), oldest first; with
-        ``log``, every decision ever made or revoked, in the order made (the audit trail). A decision in force whose seal
-        fails (edited outside partxl, or recorded before decisions were sealed) is left out, and kept in
-        :attr:`altered_decisions` to be reported."""
-        query = ("SELECT kind, key, choice, value, day, reason, who, recorded, cycle, '' FROM decision_log ORDER BY id" if log else
-                 "SELECT kind, key, choice, value, day, reason, who, recorded, cycle, seal FROM decisions "
-                 "ORDER BY recorded, kind, key")
+        ``log``, every decision ever made or revoked, in the order made (the audit trail). One whose seal fails (edited
+        outside partxl, or recorded before it was sealed) is left out, and kept to be reported: in
+        :attr:`altered_decisions`, or for the log in :attr:`altered_log`. A log entry's seal covers its place in the log
+        (its id) too, so entries swapped or renumbered fail as well."""
+        query = ("SELECT id, seal, kind, key, choice, value, day, reason, who, recorded, cycle FROM decision_log ORDER BY id"
+                 if log else "SELECT NULL, seal, kind, key, choice, value, day, reason, who, recorded, cycle FROM decisions "
+                             "ORDER BY recorded, kind, key")
         with closing(self.db.execute(query)) as cursor:
             rows = [tuple(row) for row in cursor.fetchall()]
-        if log or not self.key:
-            return [row[:-1] for row in rows]
-        self.altered_decisions = [row[:-1] for row in rows if not hmac.compare_digest(str(row[-1] or ""), self._sealing(row[:-1]))]
-        return [row[:-1] for row in rows if row[:-1] not in self.altered_decisions]
+        if not self.key:
+            return [row[2:] for row in rows]
+        kept: list[tuple[str, ...]] = []
+        altered: list[tuple[str, ...]] = []
+        for number, seal, *row in rows:
+            expected = self._log_seal(number, tuple(row)) if log else self._sealing(tuple(row))
+            (kept if hmac.compare_digest(str(seal or ""), expected) else altered).append(tuple(row))
+        if log:
+            self.altered_log = altered
+        else:
+            self.altered_decisions = altered
+        return kept
+
+    def _log_seal(self, number: int, row: tuple[str, ...]) -> str:
+        """The seal of the decision log's entry ``number``: its place in the log is sealed with what it says."""
+        return self._sealing((str(number), *row))
 
     def _sealing(self, row: tuple[str, ...]) -> str:
         text = json.dumps(list(row), ensure_ascii=False, separators=(",", ":"))
@@ -380,8 +397,10 @@ class Ledger:
         else:
             self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)",
                             (*row, self._sealing(tuple(row)) if self.key else None))
-        self.db.execute("INSERT INTO decision_log (kind, key, choice, value, day, reason, who, recorded, cycle) "
-                        "VALUES (?,?,?,?,?,?,?,?,?)", row)
+        number = self.db.execute("INSERT INTO decision_log (kind, key, choice, value, day, reason, who, recorded, cycle) "
+                                 "VALUES (?,?,?,?,?,?,?,?,?)", row).lastrowid
+        if self.key and number is not None:
+            self.db.execute("UPDATE decision_log SET seal = ? WHERE id = ?", (self._log_seal(number, tuple(row)), number))
 
     def returns(self, cycle: str) -> list[Entry]:
         """Every return of the cycle (accepted, with errors, held), oldest first, with the answers of those that may be
@@ -413,9 +432,14 @@ class Ledger:
         return found
 
 
-def _upgrade(db: sqlite3.Connection) -> None:
+def _upgrade(db: sqlite3.Connection, log_seal: Callable[[int, tuple[str, ...]], str] | None = None) -> None:
     """A ledger written by an earlier partxl gains what this one records (its files' error counts; who sent a return
-    that came in a message, and when), in place. The files it recorded before came as files: no sender, no message."""
+    that came in a message, and when), in place. The files it recorded before came as files: no sender, no message.
+
+    The decision log's entries are sealed as they stand when it gains its seal, with ``log_seal`` (the integrity key's;
+    a log upgraded without the key keeps its earlier entries unsealed, and they are reported). Unlike a file's row (read
+    again from its file) or a decision in force (made again in decisions.xlsx), a log entry cannot be made again: left
+    unsealed, every one would be reported on every run. An edit made before partxl sealed the log cannot be told."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
     if "errors" not in columns:
         db.execute("ALTER TABLE files ADD COLUMN errors INTEGER NOT NULL DEFAULT 0")
@@ -433,6 +457,13 @@ def _upgrade(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE files ADD COLUMN seal TEXT")
     if "seal" not in {row[1] for row in db.execute("PRAGMA table_info(decisions)")}:  # nor decisions: the MIO makes them again
         db.execute("ALTER TABLE decisions ADD COLUMN seal TEXT")
+    if "seal" not in {row[1] for row in db.execute("PRAGMA table_info(decision_log)")}:
+        db.execute("ALTER TABLE decision_log ADD COLUMN seal TEXT")
+        if log_seal is not None:
+            with closing(db.execute("SELECT id, kind, key, choice, value, day, reason, who, recorded, cycle FROM decision_log")) as cursor:
+                entries = cursor.fetchall()
+            db.executemany("UPDATE decision_log SET seal = ? WHERE id = ?",
+                           [(log_seal(number, tuple(row)), number) for number, *row in entries])
 
 
 _WITHOUT_ANSWERS = ("sha256, suffix, size, first_seen, last_path, checker, outcome, partnership, workbook, cycle, saved_at, "
