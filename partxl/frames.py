@@ -52,7 +52,9 @@ def findings(result: Any) -> pandas.DataFrame:
 
 
 def accepted_versions(ledger: str | Path) -> pandas.DataFrame:
-    """The ledger's ``accepted_versions`` view: every accepted return recorded, oldest first. The ledger is only read."""
+    """The ledger's ``accepted_versions`` view: every accepted return recorded, oldest first, with who sent it and when the
+    message was received (``sender`` empty and ``received`` missing for one saved into the folder). The ledger is only
+    read: one an earlier partxl wrote has these columns once consolidate has run on it."""
     path = Path(ledger)
     if not path.is_file():
         raise PartxlError(f"{path}: no such ledger (partxl consolidate writes it into its --out folder)")

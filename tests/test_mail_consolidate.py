@@ -19,9 +19,11 @@ import textwrap
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import partxl
+from partxl import frames
 from partxl.returns.ledger import Ledger
 
 from . import finding_cases as fc
@@ -220,20 +222,36 @@ def test_the_same_workbook_in_a_reply_a_forward_and_a_file_is_one_return(filled,
     assert {p.id: str(p.state) for o in status.officers for p in o.partnerships}["P001"] == "returned late"
 
 
+def test_the_analysts_accepted_versions_say_who_sent_each_return_and_when(inbox, officers):
+    """partxl.frames gives the ledger's accepted versions with the sender and the date received, as the ledger has them."""
+    _, out, _ = inbox
+    versions = frames.accepted_versions(out / "ledger.sqlite").set_index("partnership")
+    assert sorted(versions.index) == ["P001", "P003", "P019"]
+    said = {pid: (versions.loc[pid, "sender"], versions.loc[pid, "received"]) for pid in versions.index}
+    assert said["P001"] == (officers["P001"], "2027-06-07T09:02:11+00:00")
+    assert said["P019"] == (officers["P019"], "2027-06-28T15:40:00+00:00")
+    assert said["P003"][0] == "" and pd.isna(said["P003"][1])  # in an archive: no message, no sender, no date
+
+
 def test_a_ledger_from_before_gains_the_sender_and_date_columns(filled, officers, tmp_path):
     folder, out = tmp_path / "returns", tmp_path / "out"
     folder.mkdir()
     (folder / "P003 return.xlsx").write_bytes(filled["P003"])
     consolidate(folder, out)
     with sqlite3.connect(out / "ledger.sqlite") as db:  # as an earlier partxl left it
+        db.execute("DROP VIEW accepted_versions")
         db.execute("ALTER TABLE files DROP COLUMN sender")
         db.execute("ALTER TABLE files DROP COLUMN received")
+        db.execute("CREATE VIEW accepted_versions AS SELECT partnership, cycle, sha256, saved_at, first_seen, last_path "
+                   "FROM files WHERE outcome = 'accepted'")
     cases.write(outlook("Return", [("P001 return.xlsx", filled["P001"])], sender=officers["P001"], date=ON_TIME),
                 folder / "P001.eml")
     result = consolidate(folder, out)
     assert all(f.outcome == partxl.Outcome.ACCEPTED for f in result.files), [(f.path, f.outcome) for f in result.files]
     rows = ledger_rows(out)
     assert rows["P003"][:2] == ("", None) and rows["P001"][:2] == (officers["P001"], "2027-06-07T09:02:11+00:00")
+    versions = frames.accepted_versions(out / "ledger.sqlite").set_index("partnership")  # the view is made again
+    assert versions.loc["P001", "sender"] == officers["P001"] and versions.loc["P003", "sender"] == ""
     with Ledger(out / "ledger.sqlite") as ledger:
         [entry] = [e for e in ledger.returns("2027/28") if e.partnership == "P001"] or [None]
     assert entry is None or entry.sender == officers["P001"]

@@ -25,6 +25,11 @@ from typing import Any
 from partxl.errors import PartxlError
 from partxl.findings import Finding
 
+ACCEPTED_VERSIONS = """
+CREATE VIEW IF NOT EXISTS accepted_versions AS  -- for the analyst (partxl.frames) and Internal Audit
+    SELECT partnership, cycle, sha256, saved_at, first_seen, last_path, sender, received FROM files WHERE outcome = 'accepted';
+"""  # made again in place by an upgrade when it lacks a column
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     sha256      TEXT NOT NULL,
@@ -85,9 +90,7 @@ CREATE TABLE IF NOT EXISTS decision_log (  -- every decision made or revoked, in
     reason      TEXT NOT NULL, who TEXT NOT NULL, recorded TEXT NOT NULL, cycle TEXT NOT NULL,
     seal        TEXT                 -- HMAC-SHA256 of its id and the columns above, keyed with the integrity key
 );
-CREATE VIEW IF NOT EXISTS accepted_versions AS
-    SELECT partnership, cycle, sha256, saved_at, first_seen, last_path FROM files WHERE outcome = 'accepted';
-"""
+""" + ACCEPTED_VERSIONS
 
 
 LEDGER_VERSION = 4  # PRAGMA user_version this partxl writes: a ledger of a later version is refused, never rewritten
@@ -457,6 +460,9 @@ def _upgrade(db: sqlite3.Connection, log_seal: Callable[[int, tuple[str, ...]], 
         db.execute("ALTER TABLE files ADD COLUMN seal TEXT")
     if "seal" not in {row[1] for row in db.execute("PRAGMA table_info(decisions)")}:  # nor decisions: the MIO makes them again
         db.execute("ALTER TABLE decisions ADD COLUMN seal TEXT")
+    if "received" not in {row[1] for row in db.execute("PRAGMA table_info(accepted_versions)")}:  # who sent each, and when
+        db.execute("DROP VIEW accepted_versions")
+        db.execute(ACCEPTED_VERSIONS)
     if "seal" not in {row[1] for row in db.execute("PRAGMA table_info(decision_log)")}:
         db.execute("ALTER TABLE decision_log ADD COLUMN seal TEXT")
         if log_seal is not None:
