@@ -52,12 +52,15 @@ def findings(result: Any) -> pandas.DataFrame:
 
 
 def accepted_versions(ledger: str | Path) -> pandas.DataFrame:
-    """The ledger's ``accepted_versions`` view: every accepted return recorded, oldest first, with who sent it and when the
-    message was received (``sender`` empty and ``received`` missing for one saved into the folder). The ledger is only
-    read: one an earlier partxl wrote has these columns once consolidate has run on it."""
+    """The ledger's ``accepted_versions`` view: every accepted return recorded, with who sent it and when the message was
+    received (``sender`` empty and ``received`` missing for one saved into the folder). The ledger is only read: one an
+    earlier partxl wrote has these columns once consolidate has run on it.
+
+    Oldest first as consolidate orders returns: by the run that first saw each, then when it was received or arrived in
+    the folder; never by the saved date a workbook claims (its sender writes it: a draft may say 2099)."""
     path = Path(ledger)
     if not path.is_file():
         raise PartxlError(f"{path}: no such ledger (partxl consolidate writes it into its --out folder)")
     with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
         return _pandas().read_sql_query(
-            "SELECT * FROM accepted_versions ORDER BY COALESCE(saved_at, first_seen), first_seen", db)
+            "SELECT * FROM accepted_versions ORDER BY first_run, COALESCE(received, arrived, first_seen), first_seen, sha256", db)

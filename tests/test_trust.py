@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 import partxl
+from partxl import frames
 from partxl.returns.ledger import Ledger as partxl_ledger
 
 from . import finding_cases as fc
@@ -246,6 +247,8 @@ def test_in_one_run_the_later_arrival_wins_whatever_the_workbooks_claim(draft_an
     assert meetings(tmp_path / "out") == CORRECTION
     assert {f.path: f.outcome for f in result.files} == {draft.name: partxl.Outcome.SUPERSEDED,
                                                         correction.name: partxl.Outcome.ACCEPTED}
+    versions = frames.accepted_versions(tmp_path / "out" / "ledger.sqlite")  # the analyst's, oldest first: by arrival too
+    assert list(versions["last_path"]) == [draft.name, correction.name]
 
 
 def test_returns_that_arrive_together_are_held_until_the_mio_says_which_stands(draft_and_correction, tmp_path: Path):

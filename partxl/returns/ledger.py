@@ -27,7 +27,8 @@ from partxl.findings import Finding
 
 ACCEPTED_VERSIONS = """
 CREATE VIEW IF NOT EXISTS accepted_versions AS  -- for the analyst (partxl.frames) and Internal Audit
-    SELECT partnership, cycle, sha256, saved_at, first_seen, last_path, sender, received FROM files WHERE outcome = 'accepted';
+    SELECT partnership, cycle, sha256, saved_at, first_seen, last_path, sender, received, arrived, first_run
+    FROM files WHERE outcome = 'accepted';
 """  # made again in place by an upgrade when it lacks a column
 
 SCHEMA = """
@@ -460,7 +461,7 @@ def _upgrade(db: sqlite3.Connection, log_seal: Callable[[int, tuple[str, ...]], 
         db.execute("ALTER TABLE files ADD COLUMN seal TEXT")
     if "seal" not in {row[1] for row in db.execute("PRAGMA table_info(decisions)")}:  # nor decisions: the MIO makes them again
         db.execute("ALTER TABLE decisions ADD COLUMN seal TEXT")
-    if "received" not in {row[1] for row in db.execute("PRAGMA table_info(accepted_versions)")}:  # who sent each, and when
+    if "first_run" not in {row[1] for row in db.execute("PRAGMA table_info(accepted_versions)")}:  # who sent each, and when
         db.execute("DROP VIEW accepted_versions")
         db.execute(ACCEPTED_VERSIONS)
     if "seal" not in {row[1] for row in db.execute("PRAGMA table_info(decision_log)")}:
