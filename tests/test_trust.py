@@ -415,6 +415,33 @@ def _held_and_rejected(tmp_path: Path) -> tuple[partxl.Workspace, Path, Path, pa
     return ws, returns, out, held
 
 
+def test_rows_this_run_sealed_are_trusted_only_while_no_other_program_writes_to_the_ledger(tmp_path: Path, monkeypatch):
+    """Reading back the returns it has just recorded, a run does not work out their seals again, unless another
+    program has written to the ledger meanwhile (SQLite's data_version says so): then an edit made during the run is
+    caught like one made between runs, and the edited grant never reaches the register."""
+    ws = partxl.Workspace.load(config=council(tmp_path / "council"))
+    issued = issue(ws, tmp_path / "wb", "P001", "P009")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for pid, path in issued.items():
+        shutil.copy(path, returns / f"{pid} return.xlsx")
+    checked: list[str] = []
+    sealed, read_back = partxl_ledger._sealed, partxl_ledger.returns
+    monkeypatch.setattr(partxl_ledger, "_sealed", lambda self, row: checked.append(row["partnership"]) or sealed(self, row))
+    consolidate(ws, returns, tmp_path / "quiet")
+    assert checked == []  # nobody else wrote: this run's own seals stand
+
+    def edited_meanwhile(self: partxl_ledger, cycle: str) -> list:
+        _tamper(self.path, "P001")
+        return read_back(self, cycle)
+
+    monkeypatch.setattr(partxl_ledger, "returns", edited_meanwhile)
+    result = consolidate(ws, returns, tmp_path / "busy")
+    assert sorted(checked) == ["P001", "P009"]
+    assert register_rows(tmp_path / "busy")["P001"]["Annual grant (£)"] != 999999999
+    assert [f.partnership for f in result.findings if f.code == "LEDGER_ROW_ALTERED"] == ["P001"]
+
+
 def test_a_decision_edited_in_the_ledger_is_not_applied(tmp_path: Path):
     """The MIO rejects a held return in decisions.xlsx; someone turns it into an Accept in the ledger: not applied."""
     ws, returns, out, held = _held_and_rejected(tmp_path)
