@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from partxl.config import Config
 from partxl.files import replace_keeping_copy
@@ -18,9 +18,6 @@ from partxl.register.model import Record
 from partxl.returns.ledger import Ledger, sha256_of
 from partxl.returns.results import ConsolidateResult, Outcome
 from partxl.workers import Workers
-
-if TYPE_CHECKING:
-    from partxl.outputs.summary import Summary
 
 OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xlsx", "decisions.xlsx")
 WRITERS = ("partxl.outputs.register", "partxl.outputs.summary")  # what the workers build with: imported as they start
@@ -38,14 +35,15 @@ def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir
             return
         from partxl.outputs.decisions import decisions_bytes  # here: a re-run that changes nothing never needs them
         from partxl.outputs.report import report_bytes
-        from partxl.outputs.summary import ReturnCounts, build_summary
         register = workers.submit(_register_job, result.records)
-        summary = build_summary(result.records, spec, config, as_of, previous=result.previous,
-                                counts=ReturnCounts(rejected=result.count(Outcome.REJECTED)), waived=result.waived_pairs)
-        committee = workers.submit(_summary_job, summary)
-        report = report_bytes(result, config, as_of)  # here, beside the workers: it needs every finding, costly to send
+        committee = workers.submit(_summary_job, result.records, result.previous, result.count(Outcome.REJECTED),
+                                   result.waived_pairs)  # worked out there too: its model is bigger than its records
+        # The report is made here (it needs every finding, costly to send) once the summary is done: the register takes
+        # about as long as the other two together, and a third job at once would slow it on two cores.
+        summary = committee.result()
+        report = report_bytes(result, config, as_of)
         decisions = decisions_bytes(result, config, as_of)
-        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, committee.result(),
+        contents = {out_dir / name: data for name, data in zip(OUTPUT_NAMES, (register.result(), report, summary,
                                                                               decisions), strict=True)}
         out_dir.mkdir(parents=True, exist_ok=True)  # all built before any is written
         for path, data in contents.items():
@@ -60,7 +58,9 @@ def _register_job(shared: dict[str, Any], records: list[Record]) -> bytes:
     return register_bytes(records, shared["spec"], shared["config"], shared["as_of"], returns_of=shared["config"].cycle)
 
 
-def _summary_job(shared: dict[str, Any], summary: Summary) -> bytes:
-    from partxl.outputs.summary import summary_bytes
+def _summary_job(shared: dict[str, Any], records: list[Record], previous: list[Record], rejected: int,
+                 waived: frozenset[tuple[str, str]]) -> bytes:
+    from partxl.outputs.summary import ReturnCounts, build_summary, summary_bytes
 
-    return summary_bytes(summary)
+    return summary_bytes(build_summary(records, shared["spec"], shared["config"], shared["as_of"], previous=previous,
+                                       counts=ReturnCounts(rejected=rejected), waived=waived))
