@@ -40,7 +40,6 @@ from partxl.forms.fieldtypes import pounds
 from partxl.forms.layout import fields_of
 from partxl.forms.names import cell_name
 from partxl.forms.rules import POLICY_KINDS, breaks, unfilled_current_row
-from partxl.outputs.pdf import to_pdf
 from partxl.register.model import (
     CLOSED_SHEET,
     PROPOSED_SHEET,
@@ -982,5 +981,7 @@ def write_summary(register: Path, out_file: Path, spec: Spec, config: Config, as
             waived = waivers(in_force(held).decisions)
     built = build_summary(current.records, spec, config, as_of, before.records if before else None, waived=waived)
     outcome = replace_keeping_copy(out_file, summary_bytes(built))
+    if pdf:  # imported here: the PDF's helpers are not needed by the consolidations that write summaries
+        from partxl.outputs.pdf import to_pdf
     printed = to_pdf(out_file, out_file.with_suffix(".pdf"), language=config.language) if pdf else None
     return SummaryResult(out_file, outcome, len(built.rows), printed, current.findings + (before.findings if before else []))

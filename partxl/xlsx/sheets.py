@@ -13,8 +13,8 @@ import struct
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from html import escape  # not xml.sax.saxutils, which imports urllib.request (ssl, http.client, email...): 30 ms
 from typing import Any
-from xml.sax.saxutils import escape
 
 FONT = {"font_name": "Arial", "font_size": 10, "valign": "top"}  # every cell format starts from this
 # Every text colour partxl writes on every fill it writes reaches WCAG 2.2's 4.5:1 (tests/test_a11y_workbooks.py
@@ -185,7 +185,7 @@ def with_language(package: bytes, language: str = LANGUAGE) -> bytes:
         if core is None:
             return package
         xml = source.read(core)
-    tag = f"<dc:language>{escape(language)}</dc:language>".encode()
+    tag = f"<dc:language>{escape(language, quote=False)}</dc:language>".encode()
     if b"<dc:language>" in xml or b"</cp:coreProperties>" not in xml:
         return package
     changed = xml.replace(b"</cp:coreProperties>", tag + b"</cp:coreProperties>", 1)
