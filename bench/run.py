@@ -20,6 +20,7 @@ never assert wall time.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -185,6 +186,10 @@ def main() -> None:
     if args.make_register:
         make_register(int(args.make_register[0]), Path(args.make_register[1]))
         return
+    # partxl's modules compiled to bytecode as an installed package's are (pip compiles them as it installs; the
+    # baselines' libraries are compiled too): with PYTHONDONTWRITEBYTECODE set, as on some machines, every measured run
+    # would otherwise compile partxl's sources afresh (about 50 ms).
+    compileall.compile_dir(REPO / "partxl", quiet=1)
     work = args.keep or Path(tempfile.mkdtemp(prefix="partxl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
