@@ -427,13 +427,21 @@ class _Run:
 
 
 def _last_words(path: str) -> str:
-    """The last line a worker wrote to its standard error that says something (not a backtrace's frames)."""
+    """The last line a worker wrote to its standard error that says something (not a backtrace's frames): the one
+    before a Rust backtrace, which can run to many kilobytes after it ("memory allocation of ... bytes failed")."""
     try:
         with open(path, "rb") as handle:
-            handle.seek(max(0, os.path.getsize(path) - 8192))
-            lines = handle.read().decode("utf-8", "replace").splitlines()
+            head = handle.read(8192)
+            size = os.path.getsize(path)
+            handle.seek(max(len(head), size - 8192))
+            tail = handle.read()
     except OSError:
         return ""
+    lines = head.decode("utf-8", "replace").splitlines()
+    if "stack backtrace:" in lines:
+        lines = lines[:lines.index("stack backtrace:")]
+    elif tail:  # the end of a long text, from its first whole line
+        lines = tail.decode("utf-8", "replace").splitlines()[1 if size - len(tail) > len(head) else 0:]
     said = [line.strip() for line in lines if line.strip() and not line.startswith((" ", "\t"))
             and not line.startswith(("stack backtrace:", "note: ", "thread '", "fatal runtime error"))]
     return said[-1][:300] if said else ""

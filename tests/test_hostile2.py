@@ -272,3 +272,26 @@ def test_a_far_cell_however_written_is_refused(how: str, good, tmp_path: Path):
     # an address in lower case is one readers may place differently: refused as such, before it is placed
     expected = "FILE_AMBIGUOUS" if how == "lower case" else "FILE_SHEET_TOO_LARGE"
     assert refused.value.code == expected, (how, refused.value.code, refused.value.detail)
+
+
+def test_check_sets_aside_a_file_that_aborts_its_reader(good: tuple[Path, Path], tmp_path: Path):
+    """``partxl check``, the officer's own check before sending, reads each workbook in a worker process of its own as
+    consolidate does: a damaged .xls that makes the reader abort is an error to act on (saying what the reader said),
+    never an abort with a Rust backtrace; in a message beside another return, that one is still checked (named here
+    for another partnership, so that it has a finding to show it was read)."""
+    from .mail_cases import outlook
+
+    broken = tmp_path / "P001 return.xls"
+    hostile2.xls_abort(good[0], broken)
+    mail = tmp_path / "return.eml"
+    mail.write_bytes(outlook("Partnership return", [(broken.name, broken.read_bytes()),
+                                                    ("P019 return.xlsx", good[0].read_bytes())]).as_bytes())
+    for path in (broken, mail):
+        done = subprocess.run([sys.executable, "-m", "partxl", "check", str(path), "--as-of", AS_OF, "--json"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1 and "backtrace" not in done.stderr and "panicked" not in done.stderr, done.stderr
+        findings = json.loads(done.stdout)["findings"]
+        crashed, = [f for f in findings if f["code"] == "FILE_CRASHED"]
+        assert "memory allocation" in crashed["message"] and broken.name in crashed["file"], crashed
+        if path == mail:
+            assert [f["code"] for f in findings if "P019 return.xlsx" in f["file"]] == ["FILENAME_MISMATCH"], findings

@@ -34,8 +34,8 @@ from partxl.returns.ledger import Entry, Ledger, sha256_of
 from partxl.returns.lifecycle import RETURNS, Settled, arrange, came, settle
 from partxl.returns.read import MAX_TOTAL_BYTES, TOO_LARGE_HINT
 from partxl.returns.results import ConsolidateResult, FileResult, Outcome
-from partxl.returns.validate import Checked, check_file, misnamed
-from partxl.workers import PARALLEL_FROM, Failure, TookTooLong, Workers, each_within, job_seconds
+from partxl.returns.validate import Checked, check_job, misnamed
+from partxl.workers import PARALLEL_FROM, TookTooLong, Workers, each_within, job_seconds
 
 if TYPE_CHECKING:  # the containers' module reads mail: imported when the first container is met, not before
     from partxl.returns.containers import Attachment, Problem, Provenance
@@ -151,7 +151,7 @@ def collect(config: Config, spec: Spec, folder: Path, out_dir: Path, *, previous
                         if not item.cached:
                             yield job
 
-        checked = workers.isolated_map(_check, fresh())  # one file that kills its reader costs only itself
+        checked = workers.isolated_map(check_job, fresh())  # one file that kills its reader costs only itself
         for start in range(0, len(screened), LEDGER_BATCH):
             with ledger.batch():
                 for item in screened[start:start + LEDGER_BATCH]:
@@ -365,17 +365,6 @@ def _save(attachment: Attachment, folder: Path) -> FileResult | None:
         detail = str(getattr(exc, "strerror", None) or exc)
         return _problem(mail.Problem(mail.Code.ATTACHMENT_NOT_SAVED, attachment.provenance, {"folder": str(folder), "detail": detail}))
     return None
-
-
-def _check(shared: dict[str, Any], path: Path, display: str, data: bytes | None = None,
-           failure: Failure | None = None) -> Checked:
-    """Check one file, in a worker process of its own (see Workers.isolated_map); ``data``: an attachment's bytes (then
-    ``path`` is only its name). With ``failure`` (called here, not in a worker) the worker died on it, the check
-    raised, or it ran past the time limit: that is its finding."""
-    if failure is None:
-        return check_file(path, shared["spec"], shared["config"], shared["as_of"], display, data)
-    code = Code.FILE_TIMED_OUT if failure.kind == "timed out" else Code.FILE_CRASHED
-    return Checked(path, findings=[code.at(file=display, detail=failure.detail, seconds=failure.seconds)])
 
 
 def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:

@@ -33,6 +33,7 @@ from partxl.issue.metadata import Metadata, heading, verify
 from partxl.returns.kinds import is_container
 from partxl.returns.read import Opened, Rejected, open_return
 from partxl.returns.results import CheckResult
+from partxl.workers import Failure
 
 Where = tuple[str, str]  # (sheet, A1) in the returned file
 
@@ -77,6 +78,26 @@ def check_file(path: Path, spec: Spec, config: Config, as_of: dt.date, display: 
         return Checked(path, findings=[finding])
 
 
+def check_job(shared: dict[str, Any], path: Path, display: str, data: bytes | None = None,
+              failure: Failure | None = None) -> Checked:
+    """Check one file, in a worker process of its own (see Workers.isolated_map); ``data``: an attachment's bytes (then
+    ``path`` is only its name). With ``failure`` (called here, not in a worker) the worker died on it, the check
+    raised, or it ran past the time limit: that is its finding."""
+    if failure is None:
+        return check_file(path, shared["spec"], shared["config"], shared["as_of"], display, data)
+    code = Code.FILE_TIMED_OUT if failure.kind == "timed out" else Code.FILE_CRASHED
+    return Checked(path, findings=[code.at(file=display, detail=failure.detail, seconds=failure.seconds)])
+
+
+def _isolated(jobs: list[tuple[Path, str, bytes | None]], spec: Spec, config: Config, as_of: dt.date) -> list[Checked]:
+    """Each workbook checked in a worker process of its own, as consolidate checks them: a file that aborts its reader
+    (a damaged .xls can make calamine ask for terabytes) or hangs is a finding, never the end of ``partxl check``."""
+    from partxl.workers import Workers
+
+    with Workers({"spec": spec, "config": config, "as_of": as_of}, parallel=False) as workers:
+        return list(workers.isolated_map(check_job, jobs)) if jobs else []
+
+
 def check_return(path: Path, spec: Spec, config: Config, as_of: dt.date) -> CheckResult:
     """``partxl check``: one workbook checked as consolidate would, recording nothing; or, for a saved e-mail, Outlook
     message, mailbox or archive, every workbook in it (accepted only when there is one and each would be). Nothing is
@@ -84,7 +105,7 @@ def check_return(path: Path, spec: Spec, config: Config, as_of: dt.date) -> Chec
     config.signing_key()
     if is_container(path):
         return _check_container(path, spec, config, as_of)
-    checked = check_file(path, spec, config, as_of)
+    checked, = _isolated([(path, path.name, None)], spec, config, as_of)
     named = misnamed(path.name, checked.partnership_id) if checked.metadata is not None else None
     findings = checked.findings + ([named] if named is not None else [])
     return CheckResult(path, checked.accepted and named is None, ordered(findings), checked.metadata)
@@ -94,21 +115,21 @@ def _check_container(path: Path, spec: Spec, config: Config, as_of: dt.date) -> 
     from partxl.returns.containers import Attachment, unpack
 
     findings: list[Finding] = []
-    checks: list[Checked] = []
+    attachments: list[Attachment] = []
     try:
         for item in unpack(path, display=path.name):
             if isinstance(item, Attachment):
-                name = item.provenance.named()
-                checked = check_file(Path(item.name), spec, config, as_of, name, item.data)
-                named = misnamed(item.name, checked.partnership_id) if checked.metadata is not None else None
-                if named is not None:  # held: its name and its content disagree about whose return it is
-                    checked.findings.append(named.but(file=name))
-                checks.append(checked)
-                findings += checked.findings
+                attachments.append(item)
             else:
                 findings.append(item.finding().but(file=item.provenance.named()))
     except OSError as exc:
         findings.append(Code.FILE_UNREADABLE.at(file=path.name, detail=str(exc.strerror or exc)))
+    checks = _isolated([(Path(a.name), a.provenance.named(), a.data) for a in attachments], spec, config, as_of)
+    for attachment, checked in zip(attachments, checks, strict=True):
+        named = misnamed(attachment.name, checked.partnership_id) if checked.metadata is not None else None
+        if named is not None:  # held: its name and its content disagree about whose return it is
+            checked.findings.append(named.but(file=attachment.provenance.named()))
+        findings += checked.findings
     accepted = bool(checks) and all(c.accepted for c in checks) and not any(f.severity == ERROR for f in findings)
     return CheckResult(path, accepted, ordered(findings), checks[0].metadata if len(checks) == 1 else None, len(checks))
 
