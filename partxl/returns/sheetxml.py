@@ -106,9 +106,10 @@ def scan(data: bytes, sheet: str) -> Facts:
 #    (no prefix is bound to it). In such a document every ``<`` byte starts a tag and an unprefixed name is in
 #    SpreadsheetML: a search for ``<sheetData`` finds the element. The rest of a cycle's sheets is the same bytes
 #    from return to return (the cells are what differ), so its proof is kept for the next return.
-# 3. The addresses, read in order, rise strictly (no cell twice, none out of order, each in its row) and stay within
-#    the limits (the empty cells too: one far out sends the sheet to the full parse, which places only cells with
-#    content, as calamine does); the declared dimension is written plainly within them; protection is one tag.
+# 3. The addresses are each given once, each in its own row (as the full parse places cells, by their address
+#    whatever their order), and stay within the limits (the empty cells too: one far out sends the sheet to the full
+#    parse, which places only cells with content, as calamine does); the declared dimension is written plainly within
+#    them; protection is one tag.
 # Whatever is not proven goes to the full parse. tests/test_hostile3.py holds the two to the same facts.
 
 _ROW_NUMBER = rb"(?:[1-9][0-9]{0,2}|[1-4][0-9]{3}|5000)"  # 1 to MAX_SHEET_ROWS
