@@ -8,6 +8,7 @@ matches printed text. Each code has one plain-English template, so a message is 
 from __future__ import annotations
 
 import enum
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,11 @@ class Finding:
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.__dict__)  # every field is a string: no need for dataclasses.asdict's deep copy (20k findings)
+
+    def shared(self) -> Finding:
+        """The same finding, its texts shared with the equal texts already held: a run's findings repeat the same few
+        hundred messages, codes and names, and each arrives from a worker process as a copy of its own."""
+        return Finding(*(sys.intern(text) if type(text) is str else text for text in self.__dict__.values()))
 
 
 class Code(enum.Enum):

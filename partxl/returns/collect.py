@@ -374,7 +374,8 @@ def _entry(seen: _Seen, checked: Checked, fingerprint: str) -> Entry:
     return Entry(seen.sha, seen.suffix, seen.size, first_seen, seen.display, fingerprint, outcome, checked.partnership_id,
                  checked.workbook_kind, clean(meta.get("cycle", "")),
                  checked.saved_at.isoformat(timespec="seconds") if checked.saved_at else None, meta,
-                 checked.values, checked.findings, arrived=seen.entry.arrived if seen.entry else seen.arrived,
+                 checked.values, [f.shared() for f in checked.findings],
+                 arrived=seen.entry.arrived if seen.entry else seen.arrived,
                  first_run=seen.entry.first_run if seen.entry else 0)
 
 

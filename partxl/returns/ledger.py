@@ -498,7 +498,7 @@ def _entry(row: dict[str, Any]) -> Entry:
         checker=row["checker"], outcome=row["outcome"], partnership=row["partnership"], workbook=row["workbook"],
         cycle=row["cycle"], saved_at=row["saved_at"], metadata=json.loads(row["metadata"]),
         answers={sys.intern(k): _decode(v) for k, v in json.loads(row["answers"]).items()},
-        findings=[Finding(**f) for f in json.loads(row["findings"])], errors=row.get("errors", 0),
+        findings=[Finding(**f).shared() for f in json.loads(row["findings"])], errors=row.get("errors", 0),
         sender=row.get("sender") or "", received=row.get("received"),
         arrived=row.get("arrived"), first_run=row.get("first_run") or 0,
     )
