@@ -5,11 +5,12 @@ Run with Debian's /usr/bin/python3 (it has the ``uno`` module from python3-uno):
     /usr/bin/python3 tests/lo_cells.py JOB.json
 
 JOB.json: {"jobs": [{"in": path}, ...]} writes {"results": [{"in": path, "loaded": bool, "error": str,
-"sheets": {sheet: {"data": rows, "formulas": rows}}}]} to stdout as JSON: for each sheet, over its used area from A1,
-what each cell holds as Calc computes it (a number, or text; "" when empty) and as typed (its formula, or what was
-typed). Each sheet is read with two calls, whatever its size. A file Calc cannot load is ``loaded: false``, not a
-failure: the test decides what that means. Each document is loaded read-only on soffice's main thread, as
-lo_type.py does.
+"sheets": {sheet: {"data": rows, "formulas": rows}}, "names": {name: [sheet, row, column]}}]} to stdout as JSON: for
+each sheet, over its used area from A1, what each cell holds as Calc computes it (a number, or text; "" when empty) and
+as typed (its formula, or what was typed); and each workbook-level name that Calc resolves to one cell, with that cell
+(row and column from 0): where Calc puts an answer in a format whose names openpyxl cannot read (.ods, .xls). Each
+sheet is read with two calls, whatever its size. A file Calc cannot load is ``loaded: false``, not a failure: the test
+decides what that means. Each document is loaded read-only on soffice's main thread, as lo_type.py does.
 """
 
 import os
@@ -34,7 +35,8 @@ class Read(unohelper.Base, XCallback):
         try:
             self.result = self.run()
         except Exception as exc:  # a file Calc cannot open: said, and the next one read
-            self.result = {"in": self.job["in"], "loaded": False, "error": repr(exc)[:300], "sheets": {}}
+            self.result = {"in": self.job["in"], "loaded": False, "error": repr(exc)[:300], "sheets": {},
+                           "names": {}}
         finally:
             self.done.set()
 
@@ -48,7 +50,7 @@ class Read(unohelper.Base, XCallback):
         if doc is None or not hasattr(doc, "Sheets"):
             if doc is not None:
                 doc.close(True)
-            return {"in": self.job["in"], "loaded": False, "error": "not loaded as a spreadsheet", "sheets": {}}
+            return {"in": self.job["in"], "loaded": False, "error": "not loaded as a spreadsheet", "sheets": {}, "names": {}}
         try:
             sheets = {}
             for index in range(doc.Sheets.Count):
@@ -59,9 +61,20 @@ class Read(unohelper.Base, XCallback):
                 area = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
                 sheets[sheet.Name] = {"data": [list(row) for row in area.getDataArray()],
                                       "formulas": [list(row) for row in area.getFormulaArray()]}
-            return {"in": self.job["in"], "loaded": True, "error": "", "sheets": sheets}
+            return {"in": self.job["in"], "loaded": True, "error": "", "sheets": sheets, "names": names(doc)}
         finally:
             doc.close(True)
+
+
+def names(doc):
+    """Each workbook-level named range that refers to one cell: name -> [sheet, row, column]."""
+    found = {}
+    for name in doc.NamedRanges.ElementNames:
+        cells = doc.NamedRanges.getByName(name).getReferredCells()
+        area = cells.getRangeAddress() if cells is not None else None
+        if area is not None and (area.StartRow, area.StartColumn) == (area.EndRow, area.EndColumn):
+            found[name] = [doc.Sheets.getByIndex(area.Sheet).Name, area.StartRow, area.StartColumn]
+    return found
 
 
 if __name__ == "__main__":

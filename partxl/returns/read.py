@@ -31,6 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from partxl.dates import PHANTOM_LEAP_DAY, as_libreoffice_showed
 from partxl.issue.metadata import META_SHEET
 from partxl.returns.package import (
@@ -207,10 +209,12 @@ def _open_ods(path: Path, archive: Archive) -> Opened:
     content = _parse(parts, "content.xml")
     if content is None:
         raise Rejected("FILE_DAMAGED", "it has no content.xml")
-    _check_ods_extent(content)
+    formulas = _ods_formulas(content)
     names, protected = _ods_names_and_protection(content)
     grids, visibility = _values(path, None, archive.data)
-    return Opened(path, "ods", grids, visibility, names, protected, saved_at=_xml_date(archive.get("meta.xml"), "date"))
+    opened = Opened(path, "ods", grids, visibility, names, protected, saved_at=_xml_date(archive.get("meta.xml"), "date"))
+    opened._facts.update({sheet: Facts(protected.get(sheet, False), cells) for sheet, cells in formulas.items()})
+    return opened
 
 
 def _open_xlsx(path: Path, archive: Archive, kind: str) -> Opened:
@@ -434,32 +438,61 @@ _ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
 def _ods_names_and_protection(content: Any) -> tuple[dict[str, tuple[str, str]], dict[str, bool]]:
-    names = {}
+    """Each named range's cell, and each table's protection. A name given two places (twice over the workbook, or
+    for one sheet elsewhere than for the workbook) is refused: which one a program takes is its own choice."""
+    names: dict[str, tuple[str, str]] = {}
     for nr in content.iter(f"{_ODS_TABLE}named-range"):
         target = _split_ref(nr.get(f"{_ODS_TABLE}cell-range-address", ""), ".")
-        if target:
-            names[nr.get(f"{_ODS_TABLE}name", "")] = target
+        name = nr.get(f"{_ODS_TABLE}name", "")
+        if target and names.setdefault(name, target) != target:
+            raise ambiguous(f"the name {name} is given to two cells")
     protected = {t.get(f"{_ODS_TABLE}name", ""): t.get(f"{_ODS_TABLE}protected") == "true"
                  for t in content.iter(f"{_ODS_TABLE}table")}
     return names, protected
 
 
-def _check_ods_extent(content: Any) -> None:
-    """Refuse a table whose cells with content (repeats counted, as calamine expands them) reach past the limits.
+def _ods_formulas(content: Any) -> dict[str, frozenset[str]]:
+    """Each table's formula cells (A1), with the tables checked first: a table whose cells with content (repeats
+    counted, as calamine expands them) reach past the limits is refused, and so is a cell whose type needs a value it
+    does not give.
 
     LibreOffice writes a sheet's empty remainder as one cell repeated 16,384 times and one row repeated a million
     times; those hold nothing, and calamine keeps nothing of them, so only cells with a value, a formula or text count.
+    Within the limits, a formula repeated over many cells gives at most the limits' 500,000 addresses.
     """
+    formulas = {}
     for table in content.iter(f"{_ODS_TABLE}table"):
-        row = 0
+        name, row, found = table.get(f"{_ODS_TABLE}name", ""), 0, set[str]()
         for element in table.iter(f"{_ODS_TABLE}table-row"):
             repeats = _repeats(element, "number-rows-repeated")
             last = _last_filled_column(element)
             if last >= 0 and (row + repeats - 1 >= MAX_SHEET_ROWS or last >= MAX_SHEET_COLUMNS):
-                raise Rejected("FILE_SHEET_TOO_LARGE", f"sheet '{table.get(f'{_ODS_TABLE}name', '')}' reaches row "
-                               f"{row + repeats:,}, column {last + 1:,}, beyond the {MAX_SHEET_ROWS:,} rows and "
-                               f"{MAX_SHEET_COLUMNS:,} columns any return's sheet fits in")
+                raise Rejected("FILE_SHEET_TOO_LARGE", f"sheet '{name}' reaches row {row + repeats:,}, column {last + 1:,}, "
+                               f"beyond the {MAX_SHEET_ROWS:,} rows and {MAX_SHEET_COLUMNS:,} columns any return's sheet fits in")
+            if last >= 0:
+                found.update(_formula_cells(element, row, repeats, name))
             row += repeats
+        formulas[name] = frozenset(found)
+    return formulas
+
+
+_ODS_VALUE = {"float": "value", "percentage": "value", "currency": "value", "date": "date-value", "time": "time-value",
+              "boolean": "boolean-value"}  # a cell's type -> the attribute its value is in
+
+
+def _formula_cells(row: Any, first: int, repeats: int, sheet: str) -> Iterator[str]:
+    """The A1 addresses of a row's formula cells (the row repeated ``repeats`` times from row ``first``, from 0); a cell
+    whose type needs a value it does not give is refused (calamine reads it as empty, LibreOffice as 0)."""
+    col = 0
+    for cell in row:
+        across = _repeats(cell, "number-columns-repeated")
+        kind = cell.get(f"{_ODS_OFFICE}value-type")
+        if kind in _ODS_VALUE and cell.get(f"{_ODS_OFFICE}{_ODS_VALUE[kind]}") is None:
+            raise ambiguous(f"the cell at row {first + 1:,}, column {col + 1:,} of sheet '{sheet}' is of type {kind} "
+                            "but gives no value")
+        if cell.get(f"{_ODS_TABLE}formula") is not None:
+            yield from (xl_rowcol_to_cell(r, c) for r in range(first, first + repeats) for c in range(col, col + across))
+        col += across
 
 
 def _last_filled_column(row: Any) -> int:

@@ -31,6 +31,7 @@ from partxl.forms.names import cell_name, ref_name
 from partxl.forms.rules import add_months, breaks, unfilled_current_row
 from partxl.issue.metadata import Metadata, heading, verify
 from partxl.returns.kinds import is_container
+from partxl.returns.package import ambiguous
 from partxl.returns.read import Opened, Rejected, open_return
 from partxl.returns.results import CheckResult
 from partxl.workers import Failure
@@ -270,6 +271,8 @@ def locate(opened: Opened, form: Form, version: int, found: _Findings) -> Locate
         found.add(Code.SHEET_MISSING, sheet=form.sheet, form=form.title)
         return None
     _sheet_state(opened, form, sheet, found)
+    if opened.names is None:
+        _labels_in_place(opened, layout, sheet)
     named = {cell.name: _named(opened, cell) for cell in layout.inputs}
     moved = sum(1 for cell in layout.inputs if named[cell.name] not in (None, (form.sheet, cell.a1)))
     located = Located(form, sheet, layout, {}, {})
@@ -283,6 +286,16 @@ def locate(opened: Opened, form: Form, version: int, found: _Findings) -> Locate
     if moved:
         found.add(Code.STRUCTURE_MOVED, sheet=sheet, form=form.title, count=moved)
     return located
+
+
+def _labels_in_place(opened: Opened, layout: lay.SheetLayout, sheet: str) -> None:
+    """Refuse a workbook whose names partxl cannot read (an .xls) once its questions have moved: its answers are read
+    where the form put them, which is right only while the questions' labels are where the form put them too. Excel
+    and LibreOffice follow the names to the moved answers; partxl would read other cells."""
+    for placed in layout.placed:
+        if placed.role == "label" and str(opened.cell(sheet, placed.a1)).strip() != str(placed.value or "").strip():
+            raise ambiguous(f"on sheet '{sheet}', the question {placed.value!r} is no longer in {placed.a1}, where the "
+                            f"form put it, and partxl cannot follow a .{opened.kind} file's names to the answers")
 
 
 def _sheet_state(opened: Opened, form: Form, sheet: str, found: _Findings) -> None:
@@ -303,6 +316,9 @@ def _take(opened: Opened, cell: lay.InputCell, where: Where, located: Located, f
         found.add(Code.ERROR_VALUE, sheet=on, cell=address, field=cell.label, form=cell.form.title, value=errors[address],
                   right=TYPES[cell.field.type].right(cell.field))
         return
+    if opened.kind == "ods" and address in opened.formula_cells(on):  # LibreOffice works it out again on opening
+        raise ambiguous(f"the answer in '{on}'!{address} is a formula, whose result in the file may not be what "
+                        "LibreOffice shows, as it works formulas out again when it opens the file")
     located.raw[cell.name] = value = opened.cell(on, address)
     if address in opened.formula_cells(on):
         found.add(Code.FORMULA_IN_INPUT, sheet=on, cell=address, field=cell.label, form=cell.form.title, value=_shown(value))
