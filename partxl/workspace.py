@@ -210,7 +210,7 @@ class Workspace:
             result = collect(self.config, self.spec, folder, out_dir, previous=_path(previous), ledger_path=ledger_path,
                              as_of=as_of, progress=progress, files=files, workers=workers,
                              save_attachments=_path(save_attachments))
-            write_outputs(result, self.spec, self.config, out_dir, ledger_path, workers)
+            write_outputs(result, self.config, out_dir, ledger_path, workers)
         result.seconds = time.perf_counter() - started
         return result
 

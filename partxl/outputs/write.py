@@ -13,7 +13,6 @@ from typing import Any
 
 from partxl.config import Config
 from partxl.files import replace_keeping_copy
-from partxl.forms.definitions import Spec
 from partxl.register.model import Record
 from partxl.returns.ledger import Ledger, sha256_of
 from partxl.returns.results import ConsolidateResult, Outcome
@@ -23,8 +22,7 @@ OUTPUT_NAMES = ("register.xlsx", "validation_report.xlsx", "committee_summary.xl
 WRITERS = ("partxl.outputs.register", "partxl.outputs.summary")  # what the workers build with: imported as they start
 
 
-def write_outputs(result: ConsolidateResult, spec: Spec, config: Config, out_dir: Path, ledger_path: Path,
-                  workers: Workers) -> None:
+def write_outputs(result: ConsolidateResult, config: Config, out_dir: Path, ledger_path: Path, workers: Workers) -> None:
     """Build the three workbooks side by side, then replace the old ones (unless nothing changed)."""
     as_of = result.as_of
     with Ledger(ledger_path) as ledger:

@@ -491,7 +491,7 @@ def _withdrawable(gone: list[Entry]) -> list[Question]:
 
 def _refile(finding: Finding, display: str) -> Finding:
     """A cached finding names the file as it is called now."""
-    return finding if finding.file == display else Finding(**{**finding.as_dict(), "file": display})
+    return finding if finding.file == display else finding.but(file=display)
 
 
 def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:

@@ -87,16 +87,17 @@ class Archive:
             known = _known_key(self.data, info, xml)
             data = _KNOWN.get(known) if known is not None else None
             if data is None or len(data) > MAX_TOTAL_BYTES - self._inflated:
-                data = self._read(name, info, xml)
+                data = self._read(name, info, xml, known[-1] if known is not None else None)
                 if known is not None:
                     _remember(known, data)
             self._inflated += len(data)
             self.parts[name] = data
         return self.parts[name]
 
-    def _read(self, name: str, info: zipfile.ZipInfo, xml: bool) -> bytes:
+    def _read(self, name: str, info: zipfile.ZipInfo, xml: bool, raw: bytes | None) -> bytes:
+        """The part inflated and checked; ``raw``: its compressed bytes, when already taken out of the file."""
         try:
-            data = _inflate(self.data, info, self.zip, MAX_TOTAL_BYTES - self._inflated)
+            data = _inflate(self.data, info, self.zip, MAX_TOTAL_BYTES - self._inflated, raw)
         except ZIP_ERRORS as exc:
             raise Rejected("FILE_DAMAGED", f"part {name}: {exc}") from None
         if xml:
@@ -109,7 +110,7 @@ class Archive:
 # whole (never by a checksum, which a file could be made to match). Small parts only, kept from their second sighting
 # (the sheets, which differ from return to return, would otherwise push out the parts that do not), and only so many.
 _KNOWN: dict[tuple[str, int, int, int, bool, bytes], bytes] = {}
-_SEEN_ONCE: set[tuple[str, int, int, int, bool, bytes]] = set()
+_SEEN_ONCE: set[int] = set()  # the keys' hashes: a false match only keeps a part one sighting early
 _KNOWN_PARTS, _KNOWN_PART_BYTES = 64, 65_536
 
 
@@ -126,10 +127,10 @@ def _known_key(data: bytes, info: zipfile.ZipInfo, xml: bool) -> tuple[str, int,
 
 
 def _remember(key: tuple[str, int, int, int, bool, bytes], data: bytes) -> None:
-    if key not in _SEEN_ONCE:
+    if hash(key) not in _SEEN_ONCE:
         if len(_SEEN_ONCE) >= 8 * _KNOWN_PARTS:
             _SEEN_ONCE.clear()
-        _SEEN_ONCE.add(key)
+        _SEEN_ONCE.add(hash(key))
         return
     if len(_KNOWN) >= _KNOWN_PARTS:
         _KNOWN.clear()
@@ -229,15 +230,16 @@ def _entry_end(data: bytes, info: zipfile.ZipInfo) -> int:
     return end
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, room: int) -> bytes:
-    """One part, inflated counting bytes (no further than the limits) and checked against its CRC."""
+def _inflate(data: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, room: int, raw: bytes | None = None) -> bytes:
+    """One part, inflated counting bytes (no further than the limits) and checked against its CRC; ``raw``: its
+    compressed bytes, when the caller has them already."""
     limit = min(MAX_MEMBER_BYTES, room)
     if info.flag_bits & 1:
         raise zipfile.BadZipFile("the part is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         inflated = _inflate_other(archive, info, limit)
     else:
-        raw = _member_data(data, info)
+        raw = _member_data(data, info) if raw is None else raw
         inflated = raw[: limit + 1] if info.compress_type == zipfile.ZIP_STORED else _deflated(raw, limit)
     if len(inflated) > limit:
         raise Rejected("FILE_TOO_LARGE", f"part {info.filename} inflates to more than {limit:,} bytes")

@@ -31,8 +31,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from partxl.dates import PHANTOM_LEAP_DAY, as_libreoffice_showed
 from partxl.issue.metadata import META_SHEET
 from partxl.returns.package import (
@@ -47,7 +45,7 @@ from partxl.returns.package import (
     file_bytes,
     stored_package,
 )
-from partxl.returns.sheetxml import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, STRICT, STRICT_HINT, Facts, scan
+from partxl.returns.sheetxml import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, STRICT, STRICT_HINT, Facts, address, scan
 
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 READABLE = {".xlsx", ".xlsm", ".ods", ".xls"}
@@ -491,7 +489,7 @@ def _formula_cells(row: Any, first: int, repeats: int, sheet: str) -> Iterator[s
             raise ambiguous(f"the cell at row {first + 1:,}, column {col + 1:,} of sheet '{sheet}' is of type {kind} "
                             "but gives no value")
         if cell.get(f"{_ODS_TABLE}formula") is not None:
-            yield from (xl_rowcol_to_cell(r, c) for r in range(first, first + repeats) for c in range(col, col + across))
+            yield from (address(r, c) for r in range(first, first + repeats) for c in range(col, col + across))
         col += across
 
 
